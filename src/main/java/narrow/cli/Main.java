@@ -1,2 +1,68 @@
 package narrow.cli;
-public final class Main { public static void main(String[] a) {} }
+
+import narrow.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code narrow} command line: one subcommand per job. */
+@Command(
+    name = "narrow",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Narrow language models on Apache Spark: corpus, tokenizer, training.",
+    subcommands = {
+        ConfigCommand.class,
+        CommandLine.HelpCommand.class,
+    })
+public final class Main {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs a command line and returns its exit code; the entry point tests use. */
+  public static int run(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(Main::report);
+    return cli.execute(args);
+  }
+
+  /**
+   * Bad input is the user's to fix: say what and where in one paragraph, no stack trace.
+   * Anything else is ours: keep the trace.
+   */
+  private static int report(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    Throwable userError = UserErrors.find(e);
+    if (userError != null) {
+      cli.getErr().println("narrow " + cli.getCommandName() + ": " + userError.getMessage());
+      return 2;
+    }
+    cli.getErr().println("narrow " + cli.getCommandName() + " failed:");
+    e.printStackTrace(cli.getErr());
+    return 1;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"narrow " + (v == null ? "(development build)" : v)};
+    }
+  }
+
+  /** Errors whose message alone tells the user what to fix. */
+  static final class UserErrors {
+    private UserErrors() {}
+
+    static Throwable find(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ConfigException || t instanceof IllegalArgumentException
+            || t instanceof java.nio.file.FileAlreadyExistsException
+            || t instanceof java.nio.file.NoSuchFileException) {
+          return t;
+        }
+      }
+      return null;
+    }
+  }
+}

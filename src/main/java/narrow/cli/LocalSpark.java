@@ -1,0 +1,46 @@
+package narrow.cli;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The Spark session of a command. Under spark-submit the session takes what spark-submit was
+ * given; run directly (jobs/narrow), it reads a Spark properties file, {@code conf/spark/local.conf}
+ * by default: the same file spark-submit would take with {@code --properties-file}.
+ */
+final class LocalSpark {
+  static final Path DEFAULT_PROPERTIES = Home.path("conf", "spark", "local.conf");
+
+  private LocalSpark() {}
+
+  static SparkSession session(String appName, Path propertiesFile) {
+    SparkConf conf = new SparkConf(true).setAppName(appName);
+    if (!conf.contains("spark.master")) {
+      Path file = propertiesFile != null ? propertiesFile : DEFAULT_PROPERTIES;
+      if (Files.isRegularFile(file)) {
+        for (var e : read(file).entrySet()) {
+          conf.setIfMissing(e.getKey().toString(), e.getValue().toString().trim());
+        }
+      } else if (propertiesFile != null) {
+        throw new IllegalArgumentException("Spark properties file not found: " + file);
+      }
+      conf.setIfMissing("spark.master", "local[*]");
+    }
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  private static Properties read(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read Spark properties file " + file + ": " + e.getMessage());
+    }
+    return p;
+  }
+}

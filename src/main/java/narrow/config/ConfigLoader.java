@@ -1,0 +1,107 @@
+package narrow.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads an experiment's YAML file, applies command-line overrides, binds it to
+ * {@link ExperimentConfig} and validates every value before Spark starts. Every error names the
+ * file and the key.
+ */
+public final class ConfigLoader {
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+      .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
+
+  private ConfigLoader() {}
+
+  public static ExperimentConfig load(Path file, List<String> overrides) {
+    if (!Files.isRegularFile(file)) {
+      throw new ConfigException(file + ": no such config file");
+    }
+    ObjectNode root;
+    try {
+      JsonNode tree = YAML.readTree(file.toFile());
+      if (tree == null || !tree.isObject()) {
+        throw new ConfigException(file + ": expected a YAML mapping at the top level");
+      }
+      root = (ObjectNode) tree;
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(file + ": not valid YAML: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
+    }
+    Overrides.apply(root, overrides);
+    ExperimentConfig config = bind(file, root);
+    ConfigErrors errors = new ConfigErrors(file);
+    config.validate(errors);
+    errors.throwIfAny();
+    return config;
+  }
+
+  private static ExperimentConfig bind(Path file, ObjectNode root) {
+    try {
+      return YAML.treeToValue(root, ExperimentConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+          .collect(Collectors.joining(", "));
+      throw new ConfigException(file + ": unknown key '" + keyOf(e) + "' (known here: " + known + ")");
+    } catch (InvalidFormatException e) {
+      throw new ConfigException(file + ": key '" + keyOf(e) + "': '" + e.getValue()
+          + "' is not a valid " + describe(e.getTargetType()));
+    } catch (MismatchedInputException e) {
+      throw new ConfigException(file + ": key '" + keyOf(e) + "': expected "
+          + describe(e.getTargetType()) + " (" + e.getOriginalMessage() + ")");
+    } catch (JsonProcessingException e) {
+      throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
+    }
+  }
+
+  private static String keyOf(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining(".")).replace(".[", "[");
+  }
+
+  private static String describe(Class<?> type) {
+    if (type == null) return "value";
+    if (type.isEnum()) {
+      return "value, one of " + java.util.Arrays.stream(type.getEnumConstants())
+          .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", "));
+    }
+    if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+      return "integer";
+    }
+    if (type == double.class || type == Double.class) return "number";
+    if (type == boolean.class || type == Boolean.class) return "boolean (true/false)";
+    if (List.class.isAssignableFrom(type)) return "list";
+    return type.getSimpleName();
+  }
+
+  /** The resolved configuration as YAML, for logs and manifests. */
+  public static String toYaml(ExperimentConfig config) {
+    try {
+      return YAML.writeValueAsString(config);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

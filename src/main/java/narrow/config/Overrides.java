@@ -1,0 +1,50 @@
+package narrow.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Command-line overrides of file values: {@code data.seq_len=512}. The value is read as YAML,
+ * so {@code 512} is a number, {@code [Python, C]} a list and {@code true} a boolean.
+ */
+public final class Overrides {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private Overrides() {}
+
+  public static void apply(ObjectNode root, List<String> assignments) {
+    for (String assignment : assignments) {
+      int eq = assignment.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException("--set " + assignment + ": expected key=value, e.g. data.seq_len=512");
+      }
+      String key = assignment.substring(0, eq).trim();
+      String[] path = key.split("\\.");
+      ObjectNode node = root;
+      for (int i = 0; i < path.length - 1; i++) {
+        JsonNode child = node.get(path[i]);
+        if (child == null || child.isNull()) {
+          child = node.putObject(path[i]);
+        } else if (!child.isObject()) {
+          throw new ConfigException("--set " + key + ": '" + path[i] + "' is not a section");
+        }
+        node = (ObjectNode) child;
+      }
+      node.set(path[path.length - 1], parseValue(key, assignment.substring(eq + 1)));
+    }
+  }
+
+  private static JsonNode parseValue(String key, String text) {
+    if (text.isBlank()) return YAML.getNodeFactory().textNode("");
+    try {
+      JsonNode value = YAML.readTree(text);
+      return value == null ? YAML.getNodeFactory().nullNode() : value;
+    } catch (IOException e) {
+      throw new ConfigException("--set " + key + ": cannot read value '" + text + "'");
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package narrow.config;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import narrow.data.TokenizeSettings.Layout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  private Path write(String yaml) throws IOException {
+    Path corpus = Files.createDirectories(dir.resolve("corpus"));
+    Path file = dir.resolve("exp.yaml");
+    Files.writeString(file, yaml.replace("$CORPUS", corpus.toString()));
+    return file;
+  }
+
+  private ConfigException fails(Path file, String... overrides) {
+    return assertThrows(ConfigException.class, () -> ConfigLoader.load(file, List.of(overrides)));
+  }
+
+  @Test
+  void readsValuesAndFillsDefaults() throws IOException {
+    Path file = write("""
+        experiment: demo
+        data:
+          input: $CORPUS
+          output: out/tokenized
+          layout: truncate
+        """);
+    DataConfig data = ConfigLoader.load(file, List.of()).data();
+    assertEquals(Layout.TRUNCATE, data.layout());
+    assertEquals(1024, data.seqLen());
+    assertEquals(List.of("Python"), data.languages());
+    assertEquals("fast", data.encoder());
+    assertFalse(data.overwrite());
+  }
+
+  @Test
+  void commandLineOverridesWinOverTheFile() throws IOException {
+    Path file = write("""
+        experiment: demo
+        data: {input: $CORPUS, output: out, seq_len: 1024}
+        """);
+    DataConfig data = ConfigLoader.load(file,
+        List.of("data.seq_len=512", "data.languages=[Python, C]", "data.overwrite=true")).data();
+    assertEquals(512, data.seqLen());
+    assertEquals(List.of("Python", "C"), data.languages());
+    assertTrue(data.overwrite());
+  }
+
+  @Test
+  void unknownKeyIsNamedWithTheFile() throws IOException {
+    Path file = write("""
+        experiment: demo
+        data: {input: $CORPUS, output: out, seqlen: 512}
+        """);
+    ConfigException e = fails(file);
+    assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("unknown key 'data.seqlen'"), e.getMessage());
+    assertTrue(e.getMessage().contains("seq_len"), "lists the known keys: " + e.getMessage());
+  }
+
+  @Test
+  void unknownKeyFromTheCommandLineToo() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\n");
+    assertTrue(fails(file, "data.sequence=3").getMessage().contains("'data.sequence'"));
+  }
+
+  @Test
+  void missingInputPathIsAnError() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: /no/such/corpus, output: out}\n");
+    ConfigException e = fails(file);
+    assertTrue(e.getMessage().contains("key 'data.input': path does not exist: /no/such/corpus"), e.getMessage());
+  }
+
+  @Test
+  void remoteInputIsLeftToTheJob() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: 's3a://bucket/corpus', output: 's3a://bucket/out'}\n");
+    assertEquals("s3a://bucket/corpus", ConfigLoader.load(file, List.of()).data().input());
+  }
+
+  @Test
+  void negativeSizesAndUnknownLanguagesAreAllReportedAtOnce() throws IOException {
+    Path file = write("""
+        experiment: demo
+        data:
+          input: $CORPUS
+          output: out
+          seq_len: -4
+          rows_per_shard: -1
+          languages: [Python, Klingon]
+          encoder: turbo
+        """);
+    String m = fails(file).getMessage();
+    assertTrue(m.contains("key 'data.seq_len': must be positive, got -4"), m);
+    assertTrue(m.contains("key 'data.rows_per_shard'"), m);
+    assertTrue(m.contains("unknown language 'Klingon'"), m);
+    assertTrue(m.contains("key 'data.encoder'"), m);
+  }
+
+  @Test
+  void wrongTypeAndBadEnumNameTheKey() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out, seq_len: long}\n");
+    assertTrue(fails(file).getMessage().contains("key 'data.seq_len'"));
+    Path layout = write("experiment: demo\ndata: {input: $CORPUS, output: out, layout: spiral}\n");
+    String m = fails(layout).getMessage();
+    assertTrue(m.contains("key 'data.layout'") && m.contains("pack, truncate"), m);
+  }
+
+  @Test
+  void missingFileAndBrokenYaml() throws IOException {
+    assertTrue(fails(dir.resolve("nope.yaml")).getMessage().contains("no such config file"));
+    Path broken = dir.resolve("broken.yaml");
+    Files.writeString(broken, "experiment: [unclosed\n");
+    assertTrue(fails(broken).getMessage().contains("not valid YAML"));
+  }
+
+  @Test
+  void malformedOverride() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\n");
+    assertTrue(fails(file, "data.seq_len").getMessage().contains("expected key=value"));
+  }
+
+  @Test
+  void shippedConfigsAreValid() {
+    // every file under conf/ must load as it is shipped (inputs may not exist yet: checked by jobs)
+    for (String name : List.of("quickstart")) {
+      Path file = Path.of("conf", name + ".yaml");
+      ExperimentConfig c = ConfigLoader.load(file, List.of("data.input=" + dir));
+      assertEquals(name, c.experiment());
+    }
+  }
+}
