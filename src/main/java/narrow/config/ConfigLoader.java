@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -34,6 +35,14 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static ExperimentConfig load(Path file, List<String> overrides) {
+    return load(file, null, overrides);
+  }
+
+  /**
+   * Loads {@code file} with run {@code run} of its {@code runs:} grid applied (null: none), then
+   * the command-line overrides, which win over both.
+   */
+  public static ExperimentConfig load(Path file, String run, List<String> overrides) {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such config file");
     }
@@ -49,12 +58,28 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }
+    if (run != null) applyRun(file, root, run);
     Overrides.apply(root, overrides);
     ExperimentConfig config = bind(file, root);
     ConfigErrors errors = new ConfigErrors(file);
     config.validate(errors);
     errors.throwIfAny();
     return config;
+  }
+
+  private static void applyRun(Path file, ObjectNode root, String run) {
+    JsonNode runs = root.path("runs");
+    JsonNode chosen = runs.path(run);
+    if (!chosen.isObject()) {
+      List<String> names = new ArrayList<>();
+      runs.fieldNames().forEachRemaining(names::add);
+      throw new ConfigException(file + ": no run '" + run + "'" + (names.isEmpty()
+          ? " (this experiment has no runs: grid; leave out --run)"
+          : "; runs: " + String.join(", ", names)));
+    }
+    chosen.fields().forEachRemaining(
+        e -> Overrides.set(root, e.getKey(), e.getValue(), file + ": runs." + run + "." + e.getKey()));
+    root.put("run", run);
   }
 
   private static ExperimentConfig bind(Path file, ObjectNode root) {

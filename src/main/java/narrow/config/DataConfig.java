@@ -44,6 +44,11 @@ public record DataConfig(
     overwrite = overwrite != null && overwrite;
   }
 
+  static DataConfig empty() {
+    return new DataConfig(null, null, null, null, null, null, null, null, null, null, null, null,
+        null, null, null);
+  }
+
   void validate(ConfigErrors errors) {
     if (errors.requirePresent("data.input", input)) errors.requireExistingLocal("data.input", input);
     errors.requirePresent("data.output", output);

@@ -1,16 +1,35 @@
 package narrow.config;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * One experiment's YAML file ({@code conf/<experiment>.yaml}), bound and validated.
  *
- * @param experiment the experiment's name, also the top folder of its outputs
+ * @param experiment the experiment's name
  * @param data the corpus and the tokenize job
+ * @param model what to train
+ * @param train the training arguments, by Hugging Face {@code TrainingArguments} names;
+ *     {@code output_dir} is the experiment's folder and each run writes under
+ *     {@code <output_dir>/<run>/}, as the study's repository does
+ * @param runs named variants of the experiment (the study's grid), each a map of
+ *     {@code key: value} overrides such as {@code model.preset: d768_l12_h12}; {@code --run NAME}
+ *     picks one
+ * @param run the run picked ({@code --run}), or the default name when the file has no grid
  */
-public record ExperimentConfig(String experiment, DataConfig data) {
+public record ExperimentConfig(
+    String experiment,
+    DataConfig data,
+    ModelConfig model,
+    Map<String, Object> train,
+    Map<String, Map<String, Object>> runs,
+    String run) {
 
   public ExperimentConfig {
-    data = data == null ? new DataConfig(null, null, null, null, null, null, null, null, null,
-        null, null, null, null, null, null) : data;
+    data = data == null ? DataConfig.empty() : data;
+    model = model == null ? ModelConfig.none() : model;
+    train = train == null ? Map.of() : new TreeMap<>(train);
+    runs = runs == null ? Map.of() : new TreeMap<>(runs);
   }
 
   void validate(ConfigErrors errors) {
@@ -19,5 +38,11 @@ public record ExperimentConfig(String experiment, DataConfig data) {
       errors.add("experiment", "use letters, digits, '_', '-' and '.' only, got '" + experiment + "'");
     }
     data.validate(errors);
+    model.validate(errors);
+  }
+
+  /** The name of the run folder under {@code train.output_dir}. */
+  public String runName() {
+    return run != null ? run : model.defaultRunName();
   }
 }

@@ -23,19 +23,24 @@ public final class Overrides {
         throw new ConfigException("--set " + assignment + ": expected key=value, e.g. data.seq_len=512");
       }
       String key = assignment.substring(0, eq).trim();
-      String[] path = key.split("\\.");
-      ObjectNode node = root;
-      for (int i = 0; i < path.length - 1; i++) {
-        JsonNode child = node.get(path[i]);
-        if (child == null || child.isNull()) {
-          child = node.putObject(path[i]);
-        } else if (!child.isObject()) {
-          throw new ConfigException("--set " + key + ": '" + path[i] + "' is not a section");
-        }
-        node = (ObjectNode) child;
-      }
-      node.set(path[path.length - 1], parseValue(key, assignment.substring(eq + 1)));
+      set(root, key, parseValue(key, assignment.substring(eq + 1)), "--set " + key);
     }
+  }
+
+  /** Sets {@code a.b.c} in the tree, making sections as needed; {@code where} prefixes errors. */
+  public static void set(ObjectNode root, String key, JsonNode value, String where) {
+    String[] path = key.split("\\.");
+    ObjectNode node = root;
+    for (int i = 0; i < path.length - 1; i++) {
+      JsonNode child = node.get(path[i]);
+      if (child == null || child.isNull()) {
+        child = node.putObject(path[i]);
+      } else if (!child.isObject()) {
+        throw new ConfigException(where + ": '" + path[i] + "' is not a section");
+      }
+      node = (ObjectNode) child;
+    }
+    node.set(path[path.length - 1], value);
   }
 
   private static JsonNode parseValue(String key, String text) {

@@ -130,10 +130,36 @@ class ConfigLoaderTest {
   @Test
   void shippedConfigsAreValid() {
     // every file under conf/ must load as it is shipped (inputs may not exist yet: checked by jobs)
-    for (String name : List.of("quickstart")) {
+    for (String name : List.of("quickstart", "trainscratch01")) {
       Path file = Path.of("conf", name + ".yaml");
       ExperimentConfig c = ConfigLoader.load(file, List.of("data.input=" + dir));
       assertEquals(name, c.experiment());
     }
+  }
+
+  @Test
+  void aRunOfTheGridAppliesItsOverridesAndTheCommandLineStillWins() {
+    Path file = Path.of("conf", "trainscratch01.yaml");
+    ExperimentConfig c = ConfigLoader.load(file, "d768_l12_h12",
+        List.of("train.gradient_accumulation_steps=2"));
+    assertEquals("d768_l12_h12", c.model().preset());
+    assertEquals("d768_l12_h12", c.runName());
+    assertEquals(16, c.train().get("per_device_train_batch_size"));
+    assertEquals(2, c.train().get("gradient_accumulation_steps"));
+    assertEquals(9, c.runs().size());
+  }
+
+  @Test
+  void anUnknownRunListsTheGrid() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(Path.of("conf", "trainscratch01.yaml"), "d7_l1_h1", List.of()));
+    assertTrue(e.getMessage().contains("no run 'd7_l1_h1'") && e.getMessage().contains("d2048_l32_h32"),
+        e.getMessage());
+  }
+
+  @Test
+  void badPresetName() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: big}\n");
+    assertTrue(fails(file).getMessage().contains("key 'model.preset'"));
   }
 }
