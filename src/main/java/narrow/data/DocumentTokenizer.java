@@ -1,0 +1,156 @@
+package narrow.data;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import narrow.data.tokenizer.HfOracleEncoder;
+import narrow.data.tokenizer.TokenEncoder;
+import org.apache.spark.SparkFiles;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+/**
+ * The tokenize job's per-partition work: one encoder per task, built on the executor from the
+ * tokenizer file; documents checked, split, encoded and laid out one at a time, so a partition
+ * is never held in memory (only the document being encoded and one row under construction).
+ *
+ * <p>Input rows: {@code code} (binary), {@code repo_name}, {@code path}, {@code source_file},
+ * {@code copies}. Output rows: see {@link TokenizeJob#outputSchema}.
+ */
+final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
+  static final int BEGIN_OF_TEXT = 128000;
+  static final int END_OF_TEXT = 128001;
+
+  private final TokenizeSettings.Layout layout;
+  private final int seqLen;
+  private final double validationFraction;
+  private final String tokenizerJson;
+  private final String encoderKind;
+  private final long maxDocumentBytes;
+  private final boolean skipBadRecords;
+  private final JobCounters counters;
+
+  DocumentTokenizer(TokenizeSettings s, JobCounters counters) {
+    this.layout = s.layout();
+    this.seqLen = s.seqLen();
+    this.validationFraction = s.validationFraction();
+    this.tokenizerJson = s.tokenizerJson();
+    this.encoderKind = s.encoder();
+    this.maxDocumentBytes = s.maxDocumentBytes();
+    this.skipBadRecords = s.skipBadRecords();
+    this.counters = counters;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> documents) {
+    TokenEncoder encoder = openEncoder(encoderKind, localTokenizerFile(tokenizerJson));
+    Rows rows = new Rows(documents, encoder);
+    TaskContext task = TaskContext.get();
+    // a failed or cancelled task never reaches the end of the iterator
+    if (task != null) task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> rows.closeEncoder());
+    return rows;
+  }
+
+  /** The tokenizer where this executor can read it: the path itself, or Spark's shipped copy. */
+  static Path localTokenizerFile(String tokenizerJson) {
+    Path p = Path.of(tokenizerJson);
+    if (Files.isReadable(p)) return p;
+    return Path.of(SparkFiles.get(new File(tokenizerJson).getName()));
+  }
+
+  /** The implementation {@link #openEncoder} gives for {@code kind}: what the manifest records. */
+  static String openEncoderName(String kind) {
+    return "oracle";
+  }
+
+  static TokenEncoder openEncoder(String kind, Path tokenizerJson) {
+    // the fast encoder arrives with the tokenizer branch; until then every kind runs the oracle
+    return new HfOracleEncoder(tokenizerJson);
+  }
+
+  /** Pulls documents only when the rows produced so far are used up. */
+  private final class Rows implements Iterator<Row> {
+    private final Iterator<Row> in;
+    private final TokenEncoder encoder;
+    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private final SequencePacker trainPacker;
+    private final SequencePacker validationPacker;
+    private boolean finished;
+    private boolean encoderClosed;
+
+    Rows(Iterator<Row> in, TokenEncoder encoder) {
+      this.in = in;
+      this.encoder = encoder;
+      this.trainPacker = new SequencePacker(seqLen, END_OF_TEXT,
+          ids -> ready.add(RowFactory.create(SplitAssigner.TRAIN, ids, seqLen)));
+      this.validationPacker = new SequencePacker(seqLen, END_OF_TEXT,
+          ids -> ready.add(RowFactory.create(SplitAssigner.VALIDATION, ids, seqLen)));
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (ready.isEmpty() && !finished) {
+        if (in.hasNext()) {
+          process(in.next());
+        } else {
+          finished = true;
+          counters.packTailTokensDropped.add(
+              trainPacker.pendingTokens() + validationPacker.pendingTokens());
+          closeEncoder();
+        }
+      }
+      return !ready.isEmpty();
+    }
+
+    /** Once only: the native tokenizer must not be freed twice. */
+    void closeEncoder() {
+      if (encoderClosed) return;
+      encoderClosed = true;
+      encoder.close();
+    }
+
+    @Override
+    public Row next() {
+      if (!hasNext()) throw new NoSuchElementException();
+      return ready.poll();
+    }
+
+    private void process(Row doc) {
+      byte[] code = doc.getAs("code");
+      String repo = doc.getAs("repo_name");
+      String path = doc.getAs("path");
+      long copies = doc.<Long>getAs("copies");
+      counters.inputDocuments.add(copies);
+      counters.duplicates.add(copies - 1);
+
+      DocumentCheck.Result checked = DocumentCheck.decode(code, maxDocumentBytes);
+      if (checked.problem() != null) {
+        if (!skipBadRecords && checked.problem() != BadRecordReason.EMPTY) {
+          throw new TokenizeException("bad document (" + checked.problem().key() + ", "
+              + (code == null ? 0 : code.length) + " bytes) in input file "
+              + doc.getAs("source_file") + ": repo_name=" + repo + " path=" + path
+              + "; set skipBadRecords to skip and count such documents");
+        }
+        counters.skipped.get(checked.problem()).add(1);
+        return;
+      }
+      String key = SplitAssigner.key(repo, path);
+      String split = SplitAssigner.splitOf(key, validationFraction);
+      int[] ids = encoder.encode(checked.text());
+      counters.encodedTokens.add(ids.length);
+      counters.documents(split).add(1);
+      if (layout == TokenizeSettings.Layout.PACK) {
+        (SplitAssigner.VALIDATION.equals(split) ? validationPacker : trainPacker).add(ids);
+      } else {
+        int[] row = Truncator.withBosCut(BEGIN_OF_TEXT, ids, seqLen);
+        counters.truncatedTokensDropped.add(ids.length + 1 - row.length);
+        ready.add(RowFactory.create(split, row, row.length, key, ids.length + 1));
+      }
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package narrow.data;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min_by;
+import static org.apache.spark.sql.functions.sha2;
+import static org.apache.spark.sql.functions.struct;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Parquet in the codeparrot/github-code schema to tokenized Parquet shards: filter languages and
+ * licenses, drop exact duplicates, split train/validation by a stable hash, tokenize in each
+ * partition, write {@code train/} and {@code validation/} shards, then {@code manifest.json}, then
+ * the commit marker. Everything is written to a temporary sibling folder and renamed into place.
+ */
+public final class TokenizeJob {
+  static final List<String> REQUIRED_COLUMNS = List.of("code", "repo_name", "path", "language");
+
+  private TokenizeJob() {}
+
+  public static TokenizeResult run(SparkSession spark, TokenizeSettings s) {
+    return run(spark, s, Duration.ofSeconds(10), System.err::println);
+  }
+
+  /** @param progressEvery how often a progress line goes to {@code progressOut} */
+  public static TokenizeResult run(SparkSession spark, TokenizeSettings s, Duration progressEvery,
+      Consumer<String> progressOut) {
+    validate(s);
+    Instant started = Instant.now();
+    long t0 = System.nanoTime();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String tokenizerSha256 = sha256(Path.of(s.tokenizerJson()));
+    if (!spark.sparkContext().isLocal()) spark.sparkContext().addFile(s.tokenizerJson());
+
+    try (StagedOutput staged = StagedOutput.begin(s.output(), s.overwrite(), conf)) {
+      List<String> required = new ArrayList<>(REQUIRED_COLUMNS);
+      if (!s.licenses().isEmpty()) required.add("license");
+      ParquetInputs inputs = ParquetInputs.scan(s.input(), required, s.skipBadRecords(), conf);
+
+      Dataset<Row> docs = spark.read()
+          .option("ignoreCorruptFiles", String.valueOf(s.skipBadRecords()))
+          .parquet(inputs.files().toArray(String[]::new))
+          .filter(col("language").isin(s.languages().toArray()));
+      if (!s.licenses().isEmpty()) docs = docs.filter(col("license").isin(s.licenses().toArray()));
+      docs = docs.select(
+          col("code").cast(DataTypes.BinaryType).as("code"),
+          col("repo_name"), col("path"), input_file_name().as("source_file"));
+
+      long inputDocuments = withSparkErrors("counting input documents", docs::count);
+      JobCounters counters = new JobCounters(spark.sparkContext());
+      JavaRDD<Row> rows = deduplicated(docs, s.dedup()).javaRDD()
+          .mapPartitions(new DocumentTokenizer(s, counters));
+      Dataset<Row> out = spark.createDataFrame(rows, outputSchema(s.layout()));
+
+      org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(staged.temp(), "_data");
+      try (JobProgress progress = new JobProgress(spark.sparkContext(), counters.inputDocuments,
+          counters.encodedTokens, inputDocuments, progressEvery, progressOut)) {
+        withSparkErrors("tokenizing " + s.input(), () -> {
+          out.write()
+              .partitionBy("split")
+              .option("maxRecordsPerFile", recordsPerShard(s))
+              .parquet(data.toString());
+          return null;
+        });
+      }
+
+      FileSystem fs = staged.fs();
+      Map<String, TokenizeManifest.Split> splits = new LinkedHashMap<>();
+      for (String split : List.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION)) {
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(staged.temp(), split);
+        org.apache.hadoop.fs.Path written = new org.apache.hadoop.fs.Path(data, "split=" + split);
+        if (fs.exists(written)) {
+          if (!fs.rename(written, dir)) throw new IOException("cannot rename " + written + " to " + dir);
+        } else {
+          fs.mkdirs(dir); // an empty split is still a folder: readers need not special-case it
+        }
+        List<TokenizeManifest.Shard> shards = shards(fs, dir, split, conf);
+        long rowCount = shards.stream().mapToLong(TokenizeManifest.Shard::rows).sum();
+        long tokens = s.layout() == TokenizeSettings.Layout.PACK
+            ? rowCount * s.seqLen()
+            : sumNumTokens(spark, dir, rowCount);
+        splits.put(split, new TokenizeManifest.Split(
+            rowCount, counters.documents(split).value(), tokens, shards));
+      }
+      fs.delete(data, true);
+
+      TokenizeManifest manifest = new TokenizeManifest(
+          TokenizeManifest.FORMAT_VERSION, started.toString(), Instant.now().toString(),
+          s.input(), inputs.files(), inputs.corrupt(),
+          new TokenizeManifest.Tokenizer(s.tokenizerJson(), tokenizerSha256,
+              DocumentTokenizer.openEncoderName(s.encoder()),
+              DocumentTokenizer.BEGIN_OF_TEXT, DocumentTokenizer.END_OF_TEXT),
+          s, inputDocuments, counters.duplicates.value(),
+          counters.skippedCounts(inputs.corrupt().size()),
+          counters.packTailTokensDropped.value(), counters.truncatedTokensDropped.value(), splits);
+
+      staged.publish();
+      // manifest, then marker, both after the rename: on an object store the rename is a copy,
+      // and the marker must not be there before every shard is
+      manifest.write(fs, new org.apache.hadoop.fs.Path(staged.target(), TokenizeManifest.FILE_NAME));
+      fs.create(new org.apache.hadoop.fs.Path(staged.target(), TokenizedDataset.COMMIT_MARKER), false).close();
+
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      return new TokenizeResult(staged.target().toString(), manifest, seconds,
+          counters.encodedTokens.value() / seconds);
+    } catch (IOException e) {
+      throw new UncheckedIOException("tokenize job: cannot write " + s.output(), e);
+    }
+  }
+
+  /**
+   * One row per distinct content, with how many copies it had; the copy kept is the one with the
+   * smallest repo_name/path, so the choice does not depend on partitioning or file order.
+   */
+  static Dataset<Row> deduplicated(Dataset<Row> docs, boolean dedup) {
+    if (!dedup) return docs.withColumn("copies", lit(1L));
+    Column key = concat(col("repo_name"), lit("/"), col("path"));
+    return docs
+        .withColumn("content_hash", sha2(coalesce(col("code"), lit(new byte[0])), 256))
+        .groupBy("content_hash")
+        .agg(min_by(struct(col("code"), col("repo_name"), col("path"), col("source_file")), key).as("doc"),
+            count(lit(1)).as("copies"))
+        .select(col("doc.code"), col("doc.repo_name"), col("doc.path"), col("doc.source_file"),
+            col("copies"));
+  }
+
+  /** The shard schema, plus the {@code split} column that the writer turns into folders. */
+  static StructType outputSchema(TokenizeSettings.Layout layout) {
+    StructType schema = new StructType()
+        .add("split", DataTypes.StringType, false)
+        .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+        .add("num_tokens", DataTypes.IntegerType, false);
+    if (layout == TokenizeSettings.Layout.TRUNCATE) {
+      schema = schema
+          .add("doc_id", DataTypes.StringType, false)     // repo_name/path
+          .add("document_tokens", DataTypes.IntegerType, false); // BOS + all ids, before the cut
+    }
+    return schema;
+  }
+
+  /** Spark's per-task file limit, from rows and/or bytes of ids per shard; 0 is no limit. */
+  static long recordsPerShard(TokenizeSettings s) {
+    long byRows = s.rowsPerShard() > 0 ? s.rowsPerShard() : Long.MAX_VALUE;
+    // a row holds at most seqLen 4-byte ids; Parquet only makes it smaller
+    long byBytes = s.bytesPerShard() > 0 ? Math.max(1, s.bytesPerShard() / (4L * s.seqLen())) : Long.MAX_VALUE;
+    long n = Math.min(byRows, byBytes);
+    return n == Long.MAX_VALUE ? 0 : n;
+  }
+
+  private static List<TokenizeManifest.Shard> shards(FileSystem fs, org.apache.hadoop.fs.Path dir,
+      String split, Configuration conf) throws IOException {
+    List<TokenizeManifest.Shard> out = new ArrayList<>();
+    for (FileStatus f : fs.listStatus(dir)) {
+      String name = f.getPath().getName();
+      if (!f.isFile() || !name.endsWith(".parquet")) continue;
+      long rows;
+      try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromStatus(f, conf))) {
+        rows = r.getRecordCount();
+      }
+      out.add(new TokenizeManifest.Shard(split + "/" + name, rows, f.getLen()));
+    }
+    out.sort((a, b) -> a.path().compareTo(b.path()));
+    return out;
+  }
+
+  private static long sumNumTokens(SparkSession spark, org.apache.hadoop.fs.Path dir, long rows) {
+    if (rows == 0) return 0;
+    Row r = spark.read().parquet(dir.toString()).agg(org.apache.spark.sql.functions.sum("num_tokens")).first();
+    return r.isNullAt(0) ? 0 : r.getLong(0);
+  }
+
+  static void validate(TokenizeSettings s) {
+    List<String> problems = new ArrayList<>();
+    if (s.input() == null || s.input().isBlank()) problems.add("input is empty");
+    if (s.output() == null || s.output().isBlank()) problems.add("output is empty");
+    if (s.languages() == null || s.languages().isEmpty()) problems.add("languages is empty");
+    if (s.licenses() == null) problems.add("licenses is null (use an empty list to keep all)");
+    if (s.layout() == null) problems.add("layout is missing");
+    if (s.seqLen() < 2) problems.add("seqLen must be at least 2: " + s.seqLen());
+    if (!(s.validationFraction() >= 0 && s.validationFraction() < 1)) {
+      problems.add("validationFraction must be in [0, 1): " + s.validationFraction());
+    }
+    if (s.rowsPerShard() < 0) problems.add("rowsPerShard is negative: " + s.rowsPerShard());
+    if (s.bytesPerShard() < 0) problems.add("bytesPerShard is negative: " + s.bytesPerShard());
+    if (s.maxDocumentBytes() < 0) problems.add("maxDocumentBytes is negative: " + s.maxDocumentBytes());
+    if (s.tokenizerJson() == null || !Files.isReadable(Path.of(s.tokenizerJson()))) {
+      problems.add("tokenizer file is not readable: " + s.tokenizerJson());
+    }
+    if (!"fast".equals(s.encoder()) && !"oracle".equals(s.encoder())) {
+      problems.add("encoder must be fast or oracle: " + s.encoder());
+    }
+    if (!problems.isEmpty()) throw new TokenizeException("tokenize settings: " + String.join("; ", problems));
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(java.io.OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read tokenizer " + file, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private interface SparkAction<T> {
+    T run() throws Exception;
+  }
+
+  private static <T> T withSparkErrors(String doing, SparkAction<T> action) {
+    try {
+      return action.run();
+    } catch (TokenizeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw SparkErrors.explain(doing, e);
+    }
+  }
+}

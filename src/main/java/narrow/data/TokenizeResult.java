@@ -1,0 +1,20 @@
+package narrow.data;
+
+/**
+ * What a tokenize run returns to its caller.
+ *
+ * @param output the committed dataset folder (qualified: {@code file:/…} or {@code s3a://…})
+ * @param seconds wall time of the whole run
+ * @param encodedTokensPerSecond ids out of the encoder per second of wall time: the job's speed
+ */
+public record TokenizeResult(String output, TokenizeManifest manifest, double seconds,
+    double encodedTokensPerSecond) {
+
+  public long rows() {
+    return manifest.splits().values().stream().mapToLong(TokenizeManifest.Split::rows).sum();
+  }
+
+  public long tokens() {
+    return manifest.splits().values().stream().mapToLong(TokenizeManifest.Split::tokens).sum();
+  }
+}
