@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Narrow language models on Apache Spark: corpus, tokenizer, training.",
     subcommands = {
+        IngestCommand.class,
+        TokenizeCommand.class,
         ConfigCommand.class,
         CommandLine.HelpCommand.class,
     })

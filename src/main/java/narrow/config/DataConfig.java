@@ -1,5 +1,6 @@
 package narrow.config;
 
+import narrow.data.CodeparrotLanguages;
 import narrow.data.TokenizeSettings;
 import narrow.data.TokenizeSettings.Layout;
 import java.util.List;
@@ -54,9 +55,9 @@ public record DataConfig(
     errors.requirePresent("data.output", output);
     if (languages.isEmpty()) errors.add("data.languages", "keep at least one language");
     for (String language : languages) {
-      if (!CodeparrotNames.LANGUAGES.contains(language)) {
+      if (!CodeparrotLanguages.names().contains(language)) {
         errors.add("data.languages", "unknown language '" + language
-            + "'; codeparrot/github-code names: " + String.join(", ", CodeparrotNames.LANGUAGES));
+            + "'; codeparrot/github-code names: " + String.join(", ", CodeparrotLanguages.names()));
       }
     }
     errors.requirePositive("data.seq_len", seqLen);

@@ -1,0 +1,16 @@
+package narrow.cli;
+
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
+
+/** {@code --spark-conf FILE}: the Spark properties a command runs with outside spark-submit. */
+final class SparkOptions {
+  @Option(names = "--spark-conf", paramLabel = "FILE",
+      description = "Spark properties file when not under spark-submit (default: conf/spark/local.conf)")
+  Path propertiesFile;
+
+  SparkSession session(String appName) {
+    return LocalSpark.session(appName, propertiesFile);
+  }
+}
