@@ -13,8 +13,10 @@ import java.util.Map;
  */
 public final class HfOracleEncoder implements TokenEncoder {
   private final HuggingFaceTokenizer tokenizer;
+  private final TokenizerInfo info;
 
   public HfOracleEncoder(Path tokenizerJson) {
+    this.info = TokenizerJson.info(tokenizerJson);
     try {
       // no truncation or padding: the job cuts and packs itself
       this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson,
@@ -31,6 +33,11 @@ public final class HfOracleEncoder implements TokenEncoder {
     int[] out = new int[ids.length];
     for (int i = 0; i < ids.length; i++) out[i] = (int) ids[i];
     return out;
+  }
+
+  @Override
+  public TokenizerInfo info() {
+    return info;
   }
 
   @Override

@@ -12,6 +12,9 @@ public interface TokenEncoder extends AutoCloseable {
   /** The ids of {@code text}, without a beginning-of-text token. */
   int[] encode(String text);
 
+  /** The tokenizer file this encoder follows: checksum, vocabulary size, special ids. */
+  TokenizerInfo info();
+
   /** A short name for logs and manifests ("fast", "oracle"). */
   String name();
 

@@ -1,0 +1,6 @@
+package narrow.data.tokenizer;
+
+final class UnicodeUpdates {
+  private UnicodeUpdates() {}
+  static byte classOf(int cp) { return -1; }
+}
