@@ -44,6 +44,7 @@ class TokenizeJobTest {
 
   /** Distinct non-empty Python documents of an ingested corpus: repo_name/path to text. */
   static Map<String, String> expectedDocuments(String corpusPath) {
+    SparkSession spark = SparkSession.active();
     Map<String, String> byText = new HashMap<>();
     for (Row r : spark.read().parquet(corpusPath).filter("language = 'Python' AND code != ''").collectAsList()) {
       String key = SplitAssigner.key(r.getAs("repo_name"), r.getAs("path"));
