@@ -45,16 +45,18 @@ public final class PythonLibrary {
   }
 
   /**
-   * Copies the first {@code maxFiles} {@code .py} files of the library (sorted paths, test suites
-   * and site-packages left out) into {@code target}: a fixed, realistic corpus of a chosen size.
+   * Copies the first {@code maxFiles} {@code .py} files of the library (sorted paths; test suites
+   * left out unless {@code withTests}; never site-packages or idlelib) into {@code target}: a
+   * fixed, realistic corpus of a chosen size.
    */
-  public static int copySubset(Path stdlib, Path target, int maxFiles) throws IOException {
+  public static int copySubset(Path stdlib, Path target, int maxFiles, boolean withTests) throws IOException {
     List<Path> files;
     try (Stream<Path> walk = Files.walk(stdlib)) {
       files = walk.filter(p -> p.toString().endsWith(".py") && Files.isRegularFile(p))
           .filter(p -> {
             String rel = stdlib.relativize(p).toString();
-            return !rel.startsWith("test") && !rel.contains("/test") && !rel.startsWith("site-packages")
+            boolean test = rel.startsWith("test") || rel.contains("/test");
+            return (withTests || !test) && !rel.startsWith("site-packages")
                 && !rel.startsWith("idlelib") && !rel.contains("__pycache__");
           })
           .sorted()

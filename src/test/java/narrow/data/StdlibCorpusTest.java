@@ -30,7 +30,7 @@ class StdlibCorpusTest {
     spark = TestSpark.start("StdlibCorpusTest", Map.of());
     oracle = new HfOracleEncoder(TestSpark.tokenizer());
     Path tree = tmp.resolve("python3-stdlib");
-    files = PythonLibrary.copySubset(stdlib, tree, 300);
+    files = PythonLibrary.copySubset(stdlib, tree, 300, false);
     corpus = tmp.resolve("corpus").toString();
     IngestResult ingested = CorpusIngest.run(spark, tree, corpus, false);
     assertEquals(files, ingested.byLanguage().get("Python") + ingested.tooLarge() + ingested.undecodable() + ingested.binary());
