@@ -296,8 +296,8 @@ public final class LlamaForCausalLM implements AutoCloseable {
 
     /** q·cos + rotate_half(q)·sin, rotate_half(x) = cat(−x2, x1) over the two halves of a head. */
     NDArray rotate(NDArray x) {
-      NDList halves = x.split(2, -1);
-      NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), -1);
+      NDList halves = x.split(2, 3);
+      NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
       return x.mul(cos).add(rotated.mul(sin));
     }
 
