@@ -202,9 +202,10 @@ public final class LlamaForCausalLM implements AutoCloseable {
 
   /**
    * Runs the matmuls with float16 operands (float32 everywhere else: norms, softmax, residual
-   * stream, loss), the way {@code torch.autocast} treats this model; meant for GPUs. bfloat16, what
-   * autocast would use on a GPU, cannot be had through DJL 0.35.1: its JNI aborts the JVM on any
-   * cast to BFLOAT16 (checked), so this is float16 and training with it wants a loss scale.
+   * stream), the way {@code torch.autocast} treats this model; for evaluation on a GPU. Two limits
+   * of DJL 0.35.1's PyTorch JNI (both checked) keep it from being autocast proper: a cast to
+   * BFLOAT16 aborts the JVM, and every dtype cast detaches from the autograd graph, so a pass in
+   * this mode while grad mode is on is refused rather than silently losing gradients.
    */
   public void setHalfPrecisionMatmuls(boolean on) {
     this.halfPrecisionMatmuls = on;
@@ -254,6 +255,10 @@ public final class LlamaForCausalLM implements AutoCloseable {
     }
 
     NDArray logits(NDArray ids) {
+      if (halfPrecisionMatmuls && JniUtils.isGradMode()) {
+        throw new IllegalStateException("half-precision matmuls cut the autograd graph on DJL "
+            + "0.35.1 (its casts detach); use them only inside Autograd.noGrad()");
+      }
       NDArray x = embed(ids);
       for (Layer layer : layers) {
         x = x.add(attention(rmsNorm(x, layer.inputNorm()), layer));
@@ -267,7 +272,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
       Integer pad = config.padTokenId();
       if (pad == null || pad < 0 || pad >= config.vocabSize()) return x;
       // nn.Embedding(padding_idx=pad): the pad row gets no gradient from the lookup.
-      NDArray isPad = ids.eq(pad).expandDims(-1);
+      NDArray isPad = ids.eq(pad).expandDims(-1).broadcast(x.getShape());
       return NDArrays.where(isPad, x.stopGradient(), x);
     }
 
