@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;
+import narrow.model.Autograd;
 
 /**
  * {@code torch.optim.AdamW} (single-tensor path): decoupled weight decay
@@ -60,7 +61,8 @@ public final class AdamW implements AutoCloseable {
     double bias1 = 1 - Math.pow(b1, step);
     double bias2Sqrt = Math.sqrt(1 - Math.pow(b2, step));
     double stepSize = lr / bias1;
-    try (NDScope scope = new NDScope()) {
+    // in-place updates of leaves that require gradients: only legal with grad mode off
+    try (Autograd.Scope noGrad = Autograd.noGrad(); NDScope scope = new NDScope()) {
       for (Map.Entry<String, NDArray> e : params.entrySet()) {
         String name = e.getKey();
         NDArray p = e.getValue();

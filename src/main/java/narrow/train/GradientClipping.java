@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
 import java.util.Collection;
+import narrow.model.Autograd;
 
 /** Global-norm gradient clipping as {@code torch.nn.utils.clip_grad_norm_} does it. */
 public final class GradientClipping {
@@ -12,7 +13,7 @@ public final class GradientClipping {
 
   /** The L2 norm over all gradients together: the norm of the per-tensor norms, in float32 like torch. */
   public static double globalNorm(Collection<NDArray> grads) {
-    try (NDScope scope = new NDScope()) {
+    try (Autograd.Scope noGrad = Autograd.noGrad(); NDScope scope = new NDScope()) {
       NDList norms = new NDList(grads.size());
       for (NDArray g : grads) norms.add(g.flatten().norm());
       return NDArrays.stack(norms).norm().getFloat();
@@ -35,7 +36,9 @@ public final class GradientClipping {
     double coef = coefficient(norm, maxNorm);
     // torch multiplies even when the clamped coefficient is 1; a no-op in exact arithmetic
     if (coef < 1.0) {
-      for (NDArray g : grads) g.muli((float) coef);
+      try (Autograd.Scope noGrad = Autograd.noGrad()) {
+        for (NDArray g : grads) g.muli((float) coef);
+      }
     }
     return norm;
   }

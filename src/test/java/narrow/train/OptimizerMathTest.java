@@ -15,6 +15,7 @@ import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import narrow.model.io.Safetensors;
 
 /** Schedule, clipping and AdamW against the PyTorch answers in the shared fixtures. */
 class OptimizerMathTest {
@@ -22,7 +23,7 @@ class OptimizerMathTest {
 
   @Test
   void cosineWithWarmupMatchesHf() throws Exception {
-    JsonNode c = GoldenTensors.goldenJson().get("cosine_with_warmup");
+    JsonNode c = goldenJson().get("cosine_with_warmup");
     LrSchedule s = LrSchedule.cosineWithWarmup(c.get("peak_lr").asDouble(),
         c.get("warmup_steps").asLong(), c.get("total_steps").asLong());
     JsonNode lr = c.get("lr");
@@ -43,12 +44,12 @@ class OptimizerMathTest {
   @ParameterizedTest
   @ValueSource(strings = {"untied-mha", "tied-gqa-bf16"})
   void clippingAndOneAdamWStepMatchTorch(String modelName) throws Exception {
-    JsonNode golden = GoldenTensors.goldenJson().get("models").get(modelName);
+    JsonNode golden = goldenJson().get("models").get(modelName);
     JsonNode adamw = golden.get("adamw");
-    Path dir = GoldenTensors.fixtures().resolve(modelName);
+    Path dir = fixtures().resolve(modelName);
     try (NDManager manager = NDManager.newBaseManager()) {
-      Map<String, NDArray> params = GoldenTensors.read(dir.resolve("model.safetensors"), manager);
-      Map<String, NDArray> goldenTensors = GoldenTensors.read(dir.resolve("golden.safetensors"), manager);
+      Map<String, NDArray> params = Safetensors.read(dir.resolve("model.safetensors"), manager);
+      Map<String, NDArray> goldenTensors = Safetensors.read(dir.resolve("golden.safetensors"), manager);
       Map<String, NDArray> grads = new LinkedHashMap<>();
       for (String name : params.keySet()) {
         grads.put(name, goldenTensors.get("grad." + name));
@@ -83,6 +84,14 @@ class OptimizerMathTest {
         assertEquals(2 * params.size(), opt.stateTensors().size());
       }
     }
+  }
+
+  static Path fixtures() {
+    return Path.of(System.getProperty("narrow.fixtures", "../shared/fixtures")).resolve("llama-tiny");
+  }
+
+  static JsonNode goldenJson() throws java.io.IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(fixtures().resolve("golden.json").toFile());
   }
 
   static void assertRel(double want, double got, String what) {
