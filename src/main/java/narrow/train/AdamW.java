@@ -107,7 +107,9 @@ public final class AdamW implements AutoCloseable {
     expAvgSq.clear();
     for (Map.Entry<String, NDArray> e : state.entrySet()) {
       String key = e.getKey();
-      NDArray copy = e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT32, true);
+      // duplicate() is a real copy; toType(same type, copy=true) may alias the source's memory,
+      // which a reader may have mapped from a buffer that is freed once the source is closed
+      NDArray copy = e.getValue().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).duplicate();
       copy.attach(manager);
       if (key.startsWith("exp_avg_sq.")) {
         expAvgSq.put(key.substring("exp_avg_sq.".length()), copy);

@@ -179,30 +179,4 @@ class TorchSaveTest {
     assertEquals("torch.int64", json.get("ids").get("dtype").asText());
     assertEquals("[128000,-1]", json.get("ids").get("values").toString());
   }
-
-  /** /usr/bin/python3 with torch, for checks against PyTorch itself. */
-  static final class PythonTorch {
-    static final String PYTHON = "/usr/bin/python3";
-
-    static boolean available() {
-      if (!new File(PYTHON).canExecute()) return false;
-      try {
-        run("import torch");
-        return true;
-      } catch (Exception e) {
-        return false;
-      }
-    }
-
-    static String run(String script, String... args) throws IOException, InterruptedException {
-      List<String> cmd = new ArrayList<>(List.of(PYTHON, "-c", script));
-      cmd.addAll(List.of(args));
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException("python failed: " + out);
-      }
-      return out.lines().reduce((a, b) -> b).orElse("");
-    }
-  }
 }
