@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 
 /**
  * Hugging Face's causal-LM loss: logits at position t predict the label at t+1; cross entropy in
- * float32, averaged over the labels that are not {@link #IGNORE_INDEX}.
+ * float32 over the labels that are not {@link #IGNORE_INDEX}.
  */
 public final class CausalLmLoss {
   public static final int IGNORE_INDEX = -100;
@@ -18,32 +18,43 @@ public final class CausalLmLoss {
    * labels [B, T]. NaN when no label counts, as in torch.
    */
   public static NDArray loss(NDArray logits, NDArray labels) {
+    return reduce(logits, labels, true);
+  }
+
+  /**
+   * The summed loss over the counted labels: with {@link #countedLabels} over all micro-batches of
+   * an optimizer step, what transformers' Trainer divides by {@code num_items_in_batch}.
+   */
+  public static NDArray sum(NDArray logits, NDArray labels) {
+    return reduce(logits, labels, false);
+  }
+
+  /** How many labels of [B, T] enter the loss: those after the first column that are not ignored. */
+  public static long countedLabels(NDArray labels) {
+    try (NDManager scope = labels.getManager().newSubManager()) {
+      labels.tempAttach(scope);
+      return labels.get(":, 1:").neq(IGNORE_INDEX).countNonzero().getLong();
+    }
+  }
+
+  private static NDArray reduce(NDArray logits, NDArray labels, boolean mean) {
     NDManager caller = logits.getManager();
     try (NDManager scope = caller.newSubManager()) {
       logits.tempAttach(scope);
       labels.tempAttach(scope);
-      NDArray out = sumAndCount(logits, labels);
-      NDArray mean = out.get(0).div(out.get(1));
-      mean.attach(caller);
-      return mean;
+      NDArray shiftedLogits = logits.get(":, :-1, :").toType(DataType.FLOAT32, false);
+      NDArray shiftedLabels = labels.toDevice(logits.getDevice(), false)
+          .toType(DataType.INT64, false).get(":, 1:");
+      NDArray counted = shiftedLabels.neq(IGNORE_INDEX);
+      // ignored positions pick label 0 and are then weighted out
+      NDArray safeLabels = shiftedLabels.mul(counted.toType(DataType.INT64, false));
+      NDArray logProbs = shiftedLogits.logSoftmax(-1);
+      NDArray picked = logProbs.gather(safeLabels.expandDims(-1), -1).squeeze(-1);
+      NDArray weight = counted.toType(DataType.FLOAT32, false);
+      NDArray result = picked.mul(weight).sum().neg();
+      if (mean) result = result.div(weight.sum());
+      result.attach(caller);
+      return result;
     }
-  }
-
-  /**
-   * [sum of −log p(label), number of counted labels] as a float32 pair: the pieces a caller
-   * needs to average over several micro-batches itself.
-   */
-  static NDArray sumAndCount(NDArray logits, NDArray labels) {
-    NDArray shiftedLogits = logits.get(":, :-1, :").toType(DataType.FLOAT32, false);
-    NDArray shiftedLabels = labels.toDevice(logits.getDevice(), false)
-        .toType(DataType.INT64, false).get(":, 1:");
-    NDArray counted = shiftedLabels.neq(IGNORE_INDEX);
-    NDArray safeLabels = shiftedLabels.mul(counted.toType(DataType.INT64, false));
-    NDArray logProbs = shiftedLogits.logSoftmax(-1);
-    NDArray picked = logProbs.gather(safeLabels.expandDims(-1), -1).squeeze(-1);
-    NDArray weight = counted.toType(DataType.FLOAT32, false);
-    NDArray sum = picked.mul(weight).sum().neg();
-    NDArray count = weight.sum();
-    return sum.expandDims(0).concat(count.expandDims(0));
   }
 }

@@ -36,7 +36,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
   private final NDArray finalNorm;
   private final NDArray lmHead;
   private final float[] inverseFrequencies;
-  private volatile boolean autocastBf16;
+  private volatile boolean halfPrecisionMatmuls;
 
   /** One decoder layer's weights (views onto {@link #parameters}). */
   private record Layer(NDArray q, NDArray k, NDArray v, NDArray o, NDArray gate, NDArray up,
@@ -201,16 +201,18 @@ public final class LlamaForCausalLM implements AutoCloseable {
   }
 
   /**
-   * Runs matmuls in bfloat16 with float32 everywhere else (norms, softmax, residual stream, loss):
-   * what {@code torch.autocast(dtype=bfloat16)} does for this model. Meant for GPUs; on CPU it works
-   * but is slower than float32.
+   * Runs the matmuls with float16 operands (float32 everywhere else: norms, softmax, residual
+   * stream), the way {@code torch.autocast} treats this model; for evaluation on a GPU. Two limits
+   * of DJL 0.35.1's PyTorch JNI (both checked) keep it from being autocast proper: a cast to
+   * BFLOAT16 aborts the JVM, and every dtype cast detaches from the autograd graph, so a pass in
+   * this mode while grad mode is on is refused rather than silently losing gradients.
    */
-  public void setAutocastBf16(boolean on) {
-    this.autocastBf16 = on;
+  public void setHalfPrecisionMatmuls(boolean on) {
+    this.halfPrecisionMatmuls = on;
   }
 
-  public boolean autocastBf16() {
-    return autocastBf16;
+  public boolean halfPrecisionMatmuls() {
+    return halfPrecisionMatmuls;
   }
 
   // ---------------------------------------------------------------- forward
@@ -253,6 +255,10 @@ public final class LlamaForCausalLM implements AutoCloseable {
     }
 
     NDArray logits(NDArray ids) {
+      if (halfPrecisionMatmuls && JniUtils.isGradMode()) {
+        throw new IllegalStateException("half-precision matmuls cut the autograd graph on DJL "
+            + "0.35.1 (its casts detach); use them only inside Autograd.noGrad()");
+      }
       NDArray x = embed(ids);
       for (Layer layer : layers) {
         x = x.add(attention(rmsNorm(x, layer.inputNorm()), layer));
@@ -266,7 +272,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
       Integer pad = config.padTokenId();
       if (pad == null || pad < 0 || pad >= config.vocabSize()) return x;
       // nn.Embedding(padding_idx=pad): the pad row gets no gradient from the lookup.
-      NDArray isPad = ids.eq(pad).expandDims(-1);
+      NDArray isPad = ids.eq(pad).expandDims(-1).broadcast(x.getShape());
       return NDArrays.where(isPad, x.stopGradient(), x);
     }
 
@@ -315,18 +321,18 @@ public final class LlamaForCausalLM implements AutoCloseable {
       return linear(silu.mul(linear(x, w.up())), w.down());
     }
 
-    /** x @ weightᵀ (torch.nn.functional.linear); bfloat16 operands under autocast. */
+    /** x @ weightᵀ (torch.nn.functional.linear); float16 operands when asked. */
     NDArray linear(NDArray x, NDArray weight) {
-      if (!autocastBf16) return JniUtils.linear((PtNDArray) x, (PtNDArray) weight, null);
-      NDArray w16 = weight.toType(DataType.BFLOAT16, false);
+      if (!halfPrecisionMatmuls) return JniUtils.linear((PtNDArray) x, (PtNDArray) weight, null);
+      NDArray w16 = weight.toType(DataType.FLOAT16, false);
       w16.attach(scope); // the cast lands in the parameter's manager otherwise
-      NDArray y = JniUtils.linear((PtNDArray) x.toType(DataType.BFLOAT16, false), (PtNDArray) w16, null);
+      NDArray y = JniUtils.linear((PtNDArray) x.toType(DataType.FLOAT16, false), (PtNDArray) w16, null);
       return y.toType(DataType.FLOAT32, false);
     }
 
     NDArray matmul(NDArray a, NDArray b) {
-      if (!autocastBf16) return a.matMul(b);
-      return a.toType(DataType.BFLOAT16, false).matMul(b.toType(DataType.BFLOAT16, false))
+      if (!halfPrecisionMatmuls) return a.matMul(b);
+      return a.toType(DataType.FLOAT16, false).matMul(b.toType(DataType.FLOAT16, false))
           .toType(DataType.FLOAT32, false);
     }
   }

@@ -39,6 +39,13 @@ class LlamaGoldenTest {
       }
       double expectedLoss = golden.get("loss_batch0").asDouble();
       double lossError = Math.abs(loss - expectedLoss) / Math.abs(expectedLoss);
+      NDArray labelsAgain = Fixtures.batch(manager, 0, "labels");
+      long counted = CausalLmLoss.countedLabels(labelsAgain);
+      assertEquals(3 * 23 - 5, counted, "3 rows of 23 targets, 5 ignored");
+      try (Autograd.Scope s = Autograd.noGrad()) {
+        double sum = CausalLmLoss.sum(model.logits(ids), labelsAgain).getFloat();
+        assertEquals(expectedLoss, sum / counted, 1e-4 * expectedLoss);
+      }
       System.out.printf("%s loss %.8f expected %.8f relative error %.3g%n", name, loss,
           expectedLoss, lossError);
       assertTrue(lossError <= TOLERANCE, "loss relative error " + lossError);

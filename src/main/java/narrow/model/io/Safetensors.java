@@ -62,6 +62,16 @@ public final class Safetensors {
     }
   }
 
+  /** One named tensor of a file as float32, without reading the others. */
+  public static NDArray readTensor(Path file, String name, NDManager manager) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      SafetensorsHeader header = SafetensorsHeader.read(file, ch);
+      SafetensorsHeader.TensorInfo t = header.tensors().get(name);
+      if (t == null) throw new IOException(file + ": no tensor '" + name + "'");
+      return readTensor(ch, header, t, manager);
+    }
+  }
+
   /** The weights of a checkpoint folder: {@code model.safetensors}, or the shards of its index. */
   public static Map<String, NDArray> readCheckpoint(Path dir, NDManager manager) throws IOException {
     Path single = dir.resolve(SINGLE_FILE);
