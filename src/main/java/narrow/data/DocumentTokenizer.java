@@ -6,8 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import narrow.data.tokenizer.HfOracleEncoder;
 import narrow.data.tokenizer.TokenEncoder;
+import narrow.data.tokenizer.TokenEncoders;
+import narrow.data.tokenizer.TokenizerInfo;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -23,9 +24,6 @@ import org.apache.spark.sql.RowFactory;
  * {@code copies}. Output rows: see {@link TokenizeJob#outputSchema}.
  */
 final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
-  static final int BEGIN_OF_TEXT = 128000;
-  static final int END_OF_TEXT = 128001;
-
   private final TokenizeSettings.Layout layout;
   private final int seqLen;
   private final double validationFraction;
@@ -34,8 +32,13 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
   private final long maxDocumentBytes;
   private final boolean skipBadRecords;
   private final JobCounters counters;
+  private final int beginOfText;
+  private final int endOfText;
 
-  DocumentTokenizer(TokenizeSettings s, JobCounters counters) {
+  /** @param tokenizer the file's special ids, read once on the driver */
+  DocumentTokenizer(TokenizeSettings s, TokenizerInfo tokenizer, JobCounters counters) {
+    this.beginOfText = tokenizer.bosId();
+    this.endOfText = tokenizer.eosId();
     this.layout = s.layout();
     this.seqLen = s.seqLen();
     this.validationFraction = s.validationFraction();
@@ -48,7 +51,7 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> documents) {
-    TokenEncoder encoder = openEncoder(encoderKind, localTokenizerFile(tokenizerJson));
+    TokenEncoder encoder = TokenEncoders.create(encoderKind, localTokenizerFile(tokenizerJson));
     Rows rows = new Rows(documents, encoder);
     TaskContext task = TaskContext.get();
     // a failed or cancelled task never reaches the end of the iterator
@@ -61,16 +64,6 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
     Path p = Path.of(tokenizerJson);
     if (Files.isReadable(p)) return p;
     return Path.of(SparkFiles.get(new File(tokenizerJson).getName()));
-  }
-
-  /** The implementation {@link #openEncoder} gives for {@code kind}: what the manifest records. */
-  static String openEncoderName(String kind) {
-    return "oracle";
-  }
-
-  static TokenEncoder openEncoder(String kind, Path tokenizerJson) {
-    // the fast encoder arrives with the tokenizer branch; until then every kind runs the oracle
-    return new HfOracleEncoder(tokenizerJson);
   }
 
   /** Pulls documents only when the rows produced so far are used up. */
@@ -86,9 +79,9 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
     Rows(Iterator<Row> in, TokenEncoder encoder) {
       this.in = in;
       this.encoder = encoder;
-      this.trainPacker = new SequencePacker(seqLen, END_OF_TEXT,
+      this.trainPacker = new SequencePacker(seqLen, endOfText,
           ids -> ready.add(RowFactory.create(SplitAssigner.TRAIN, ids, seqLen)));
-      this.validationPacker = new SequencePacker(seqLen, END_OF_TEXT,
+      this.validationPacker = new SequencePacker(seqLen, endOfText,
           ids -> ready.add(RowFactory.create(SplitAssigner.VALIDATION, ids, seqLen)));
     }
 
@@ -147,7 +140,7 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       if (layout == TokenizeSettings.Layout.PACK) {
         (SplitAssigner.VALIDATION.equals(split) ? validationPacker : trainPacker).add(ids);
       } else {
-        int[] row = Truncator.withBosCut(BEGIN_OF_TEXT, ids, seqLen);
+        int[] row = Truncator.withBosCut(beginOfText, ids, seqLen);
         counters.truncatedTokensDropped.add(ids.length + 1 - row.length);
         ready.add(RowFactory.create(split, row, row.length, key, ids.length + 1));
       }

@@ -11,21 +11,19 @@ import static org.apache.spark.sql.functions.sha2;
 import static org.apache.spark.sql.functions.struct;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import narrow.data.tokenizer.TokenEncoder;
+import narrow.data.tokenizer.TokenEncoders;
+import narrow.data.tokenizer.TokenizerInfo;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -61,7 +59,15 @@ public final class TokenizeJob {
     Instant started = Instant.now();
     long t0 = System.nanoTime();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    String tokenizerSha256 = sha256(Path.of(s.tokenizerJson()));
+    TokenizerInfo tokenizer;
+    String encoderName;
+    // built once on the driver too: a bad tokenizer file fails here, before any Spark work
+    try (TokenEncoder probe = TokenEncoders.create(s.encoder(), Path.of(s.tokenizerJson()))) {
+      tokenizer = probe.info();
+      encoderName = probe.name();
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      throw new TokenizeException("tokenizer: " + e.getMessage(), e);
+    }
     if (!spark.sparkContext().isLocal()) spark.sparkContext().addFile(s.tokenizerJson());
 
     try (StagedOutput staged = StagedOutput.begin(s.output(), s.overwrite(), conf)) {
@@ -81,7 +87,7 @@ public final class TokenizeJob {
       long inputDocuments = withSparkErrors("counting input documents", docs::count);
       JobCounters counters = new JobCounters(spark.sparkContext());
       JavaRDD<Row> rows = deduplicated(docs, s.dedup()).javaRDD()
-          .mapPartitions(new DocumentTokenizer(s, counters));
+          .mapPartitions(new DocumentTokenizer(s, tokenizer, counters));
       Dataset<Row> out = spark.createDataFrame(rows, outputSchema(s.layout()));
 
       org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(staged.temp(), "_data");
@@ -119,9 +125,8 @@ public final class TokenizeJob {
       TokenizeManifest manifest = new TokenizeManifest(
           TokenizeManifest.FORMAT_VERSION, started.toString(), Instant.now().toString(),
           s.input(), inputs.files(), inputs.corrupt(),
-          new TokenizeManifest.Tokenizer(s.tokenizerJson(), tokenizerSha256,
-              DocumentTokenizer.openEncoderName(s.encoder()),
-              DocumentTokenizer.BEGIN_OF_TEXT, DocumentTokenizer.END_OF_TEXT),
+          new TokenizeManifest.Tokenizer(s.tokenizerJson(), tokenizer.sha256(), encoderName,
+              tokenizer.bosId(), tokenizer.eosId()),
           s, inputDocuments, counters.duplicates.value(),
           counters.skippedCounts(inputs.corrupt().size()),
           counters.packTailTokensDropped.value(), counters.truncatedTokensDropped.value(), splits);
@@ -218,21 +223,10 @@ public final class TokenizeJob {
     if (s.tokenizerJson() == null || !Files.isReadable(Path.of(s.tokenizerJson()))) {
       problems.add("tokenizer file is not readable: " + s.tokenizerJson());
     }
-    if (!"fast".equals(s.encoder()) && !"oracle".equals(s.encoder())) {
-      problems.add("encoder must be fast or oracle: " + s.encoder());
+    if (!TokenEncoders.KINDS.contains(s.encoder())) {
+      problems.add("encoder must be one of " + TokenEncoders.KINDS + ": " + s.encoder());
     }
     if (!problems.isEmpty()) throw new TokenizeException("tokenize settings: " + String.join("; ", problems));
-  }
-
-  static String sha256(Path file) {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read tokenizer " + file, e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private interface SparkAction<T> {

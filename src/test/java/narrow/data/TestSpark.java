@@ -32,7 +32,7 @@ final class TestSpark {
   /** Python only, no license filter, dedup on, failing on bad records, 10% validation. */
   static TokenizeSettings settings(String input, String output, TokenizeSettings.Layout layout, int seqLen) {
     return new TokenizeSettings(input, output, List.of("Python"), List.of(), layout, seqLen, 0.1,
-        tokenizer().toString(), "oracle", 0, 0, true, false, 64L << 20, false);
+        tokenizer().toString(), "fast", 0, 0, true, false, 64L << 20, false);
   }
 
   static TokenizeSettings with(TokenizeSettings s, boolean skipBadRecords, boolean overwrite,

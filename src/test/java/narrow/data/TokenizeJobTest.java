@@ -44,6 +44,7 @@ class TokenizeJobTest {
 
   /** Distinct non-empty Python documents of an ingested corpus: repo_name/path to text. */
   static Map<String, String> expectedDocuments(String corpusPath) {
+    SparkSession spark = SparkSession.active();
     Map<String, String> byText = new HashMap<>();
     for (Row r : spark.read().parquet(corpusPath).filter("language = 'Python' AND code != ''").collectAsList()) {
       String key = SplitAssigner.key(r.getAs("repo_name"), r.getAs("path"));
@@ -110,7 +111,7 @@ class TokenizeJobTest {
         // every document that ended inside this shard decodes back to one of the split's documents
         int start = 0;
         for (int i = 0; i < stream.size(); i++) {
-          if (stream.get(i) == DocumentTokenizer.END_OF_TEXT) {
+          if (stream.get(i) == m.tokenizer().endOfText()) {
             int[] seg = stream.subList(start, i).stream().mapToInt(Integer::intValue).toArray();
             assertNotNull(expected.remove(Arrays.toString(seg)), "segment is a document of " + split + ", once");
             complete++;
@@ -137,6 +138,9 @@ class TokenizeJobTest {
 
     assertEquals("e134af98b985517b4f068e3755ae90d4e9cd2d45d328325dc503f1c6b2d06cc7", m.tokenizer().sha256());
     assertEquals(s, m.settings());
+    assertEquals("oracle", m.tokenizer().encoder());
+    assertEquals(128000, m.tokenizer().beginOfText());
+    assertEquals(128001, m.tokenizer().endOfText());
     assertFalse(progress.isEmpty());
     assertTrue(progress.get(progress.size() - 1).matches("tokenize: 43/43 .*documents.*tokens/s.*"), progress.toString());
   }
@@ -148,6 +152,7 @@ class TokenizeJobTest {
     TokenizeResult r = TokenizeJob.run(spark, s);
     Map<String, String> docs = expectedDocuments(corpus);
     TokenizeManifest m = r.manifest();
+    assertEquals("fast", m.tokenizer().encoder());
 
     long cut = 0;
     int seen = 0;

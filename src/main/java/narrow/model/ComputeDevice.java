@@ -1,0 +1,29 @@
+package narrow.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+
+/**
+ * Where a model computes. A GPU needs the CUDA flavour of the PyTorch native library on the
+ * classpath ({@code mvn package -Dpytorch.flavor=cu128}) and a visible GPU; otherwise the CPU.
+ * Create the model's manager on the chosen device:
+ * {@code NDManager.newBaseManager(ComputeDevice.choose(true))}.
+ */
+public final class ComputeDevice {
+  private ComputeDevice() {}
+
+  /** GPU 0 when {@code preferGpu} and the engine sees a GPU, else the CPU. */
+  public static Device choose(boolean preferGpu) {
+    return preferGpu && Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+  }
+
+  /** Parses a config value: "cpu", "gpu" (GPU if there is one, else CPU) or "auto" (same as gpu). */
+  public static Device fromSetting(String setting) {
+    return switch (setting == null ? "auto" : setting.trim().toLowerCase()) {
+      case "cpu" -> Device.cpu();
+      case "gpu", "cuda", "auto" -> choose(true);
+      default -> throw new IllegalArgumentException(
+          "device '" + setting + "' is not one of cpu, gpu, auto");
+    };
+  }
+}

@@ -1,0 +1,69 @@
+package narrow.model;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Parameter counts of a model, from its config alone (so a size can be reported before it is
+ * built), broken down the way the study's frontier plots need them.
+ */
+public record ModelStats(long nParams, long nTrainableParams, long embedding, long attention,
+    long mlp, long norms, long lmHead) {
+
+  public static ModelStats of(LlamaConfig c) {
+    long h = c.hiddenSize();
+    long q = (long) c.numAttentionHeads() * c.headDim();
+    long kv = (long) c.numKeyValueHeads() * c.headDim();
+    long layers = c.numHiddenLayers();
+    long embedding = (long) c.vocabSize() * h;
+    long attention = layers * (h * q + 2 * h * kv + q * h);
+    long mlp = layers * 3 * h * c.intermediateSize();
+    long norms = (2 * layers + 1) * h;
+    long lmHead = c.tieWordEmbeddings() ? 0 : (long) c.vocabSize() * h;
+    long total = embedding + attention + mlp + norms + lmHead;
+    return new ModelStats(total, total, embedding, attention, mlp, norms, lmHead);
+  }
+
+  /** The same breakdown counted from real tensors by their HF names (a tied head counts once). */
+  public static ModelStats count(Map<String, NDArray> parameters) {
+    long embedding = 0, attention = 0, mlp = 0, norms = 0, lmHead = 0;
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      long n = e.getValue().getShape().size();
+      String name = e.getKey();
+      if (name.equals("model.embed_tokens.weight")) embedding += n;
+      else if (name.equals("lm_head.weight")) lmHead += n;
+      else if (name.contains(".self_attn.")) attention += n;
+      else if (name.contains(".mlp.")) mlp += n;
+      else if (name.endsWith("norm.weight")) norms += n;
+      else throw new IllegalArgumentException("unexpected parameter " + name);
+    }
+    long total = embedding + attention + mlp + norms + lmHead;
+    return new ModelStats(total, total, embedding, attention, mlp, norms, lmHead);
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode out = new ObjectMapper().createObjectNode();
+    out.put("n_params", nParams);
+    out.put("n_trainable_params", nTrainableParams);
+    out.put("n_non_embedding_params", nParams - embedding - lmHead);
+    ObjectNode breakdown = out.putObject("breakdown");
+    breakdown.put("embedding", embedding);
+    breakdown.put("attention", attention);
+    breakdown.put("mlp", mlp);
+    breakdown.put("norms", norms);
+    breakdown.put("lm_head", lmHead);
+    return out;
+  }
+
+  /** Writes {@code model_stats.json}. */
+  public void write(Path file) throws IOException {
+    Files.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValueAsString(toJson()) + "\n");
+  }
+}

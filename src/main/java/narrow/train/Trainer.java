@@ -1,0 +1,382 @@
+package narrow.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import narrow.model.Autograd;
+import narrow.model.CausalLmLoss;
+import narrow.model.LlamaConfig;
+import narrow.model.LlamaForCausalLM;
+import narrow.util.Progress;
+
+/**
+ * Hugging Face Trainer semantics on one machine: AdamW, warmup then the schedule, gradient
+ * accumulation (each micro-batch's mean loss divided by the accumulation count), global-norm
+ * clipping, logging/eval/save by step, rotating checkpoints, exact resume.
+ *
+ * <pre>{@code TrainResult r = Trainer.train(TrainRun.of(new ModelSource.Preset("d256_l4_h4", 42), dataset, args));}</pre>
+ */
+public final class Trainer implements AutoCloseable {
+  public static final String FINAL_MODEL = "final_model";
+
+  private final TrainRun run;
+  private final TrainingArguments args;
+  private final Path outputDir;
+  private final NDManager manager;
+  private final LlamaForCausalLM model;
+  private final Map<String, NDArray> params;
+  private final AdamW optimizer;
+  private final LrSchedule schedule;
+  private final List<int[]> trainRows;
+  private final List<int[]> validRows;
+  private final DataOrder order;
+  private final long padId;
+  private final long nonEmbeddingParams;
+  private final Path tokenizer;
+  private final TrainerState state;
+  private long microBatchesConsumed;
+  private long windowStartStep;
+  private Map<String, Double> windowSums = new LinkedHashMap<>();
+  private double trainLossSum;
+  private long tokensSeen;
+  private Path lastCheckpoint;
+
+  private Trainer(TrainRun run) throws IOException {
+    this.run = run;
+    this.args = run.args();
+    this.outputDir = Path.of(args.outputDir());
+    this.manager = NDManager.newBaseManager();
+    boolean ok = false;
+    try {
+      this.trainRows = TokenShards.read(run.dataset(), "train", args.maxLength());
+      this.validRows = args.evalSteps() > 0 ? TokenShards.read(run.dataset(), "validation", args.maxLength()) : List.of();
+      this.order = new DataOrder(args.seed(), trainRows.size(), args.perDeviceTrainBatchSize());
+      this.model = loadModel(run, manager);
+      this.params = model.parameters();
+      Autograd.requireGradients(params.values());
+      this.nonEmbeddingParams = countNonEmbedding(params);
+      LlamaConfig cfg = model.config();
+      this.padId = padId(cfg);
+      this.optimizer = new AdamW(args.adamWSettings(), AdamW.hfDecays(), manager);
+      this.schedule = args.schedule();
+      this.tokenizer = tokenizerPath(run);
+      long updatesPerEpoch = Math.max(1, order.batchesPerEpoch() / args.gradientAccumulationSteps());
+      if (run.resumeFrom() != null) {
+        this.state = Checkpoints.restore(run.resumeFrom(), this::restorePosition, optimizer, manager);
+        this.lastCheckpoint = run.resumeFrom();
+      } else {
+        this.state = TrainerState.start(args, (args.maxSteps() + updatesPerEpoch - 1) / updatesPerEpoch);
+      }
+      if (run.hooks().mask() != null) {
+        try (Autograd.Scope noGrad = Autograd.noGrad()) {
+          run.hooks().mask().apply(params);
+        }
+      }
+      ok = true;
+    } finally {
+      if (!ok) manager.close();
+    }
+  }
+
+  /** Trains as the run says and writes checkpoints and {@code final_model/} under output_dir. */
+  public static TrainResult train(TrainRun run) throws IOException {
+    try (Trainer t = open(run)) {
+      return t.run();
+    }
+  }
+
+  /** Loads the model and data (and the checkpoint when resuming) without training: for step-by-step use. */
+  public static Trainer open(TrainRun run) throws IOException {
+    return new Trainer(run);
+  }
+
+  /** One optimizer step with its logging, evaluation and saving, as {@link #run()} does it. */
+  public StepStats step() throws IOException {
+    if (state.globalStep >= args.maxSteps()) throw new IllegalStateException("max_steps reached");
+    long t0 = System.nanoTime();
+    long[] tokens = trainStep();
+    StepStats stats = new StepStats(state.globalStep, lastStepLoss, lastGradNorm,
+        schedule.lr(state.globalStep - 1), tokens[0], tokens[1], (System.nanoTime() - t0) / 1e9);
+    afterStep();
+    return stats;
+  }
+
+  /**
+   * @param learningRate the rate this step's update used
+   * @param realTokens non-pad tokens; {@code paddedTokens} counts the batch cells
+   */
+  public record StepStats(long step, double loss, double gradNorm, double learningRate, long realTokens,
+      long paddedTokens, double seconds) {}
+
+  public LlamaForCausalLM model() {
+    return model;
+  }
+
+  public TrainerState state() {
+    return state;
+  }
+
+  private static LlamaForCausalLM loadModel(TrainRun run, NDManager manager) throws IOException {
+    if (run.resumeFrom() != null) return LlamaForCausalLM.load(run.resumeFrom(), manager);
+    if (run.model() instanceof ModelSource.Preset p) {
+      return LlamaForCausalLM.init(LlamaConfig.preset(p.name()), p.seed(), manager);
+    }
+    if (run.model() instanceof ModelSource.Fresh f) return LlamaForCausalLM.init(f.config(), f.seed(), manager);
+    return LlamaForCausalLM.load(((ModelSource.Pretrained) run.model()).dir(), manager);
+  }
+
+  private static Path tokenizerPath(TrainRun run) {
+    if (run.tokenizer() != null) return run.tokenizer();
+    Path inDataset = run.dataset().resolve("tokenizer.json");
+    return Files.exists(inDataset) ? inDataset : null;
+  }
+
+  /** HF's pad handling: pad_token_id, else eos (the study's configs set pad = eos), else 0. */
+  static long padId(LlamaConfig cfg) {
+    if (cfg.padTokenId() != null) return cfg.padTokenId();
+    if (cfg.eosTokenId() != null) return cfg.eosTokenId();
+    return 0;
+  }
+
+  /** HF's {@code num_parameters(exclude_embeddings=True)}: every parameter but the token embedding. */
+  static long countNonEmbedding(Map<String, NDArray> params) {
+    long n = 0;
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      if (!e.getKey().endsWith("embed_tokens.weight")) n += e.getValue().size();
+    }
+    return n;
+  }
+
+  /** Trains to max_steps, then writes {@code final_model/}. */
+  public TrainResult run() throws IOException {
+    long startStep = state.globalStep;
+    long sessionTokens = 0;
+    long start = System.nanoTime();
+    Progress progress = new Progress("train", "steps", args.maxSteps() - startStep,
+        java.time.Duration.ofSeconds(10), run.console());
+    while (state.globalStep < args.maxSteps()) {
+      StepStats stats = step();
+      sessionTokens += stats.realTokens();
+      double seconds = (System.nanoTime() - start) / 1e9;
+      progress.advance(1, String.format(Locale.ROOT, "step %d, loss %.4f, %.0f tokens/s",
+          state.globalStep, lastStepLoss, sessionTokens / Math.max(seconds, 1e-9)));
+    }
+    double runtime = (System.nanoTime() - start) / 1e9;
+    long steps = state.globalStep - startStep;
+    Map<String, Object> last = new LinkedHashMap<>();
+    last.put("epoch", state.epoch);
+    last.put("step", state.globalStep);
+    last.put("total_flos", state.totalFlos);
+    last.put("train_loss", trainLossSum / Math.max(1, state.globalStep));
+    last.put("train_runtime", round4(runtime));
+    last.put("train_samples_per_second",
+        round3(steps * args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps() / runtime));
+    last.put("train_steps_per_second", round3(steps / runtime));
+    state.logHistory.add(last);
+    Path finalModel = outputDir.resolve(FINAL_MODEL);
+    Checkpoints.writeModelFolder(finalModel, model, tokenizer, state, args);
+    progress.finish(String.format(Locale.ROOT, "final loss %.4f", lastStepLoss));
+    return new TrainResult(state.globalStep, trainLossSum / Math.max(1, state.globalStep), finalModel, state,
+        runtime, sessionTokens / runtime);
+  }
+
+  private double lastStepLoss = Double.NaN;
+
+  /** One optimizer step over gradient_accumulation_steps micro-batches; returns {real, padded} tokens. */
+  private long[] trainStep() {
+    int accum = args.gradientAccumulationSteps();
+    long step = state.globalStep + 1; // 1-based, as logged
+    Map<String, Double> stepSums = new LinkedHashMap<>();
+    long tokens = 0;
+    long padded = 0;
+    try (NDManager stepManager = manager.newSubManager(); NDScope stepScope = new NDScope()) {
+      for (int micro = 0; micro < accum; micro++) {
+        int[] idx = order.batch(microBatchesConsumed);
+        List<int[]> seqs = new java.util.ArrayList<>(idx.length);
+        for (int i : idx) seqs.add(trainRows.get(i));
+        Batch batch = Batch.collate(seqs, padId);
+        try (NDManager sm = manager.newSubManager(); NDScope scope = new NDScope()) {
+          NDArray ids = sm.create(batch.inputIds(), new Shape(batch.rows(), batch.cols()));
+          NDArray labels = sm.create(batch.labels(), new Shape(batch.rows(), batch.cols()));
+          try (Autograd.Recording rec = Autograd.record()) {
+            NDArray logits = model.logits(ids);
+            NDArray dataLoss = CausalLmLoss.loss(logits, labels);
+            NDArray total = dataLoss;
+            Map<String, NDArray> extra = new LinkedHashMap<>();
+            for (TrainingHooks.LossTerm term : run.hooks().lossTerms()) {
+              NDArray t = term.compute(params, ids, labels, logits, dataLoss, state.globalStep);
+              extra.put(term.name(), t);
+              total = total.add(t);
+            }
+            double totalValue = total.getFloat();
+            if (!Double.isFinite(totalValue)) {
+              throw new TrainingDivergedException(step, "loss", totalValue, lastCheckpoint);
+            }
+            rec.backward(total.div(accum));
+            stepSums.merge("loss", totalValue / accum, Double::sum);
+            for (Map.Entry<String, NDArray> e : extra.entrySet()) {
+              stepSums.merge(e.getKey(), e.getValue().getFloat() / (double) accum, Double::sum);
+            }
+            if (!extra.isEmpty()) stepSums.merge("data_loss", dataLoss.getFloat() / (double) accum, Double::sum);
+          }
+        }
+        microBatchesConsumed++;
+        tokens += batch.realTokens();
+        padded += (long) batch.rows() * batch.cols();
+        tokensSeen += (long) batch.rows() * batch.cols();
+        state.totalFlos += 6.0 * nonEmbeddingParams * batch.rows() * batch.cols();
+      }
+      Map<String, NDArray> grads = gradients(stepManager);
+      if (run.hooks().gradientHook() != null) run.hooks().gradientHook().afterBackward(grads, state.globalStep);
+      double norm = GradientClipping.clip(grads.values(), args.maxGradNorm());
+      if (!Double.isFinite(norm)) throw new TrainingDivergedException(step, "gradient norm", norm, lastCheckpoint);
+      optimizer.step(params, grads, schedule.lr(state.globalStep));
+      Autograd.zeroGradients(params.values());
+      if (run.hooks().mask() != null) {
+        try (Autograd.Scope noGrad = Autograd.noGrad()) {
+          run.hooks().mask().apply(params);
+        }
+      }
+      lastGradNorm = norm;
+    }
+    state.globalStep = step;
+    state.epoch = microBatchesConsumed / (double) order.batchesPerEpoch();
+    state.numInputTokensSeen = tokensSeen;
+    lastStepLoss = stepSums.get("loss");
+    trainLossSum += lastStepLoss;
+    stepSums.forEach((k, v) -> windowSums.merge(k, v, Double::sum));
+    return new long[] {tokens, padded};
+  }
+
+  private double lastGradNorm;
+
+  /** Parameters without a gradient (unused by the loss) are left out, as torch's grad None. */
+  private Map<String, NDArray> gradients(NDManager into) {
+    Map<String, NDArray> grads = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : params.entrySet()) {
+      NDArray g = Autograd.gradient(e.getValue(), into);
+      if (g != null) grads.put(e.getKey(), g);
+    }
+    return grads;
+  }
+
+  /** HF's order at the end of a step: log, then evaluate, then save. */
+  private void afterStep() throws IOException {
+    long step = state.globalStep;
+    boolean last = step == args.maxSteps();
+    if (args.loggingSteps() > 0 && step % args.loggingSteps() == 0) logWindow();
+    if (args.evalSteps() > 0 && (step % args.evalSteps() == 0)) evaluateAndLog();
+    if (args.saveSteps() > 0 && step % args.saveSteps() == 0) {
+      lastCheckpoint = Checkpoints.save(outputDir, step, model, optimizer, tokenizer, state, args, position(),
+          last);
+      Checkpoints.rotate(outputDir, args.saveTotalLimit());
+    }
+  }
+
+  private void logWindow() {
+    long n = state.globalStep - windowStartStep;
+    Map<String, Object> entry = new LinkedHashMap<>();
+    // HF rounds to 4 digits; kept exact so resumed runs can be compared to 1e-6
+    entry.put("loss", windowSums.getOrDefault("loss", 0.0) / n);
+    for (Map.Entry<String, Double> e : windowSums.entrySet()) {
+      if (!e.getKey().equals("loss")) entry.put(e.getKey(), e.getValue() / n);
+    }
+    entry.put("grad_norm", lastGradNorm);
+    entry.put("learning_rate", schedule.lr(state.globalStep));
+    entry.put("epoch", state.epoch);
+    entry.put("step", state.globalStep);
+    state.logHistory.add(entry);
+    run.console().accept(String.format(Locale.ROOT, "step %d/%d: loss %.4f, grad_norm %.4f, lr %.3g, epoch %.3f",
+        state.globalStep, args.maxSteps(), (double) entry.get("loss"), lastGradNorm,
+        schedule.lr(state.globalStep), state.epoch));
+    windowSums = new LinkedHashMap<>();
+    windowStartStep = state.globalStep;
+  }
+
+  private void evaluateAndLog() {
+    long start = System.nanoTime();
+    List<int[]> rows = validRows;
+    if (args.maxEvalSamples() != null && rows.size() > args.maxEvalSamples()) {
+      rows = rows.subList(0, args.maxEvalSamples());
+    }
+    double loss = evaluate(model, rows, args.perDeviceEvalBatchSize(), padId);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long batches = (rows.size() + args.perDeviceEvalBatchSize() - 1) / args.perDeviceEvalBatchSize();
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("eval_loss", loss);
+    entry.put("eval_runtime", round4(seconds));
+    entry.put("eval_samples_per_second", round3(rows.size() / seconds));
+    entry.put("eval_steps_per_second", round3(batches / seconds));
+    entry.put("epoch", state.epoch);
+    entry.put("step", state.globalStep);
+    state.logHistory.add(entry);
+    run.console().accept(String.format(Locale.ROOT, "step %d: eval_loss %.4f (%d rows, %.1fs)",
+        state.globalStep, loss, rows.size(), seconds));
+  }
+
+  /**
+   * Validation loss as HF's evaluation loop computes it: each batch's mean loss weighted by its
+   * number of rows, batches in order, no gradients.
+   */
+  public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId) {
+    if (rows.isEmpty()) throw new IllegalArgumentException("no validation rows");
+    double sum = 0;
+    NDManager parent = model.manager();
+    try (Autograd.Scope noGrad = Autograd.noGrad()) {
+    for (int from = 0; from < rows.size(); from += batchSize) {
+      List<int[]> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
+      Batch b = Batch.collate(part, padId);
+      try (NDManager sm = parent.newSubManager(); NDScope scope = new NDScope()) {
+        NDArray ids = sm.create(b.inputIds(), new Shape(b.rows(), b.cols()));
+        NDArray labels = sm.create(b.labels(), new Shape(b.rows(), b.cols()));
+        sum += CausalLmLoss.loss(model.logits(ids), labels).getFloat() * part.size();
+      }
+    }
+    }
+    return sum / rows.size();
+  }
+
+  private TrainingPosition position() {
+    return new TrainingPosition(state.globalStep, microBatchesConsumed, args.seed(), trainRows.size(),
+        args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(), windowStartStep,
+        new LinkedHashMap<>(windowSums), trainLossSum, tokensSeen, state.totalFlos);
+  }
+
+  private void restorePosition(TrainingPosition p) {
+    if (p.seed() != args.seed() || p.trainRows() != trainRows.size()
+        || p.microBatchSize() != args.perDeviceTrainBatchSize()
+        || p.gradientAccumulationSteps() != args.gradientAccumulationSteps()) {
+      throw new IllegalArgumentException("cannot resume exactly: the checkpoint was trained with seed "
+          + p.seed() + ", " + p.trainRows() + " rows, batch " + p.microBatchSize() + " x accumulation "
+          + p.gradientAccumulationSteps() + "; this run has seed " + args.seed() + ", " + trainRows.size()
+          + " rows, batch " + args.perDeviceTrainBatchSize() + " x " + args.gradientAccumulationSteps());
+    }
+    microBatchesConsumed = p.microBatchesConsumed();
+    windowStartStep = p.windowStartStep();
+    windowSums = new LinkedHashMap<>(p.windowSums());
+    trainLossSum = p.trainLossSum();
+    tokensSeen = p.tokensSeen();
+  }
+
+  static double round4(double x) {
+    return Math.round(x * 1e4) / 1e4;
+  }
+
+  static double round3(double x) {
+    return Math.round(x * 1e3) / 1e3;
+  }
+
+  @Override
+  public void close() {
+    optimizer.close();
+    manager.close();
+  }
+}

@@ -1,0 +1,123 @@
+package narrow.train;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The training settings, named as Hugging Face's {@code TrainingArguments} names them (JSON and
+ * {@code training_args.bin} keys are the snake_case names). Build from HF's defaults and override
+ * by name: {@code TrainingArguments.defaults("out").with("max_steps", 100)}; a YAML or JSON map
+ * goes through {@link #fromMap}.
+ *
+ * @param maxLength sequence length of the training rows (the tokenize job's {@code seq_len});
+ *     longer rows are cut, used for FLOP and token counts
+ * @param maxEvalSamples validation rows per evaluation, {@code null} for all of them
+ * @param saveTotalLimit checkpoints kept (oldest deleted first), {@code null} keeps all
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record TrainingArguments(
+    String outputDir,
+    double learningRate,
+    double weightDecay,
+    double adamBeta1,
+    double adamBeta2,
+    double adamEpsilon,
+    double maxGradNorm,
+    long warmupSteps,
+    double warmupRatio,
+    String lrSchedulerType,
+    long maxSteps,
+    int perDeviceTrainBatchSize,
+    int perDeviceEvalBatchSize,
+    int gradientAccumulationSteps,
+    int loggingSteps,
+    int evalSteps,
+    int saveSteps,
+    Integer saveTotalLimit,
+    long seed,
+    int maxLength,
+    Integer maxEvalSamples,
+    String optim) {
+
+  static final ObjectMapper JSON = new ObjectMapper()
+      .enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  public TrainingArguments {
+    if (learningRate < 0) throw new IllegalArgumentException("learning_rate < 0");
+    if (maxSteps <= 0) throw new IllegalArgumentException("max_steps must be > 0 (training is step-based)");
+    if (perDeviceTrainBatchSize <= 0 || gradientAccumulationSteps <= 0) {
+      throw new IllegalArgumentException("per_device_train_batch_size and gradient_accumulation_steps must be > 0");
+    }
+    if (perDeviceEvalBatchSize <= 0) throw new IllegalArgumentException("per_device_eval_batch_size must be > 0");
+    if (maxLength <= 1) throw new IllegalArgumentException("max_length must be > 1");
+    if (loggingSteps < 0 || evalSteps < 0 || saveSteps < 0) {
+      throw new IllegalArgumentException("logging/eval/save steps must be >= 0 (0 = never)");
+    }
+    if (saveTotalLimit != null && saveTotalLimit < 1) throw new IllegalArgumentException("save_total_limit must be >= 1");
+    if (!"adamw_torch".equals(optim)) throw new IllegalArgumentException("optim: only adamw_torch is implemented");
+  }
+
+  /** Hugging Face's defaults where it has them (max_steps, max_length: this project's). */
+  public static TrainingArguments defaults(String outputDir) {
+    return new TrainingArguments(outputDir, 5e-5, 0.0, 0.9, 0.999, 1e-8, 1.0, 0, 0.0, "linear",
+        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch");
+  }
+
+  /** This record with one field replaced, by its HF name. */
+  public TrainingArguments with(String name, Object value) {
+    return with(Map.of(name, value));
+  }
+
+  /** This record with the given fields replaced, by HF name; unknown names are an error. */
+  public TrainingArguments with(Map<String, ?> overrides) {
+    Map<String, Object> m = toMap();
+    for (Map.Entry<String, ?> e : overrides.entrySet()) {
+      if (!m.containsKey(e.getKey())) throw new IllegalArgumentException("unknown training argument: " + e.getKey());
+      m.put(e.getKey(), e.getValue());
+    }
+    return JSON.convertValue(m, TrainingArguments.class);
+  }
+
+  /** HF defaults overlaid with {@code values} (for example a YAML section). */
+  public static TrainingArguments fromMap(Map<String, ?> values) {
+    Object dir = values.get("output_dir");
+    return defaults(dir == null ? "output" : dir.toString()).with(values);
+  }
+
+  /** Field name to value, in declaration order: the content of training_args.json and .bin. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> toMap() {
+    return JSON.convertValue(this, LinkedHashMap.class);
+  }
+
+  /** Warmup steps as HF computes them: warmup_steps if set, else ceil(warmup_ratio × max_steps). */
+  public long effectiveWarmupSteps() {
+    return warmupSteps > 0 ? warmupSteps : (long) Math.ceil(warmupRatio * maxSteps);
+  }
+
+  public LrSchedule schedule() {
+    return LrSchedule.named(lrSchedulerType, learningRate, effectiveWarmupSteps(), maxSteps);
+  }
+
+  public AdamW.Settings adamWSettings() {
+    return new AdamW.Settings(adamBeta1, adamBeta2, adamEpsilon, weightDecay);
+  }
+
+  public void writeJson(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), toMap());
+  }
+
+  public static TrainingArguments readJson(Path file) throws IOException {
+    return JSON.readValue(file.toFile(), TrainingArguments.class);
+  }
+}

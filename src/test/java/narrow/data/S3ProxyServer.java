@@ -1,0 +1,80 @@
+package narrow.data;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A real S3-compatible server (S3Proxy, in-memory store) on loopback, in its own JVM: its
+ * Jetty 11 cannot share Spark's classpath. Credentials are generated per run.
+ */
+final class S3ProxyServer implements AutoCloseable {
+  final String endpoint;
+  final String accessKey;
+  final String secretKey;
+  private final Process process;
+
+  private S3ProxyServer(String endpoint, String accessKey, String secretKey, Process process) {
+    this.endpoint = endpoint;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
+    this.process = process;
+  }
+
+  static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
+    String jar = System.getProperty("narrow.s3proxy.jar", "target/s3proxy/s3proxy.jar");
+    if (!Files.isReadable(Path.of(jar))) throw new IllegalStateException("S3Proxy jar missing: " + jar);
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    SecureRandom random = new SecureRandom();
+    String access = "AK" + HexFormat.of().formatHex(random.generateSeed(8)).toUpperCase();
+    String secret = HexFormat.of().formatHex(random.generateSeed(20));
+    String endpoint = "http://127.0.0.1:" + port;
+    Path props = workDir.resolve("s3proxy.properties");
+    Files.writeString(props, String.join("\n",
+        "s3proxy.endpoint=" + endpoint,
+        "s3proxy.authorization=aws-v2-or-v4",
+        "s3proxy.identity=" + access,
+        "s3proxy.credential=" + secret,
+        "jclouds.provider=transient",
+        "jclouds.identity=" + access,
+        "jclouds.credential=" + secret,
+        ""));
+    Path log = workDir.resolve("s3proxy.log");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(List.of(java, "-Xmx512m", "-jar", jar, "--properties", props.toString()))
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    S3ProxyServer server = new S3ProxyServer(endpoint, access, secret, p);
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) throw new IllegalStateException("S3Proxy exited: " + Files.readString(log));
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return server;
+      } catch (IOException notYet) {
+        Thread.sleep(200);
+      }
+    }
+    server.close();
+    throw new IllegalStateException("S3Proxy did not open port " + port + ": " + Files.readString(log));
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly();
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

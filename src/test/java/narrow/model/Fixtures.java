@@ -1,0 +1,57 @@
+package narrow.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** The shared golden fixtures (read in place, never copied). */
+final class Fixtures {
+  static final String UNTIED = "untied-mha";
+  static final String TIED = "tied-gqa-bf16";
+
+  private Fixtures() {}
+
+  static Path root() {
+    String dir = System.getProperty("narrow.fixtures", "../shared/fixtures");
+    return Path.of(dir, "llama-tiny");
+  }
+
+  static Path model(String name) {
+    return root().resolve(name);
+  }
+
+  static JsonNode golden() throws IOException {
+    return new ObjectMapper().readTree(root().resolve("golden.json").toFile());
+  }
+
+  /** batches[i].{input_ids|labels} as an int64 [B, T] array. */
+  static NDArray batch(NDManager manager, int index, String field) throws IOException {
+    JsonNode rows = golden().get("batches").get(index).get(field);
+    int b = rows.size();
+    int t = rows.get(0).size();
+    long[] values = new long[b * t];
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < t; j++) values[i * t + j] = rows.get(i).get(j).asLong();
+    }
+    return manager.create(values, new Shape(b, t));
+  }
+
+  /** max|actual − expected| / max|expected|: the error measure of every exactness check. */
+  static double relativeError(float[] actual, float[] expected) {
+    if (actual.length != expected.length) {
+      throw new AssertionError("length " + actual.length + " != " + expected.length);
+    }
+    double maxDiff = 0;
+    double maxRef = 0;
+    for (int i = 0; i < actual.length; i++) {
+      if (!Float.isFinite(actual[i])) return Double.POSITIVE_INFINITY;
+      maxDiff = Math.max(maxDiff, Math.abs((double) actual[i] - expected[i]));
+      maxRef = Math.max(maxRef, Math.abs((double) expected[i]));
+    }
+    return maxRef == 0 ? maxDiff : maxDiff / maxRef;
+  }
+}

@@ -1,0 +1,81 @@
+package narrow.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import narrow.model.io.Safetensors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The model against PyTorch's answers for the two fixture models: logits, loss, gradients. */
+class LlamaGoldenTest {
+  private static final double TOLERANCE = 1e-4;
+
+  @ParameterizedTest
+  @ValueSource(strings = {Fixtures.UNTIED, Fixtures.TIED})
+  void logitsLossAndGradientsMatchPyTorch(String name) throws Exception {
+    JsonNode golden = Fixtures.golden().get("models").get(name);
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(name), manager)) {
+      Map<String, NDArray> expected =
+          Safetensors.read(Fixtures.model(name).resolve("golden.safetensors"), manager);
+      NDArray ids = Fixtures.batch(manager, 0, "input_ids");
+      NDArray labels = Fixtures.batch(manager, 0, "labels");
+      Autograd.requireGradients(model.parameters().values());
+
+      double loss;
+      try (Autograd.Recording r = Autograd.record()) {
+        NDArray logits = model.logits(ids);
+        double logitsError = Fixtures.relativeError(logits.toFloatArray(),
+            expected.get("logits").toFloatArray());
+        System.out.printf("%s logits relative error %.3g%n", name, logitsError);
+        assertTrue(logitsError <= TOLERANCE, "logits relative error " + logitsError);
+        NDArray lossArray = CausalLmLoss.loss(logits, labels);
+        loss = lossArray.getFloat();
+        r.backward(lossArray);
+      }
+      double expectedLoss = golden.get("loss_batch0").asDouble();
+      double lossError = Math.abs(loss - expectedLoss) / Math.abs(expectedLoss);
+      NDArray labelsAgain = Fixtures.batch(manager, 0, "labels");
+      long counted = CausalLmLoss.countedLabels(labelsAgain);
+      assertEquals(3 * 23 - 5, counted, "3 rows of 23 targets, 5 ignored");
+      try (Autograd.Scope s = Autograd.noGrad()) {
+        double sum = CausalLmLoss.sum(model.logits(ids), labelsAgain).getFloat();
+        assertEquals(expectedLoss, sum / counted, 1e-4 * expectedLoss);
+      }
+      System.out.printf("%s loss %.8f expected %.8f relative error %.3g%n", name, loss,
+          expectedLoss, lossError);
+      assertTrue(lossError <= TOLERANCE, "loss relative error " + lossError);
+
+      double worst = 0;
+      String worstName = "";
+      for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
+        NDArray want = expected.get("grad." + p.getKey());
+        assertNotNull(want, "golden has no grad." + p.getKey());
+        NDArray grad = Autograd.gradient(p.getValue(), manager);
+        assertNotNull(grad, "no gradient for " + p.getKey());
+        double err = Fixtures.relativeError(grad.toFloatArray(), want.toFloatArray());
+        if (err > worst) {
+          worst = err;
+          worstName = p.getKey();
+        }
+        assertTrue(err <= TOLERANCE, p.getKey() + " gradient relative error " + err);
+      }
+      System.out.printf("%s worst gradient relative error %.3g (%s)%n", name, worst, worstName);
+
+      double norm = Autograd.globalGradientNorm(model.parameters().values());
+      double expectedNorm = golden.get("grad_global_norm_batch0").asDouble();
+      double normError = Math.abs(norm - expectedNorm) / expectedNorm;
+      System.out.printf("%s grad norm %.8f expected %.8f relative error %.3g%n", name, norm,
+          expectedNorm, normError);
+      assertTrue(normError <= TOLERANCE, "global gradient norm relative error " + normError);
+
+      long count = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+      assertEquals(golden.get("num_parameters").asLong(), count);
+      assertEquals(count, ModelStats.of(model.config()).nParams());
+    }
+  }
+}

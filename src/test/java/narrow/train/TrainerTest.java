@@ -1,0 +1,196 @@
+package narrow.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import narrow.model.LlamaConfig;
+import narrow.model.LlamaForCausalLM;
+import narrow.model.io.Safetensors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The trainer end to end on the fixture-sized model (vocab 320, hidden 64, 2 layers). */
+class TrainerTest {
+  static final int BOS = 318;
+  @TempDir Path tmp;
+
+  static LlamaConfig tinyConfig() throws IOException {
+    return LlamaConfig.read(OptimizerMathTest.fixtures().resolve("untied-mha/config.json"));
+  }
+
+  TrainingArguments args(Path out, long steps) {
+    return TrainingArguments.defaults(out.toString()).with(Map.ofEntries(
+        Map.entry("max_steps", steps), Map.entry("learning_rate", 3e-3), Map.entry("weight_decay", 0.01),
+        Map.entry("warmup_steps", 3), Map.entry("lr_scheduler_type", "cosine"),
+        Map.entry("per_device_train_batch_size", 4), Map.entry("per_device_eval_batch_size", 5),
+        Map.entry("gradient_accumulation_steps", 2), Map.entry("logging_steps", 2), Map.entry("eval_steps", 4),
+        Map.entry("save_steps", 4), Map.entry("save_total_limit", 2), Map.entry("seed", 7),
+        Map.entry("max_length", 24)));
+  }
+
+  /** Loss falls, HF's files are where HF puts them, hooks run, final_model reloads bit-identically. */
+  @Test
+  void trainsWritesCheckpointsAndReloadsExactly() throws Exception {
+    Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 64, 10, 1);
+    Path tokenizer = Files.writeString(tmp.resolve("tokenizer.json"), "{\"model\": \"stand-in\"}");
+    Path out = tmp.resolve("out");
+    AtomicInteger hookCalls = new AtomicInteger();
+    String masked = "model.layers.0.mlp.up_proj.weight";
+    TrainingHooks hooks = new TrainingHooks(List.of(),
+        (grads, step) -> {
+          assertEquals(hookCalls.getAndIncrement(), step);
+          assertFalse(grads.isEmpty());
+        },
+        params -> params.get(masked).set(new ai.djl.ndarray.index.NDIndex("0:10, :"), 0f));
+    List<String> console = new java.util.ArrayList<>();
+    TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 3), data, args(out, 40).with("eval_steps", 20))
+        .withTokenizer(tokenizer).withHooks(hooks).withConsole(console::add);
+    TrainResult result;
+    try (Trainer t = Trainer.open(run)) {
+      result = t.run();
+      try (NDManager m = NDManager.newBaseManager();
+          LlamaForCausalLM back = LlamaForCausalLM.load(result.finalModel(), m)) {
+        for (Map.Entry<String, NDArray> e : t.model().parameters().entrySet()) {
+          assertArrayEquals(e.getValue().toFloatArray(), back.parameters().get(e.getKey()).toFloatArray(), e.getKey());
+        }
+        float[] up = back.parameters().get(masked).toFloatArray();
+        for (int i = 0; i < 10 * 64; i++) assertEquals(0f, up[i], "mask held through training");
+      }
+    }
+    assertEquals(40, hookCalls.get());
+    assertEquals(40, result.globalStep());
+
+    List<Map<String, Object>> losses = result.state().entriesWith("loss");
+    assertEquals(20, losses.size());
+    double first = ((Number) losses.get(0).get("loss")).doubleValue();
+    double last = ((Number) losses.get(losses.size() - 1).get("loss")).doubleValue();
+    assertTrue(last < first - 1.0, "loss falls: " + first + " -> " + last);
+    assertEquals(2, ((Number) losses.get(0).get("step")).intValue());
+    for (String key : List.of("loss", "grad_norm", "learning_rate", "epoch", "step")) {
+      assertTrue(losses.get(0).containsKey(key), key);
+    }
+    List<Map<String, Object>> evals = result.state().entriesWith("eval_loss");
+    assertEquals(2, evals.size());
+    assertTrue(((Number) evals.get(1).get("eval_loss")).doubleValue()
+        < ((Number) evals.get(0).get("eval_loss")).doubleValue());
+    Map<String, Object> fin = result.state().logHistory().get(result.state().logHistory().size() - 1);
+    for (String key : List.of("train_runtime", "train_samples_per_second", "train_steps_per_second", "total_flos",
+        "train_loss", "epoch", "step")) {
+      assertTrue(fin.containsKey(key), key);
+    }
+    // 64 rows / 4 per batch = 16 micro-batches an epoch; 40 steps x 2 = 80 micro-batches = 5 epochs
+    assertEquals(5.0, result.state().epoch(), 1e-12);
+    assertTrue(console.stream().anyMatch(l -> l.contains("tokens/s")), String.join("\n", console));
+
+    // save_total_limit 2: only the two newest remain, each complete
+    assertEquals(List.of(out.resolve("checkpoint-36"), out.resolve("checkpoint-40")), Checkpoints.list(out));
+    for (Path dir : List.of(out.resolve("checkpoint-40"), result.finalModel())) {
+      for (String f : List.of("model.safetensors", "config.json", "tokenizer.json", "trainer_state.json",
+          "training_args.bin", "training_args.json")) {
+        assertTrue(Files.exists(dir.resolve(f)), dir + "/" + f);
+      }
+    }
+    assertTrue(Files.exists(out.resolve("checkpoint-40/optimizer.safetensors")));
+    assertEquals(40, TrainerState.read(out.resolve("checkpoint-40/trainer_state.json")).globalStep());
+    assertEquals(args(out, 40).with("eval_steps", 20),
+        TrainingArguments.readJson(out.resolve("checkpoint-40/training_args.json")));
+    try (var files = Files.list(out)) {
+      assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".tmp-")), "no half checkpoints");
+    }
+    if (narrow.model.io.PythonTorch.available()) {
+      String loaded = narrow.model.io.PythonTorch.run(
+          "import sys, torch; d = torch.load(sys.argv[1]); print(d['max_steps'], d['learning_rate'], d['output_dir'])",
+          out.resolve("checkpoint-40/training_args.bin").toString());
+      assertEquals("40 0.003 " + out, loaded);
+    }
+  }
+
+  /**
+   * Kill after a checkpoint and resume: a fresh trainer from checkpoint-8 reproduces the
+   * uninterrupted run's later losses (truncate layout with padding, accumulation 2).
+   */
+  @Test
+  void resumeReproducesTheUninterruptedRun() throws Exception {
+    Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, false, 40, 10, 2);
+    Path full = tmp.resolve("full");
+    TrainResult a = Trainer.train(TrainRun.of(new ModelSource.Fresh(tinyConfig(), 5), data, args(full, 14)));
+    // save_steps 4, limit 2: 14 is not a save step (HF saves only on multiples)
+    assertEquals(List.of(full.resolve("checkpoint-8"), full.resolve("checkpoint-12")), Checkpoints.list(full));
+    // the same run killed during step 10, after checkpoint-8 was written
+    Path killed = tmp.resolve("killed");
+    try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Fresh(tinyConfig(), 5), data, args(killed, 14)))) {
+      for (int i = 0; i < 9; i++) t.step();
+    }
+    Path ckpt = killed.resolve("checkpoint-8");
+    assertEquals(List.of(killed.resolve("checkpoint-4"), ckpt), Checkpoints.list(killed));
+    Path resumed = tmp.resolve("resumed");
+    // a different model source is ignored: the checkpoint's weights are the model
+    TrainResult b = Trainer.train(TrainRun.of(new ModelSource.Fresh(tinyConfig(), 999), data, args(resumed, 14))
+        .resumingFrom(ckpt));
+    assertEquals(14, b.globalStep());
+
+    List<Map<String, Object>> want = a.state().entriesWith("loss");
+    List<Map<String, Object>> got = b.state().entriesWith("loss");
+    assertEquals(want.size(), got.size(), "the resumed state carries the earlier log history");
+    for (int i = 0; i < want.size(); i++) {
+      assertEquals(((Number) want.get(i).get("step")).longValue(), ((Number) got.get(i).get("step")).longValue());
+      assertEquals(((Number) want.get(i).get("loss")).doubleValue(), ((Number) got.get(i).get("loss")).doubleValue(),
+          1e-6, "loss at step " + want.get(i).get("step"));
+      assertEquals(((Number) want.get(i).get("grad_norm")).doubleValue(),
+          ((Number) got.get(i).get("grad_norm")).doubleValue(), 1e-5);
+    }
+    List<Map<String, Object>> wantEval = a.state().entriesWith("eval_loss");
+    List<Map<String, Object>> gotEval = b.state().entriesWith("eval_loss");
+    assertEquals(wantEval.size(), gotEval.size());
+    for (int i = 0; i < wantEval.size(); i++) {
+      assertEquals(((Number) wantEval.get(i).get("eval_loss")).doubleValue(),
+          ((Number) gotEval.get(i).get("eval_loss")).doubleValue(), 1e-6);
+    }
+    assertEquals(a.trainLoss(), b.trainLoss(), 1e-6);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Map<String, NDArray> wa = Safetensors.read(a.finalModel().resolve("model.safetensors"), m);
+      Map<String, NDArray> wb = Safetensors.read(b.finalModel().resolve("model.safetensors"), m);
+      for (String k : wa.keySet()) {
+        float[] x = wa.get(k).toFloatArray(), y = wb.get(k).toFloatArray();
+        for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 1e-6f, k);
+      }
+    }
+    // resuming with other data settings cannot be exact and is refused
+    assertThrows(IllegalArgumentException.class, () -> Trainer.train(TrainRun.of(
+        new ModelSource.Fresh(tinyConfig(), 5), data, args(tmp.resolve("x"), 14).with("seed", 8)).resumingFrom(ckpt)));
+  }
+
+  /** A NaN from the loss stops the run naming the step; the checkpoint before it stays whole. */
+  @Test
+  void nonFiniteLossStopsWithTheStep() throws Exception {
+    Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 3);
+    Path out = tmp.resolve("out");
+    TrainingHooks.LossTerm poison = new TrainingHooks.LossTerm() {
+      @Override
+      public String name() {
+        return "poison";
+      }
+
+      @Override
+      public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
+          NDArray dataLoss, long globalStep) {
+        return dataLoss.mul(globalStep == 5 ? Float.NaN : 0f);
+      }
+    };
+    TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 1), data, args(out, 10).with("eval_steps", 0))
+        .withHooks(new TrainingHooks(List.of(poison), null, null));
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> Trainer.train(run));
+    assertEquals(6, e.step());
+    assertTrue(e.getMessage().startsWith("step 6: non-finite loss"), e.getMessage());
+    assertTrue(e.getMessage().contains("checkpoint-4"), e.getMessage());
+    assertEquals(List.of(out.resolve("checkpoint-4")), Checkpoints.list(out));
+    assertFalse(Files.exists(out.resolve(Trainer.FINAL_MODEL)));
+  }
+}
