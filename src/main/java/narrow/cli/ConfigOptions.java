@@ -18,6 +18,11 @@ final class ConfigOptions {
   List<String> overrides = new ArrayList<>();
 
   ExperimentConfig load() {
-    return ConfigLoader.load(file, overrides);
+    return load(null);
+  }
+
+  /** With run {@code run} of the file's grid applied first (null: none). */
+  ExperimentConfig load(String run) {
+    return ConfigLoader.load(file, run, overrides);
   }
 }

@@ -11,8 +11,10 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Narrow language models on Apache Spark: corpus, tokenizer, training.",
     subcommands = {
+        QuickstartCommand.class,
         IngestCommand.class,
         TokenizeCommand.class,
+        TrainCommand.class,
         ConfigCommand.class,
         CommandLine.HelpCommand.class,
     })

@@ -1,0 +1,115 @@
+package narrow.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import narrow.config.ConfigLoader;
+import narrow.config.ExperimentConfig;
+import narrow.config.TrainingPlan;
+import narrow.data.CorpusIngest;
+import narrow.data.PythonLibrary;
+import narrow.data.TokenizeJob;
+import narrow.train.TrainResult;
+import narrow.util.AtomicDirectory;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The whole pipeline on an embedded default: a corpus from the Python library installed here,
+ * the Spark tokenize job, then a tiny model trained on the shards. Everything lands under
+ * {@code runs/quickstart/} and is rebuilt on every run.
+ */
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+    description = "Run the pipeline end to end on local Spark: corpus from the local Python "
+        + "library, tokenize, train a tiny model. Outputs under runs/quickstart/.")
+final class QuickstartCommand implements Callable<Integer> {
+  @Option(names = "--from", paramLabel = "DIR",
+      description = "source tree for the corpus (default: this machine's Python standard library)")
+  Path from;
+
+  @Option(names = "--max-files", defaultValue = "2000",
+      description = "at most this many .py files of the Python library (default: ${DEFAULT-VALUE})")
+  int maxFiles;
+
+  @Option(names = "--conf", paramLabel = "CONF", description = "experiment config (default: conf/quickstart.yaml)")
+  Path conf;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config value (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--skip-train", description = "stop after the data stage")
+  boolean skipTrain;
+
+  @Mixin SparkOptions spark;
+
+  @Override
+  public Integer call() throws Exception {
+    Path root = Home.path("runs", "quickstart");
+    Path configFile = conf != null ? conf : Home.path("conf", "quickstart.yaml");
+    Path corpus = root.resolve("corpus");
+    List<String> settings = new ArrayList<>(List.of(
+        "data.output=" + root.resolve("tokenized"),
+        "train.output_dir=" + root.resolve("train")));
+    settings.addAll(overrides);
+    // Check the file and the --set values before any work. The corpus folder is only made
+    // below, so this first check points data.input at a folder that exists.
+    List<String> check = new ArrayList<>(settings);
+    check.add("data.input=" + configFile.toAbsolutePath().getParent());
+    ConfigLoader.load(configFile, check);
+    settings.add("data.input=" + corpus);
+
+    Path sources = from != null ? from : copyPythonLibrary(root.resolve("source"));
+    ExperimentConfig config;
+    try (SparkSession session = spark.session("narrow quickstart")) {
+      step("1/3 corpus: " + sources + " -> " + corpus);
+      IngestCommand.print(CorpusIngest.run(session, sources, corpus.toString(), true));
+      config = ConfigLoader.load(configFile, settings);
+
+      step("2/3 tokenize -> " + config.data().output());
+      TokenizeCommand.print(TokenizeJob.run(session, config.data().toSettings()));
+    }
+    if (skipTrain) return 0;
+
+    TrainingPlan plan = TrainingPlan.of(config, configFile);
+    step("3/3 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
+    AtomicDirectory.deleteRecursively(Path.of(plan.args().outputDir())); // a fresh run every time
+    TrainResult r = TrainCommand.train(plan, null);
+    List<Map<String, Object>> losses = r.state().entriesWith("loss");
+    System.out.printf("train: %d steps in %.0f s, %,.0f tokens/s; loss %s -> %s; eval_loss %s%n"
+            + "  checkpoints and final model: %s%n",
+        r.globalStep(), r.trainRuntimeSeconds(), r.tokensPerSecond(),
+        losses.isEmpty() ? "?" : format(losses.get(0).get("loss")),
+        losses.isEmpty() ? "?" : format(losses.get(losses.size() - 1).get("loss")),
+        lastEvalLoss(r), plan.args().outputDir());
+    return 0;
+  }
+
+  private Path copyPythonLibrary(Path target) throws Exception {
+    Path stdlib = PythonLibrary.find().orElseThrow(() -> new IllegalArgumentException(
+        "no Python standard library found on this machine (asked python3, looked in /usr/lib); "
+            + "give a source tree with --from DIR"));
+    AtomicDirectory.deleteRecursively(target);
+    Files.createDirectories(target);
+    int files = PythonLibrary.copySubset(stdlib, target, maxFiles, false);
+    System.out.printf("quickstart: %d .py files of %s%n", files, stdlib);
+    return target;
+  }
+
+  private static String lastEvalLoss(TrainResult r) {
+    List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
+    return evals.isEmpty() ? "-" : format(evals.get(evals.size() - 1).get("eval_loss"));
+  }
+
+  private static String format(Object loss) {
+    return loss instanceof Number n ? String.format("%.3f", n.doubleValue()) : String.valueOf(loss);
+  }
+
+  private static void step(String what) {
+    System.out.println("\n== quickstart " + what);
+  }
+}

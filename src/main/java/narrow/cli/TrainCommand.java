@@ -1,0 +1,67 @@
+package narrow.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import narrow.config.ConfigException;
+import narrow.config.ExperimentConfig;
+import narrow.config.TrainingPlan;
+import narrow.model.LlamaConfig;
+import narrow.model.ModelStats;
+import narrow.train.Checkpoints;
+import narrow.train.ModelSource;
+import narrow.train.TrainResult;
+import narrow.train.TrainRun;
+import narrow.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** Trains one model of an experiment on its tokenized shards, with HF Trainer semantics. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train one model of an experiment (one run of its grid) on the tokenized "
+        + "shards; checkpoints land in <train.output_dir>/<run>/checkpoint-N/.")
+final class TrainCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+
+  @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. d768_l12_h12")
+  String run;
+
+  @Option(names = "--resume", arity = "0..1", paramLabel = "CHECKPOINT", fallbackValue = "latest",
+      description = "continue from a checkpoint folder, or from the run's newest one when no folder is given")
+  String resume;
+
+  @Override
+  public Integer call() throws IOException {
+    ExperimentConfig c = config.load(run);
+    TrainResult r = train(TrainingPlan.of(c, config.file), resume);
+    System.out.printf("train: %d steps, train_loss %.4f, %,.0f tokens/s%n  final model: %s%n",
+        r.globalStep(), r.trainLoss(), r.tokensPerSecond(), r.finalModel());
+    return 0;
+  }
+
+  static TrainResult train(TrainingPlan plan, String resume) throws IOException {
+    Path runDir = Path.of(plan.args().outputDir());
+    Files.createDirectories(runDir);
+    writeModelStats(plan, runDir);
+    TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args()).withTokenizer(plan.tokenizer());
+    if (resume != null) run = run.resumingFrom(checkpointToResume(runDir, resume));
+    return Trainer.train(run);
+  }
+
+  /** The study keeps model_stats.json beside each size's checkpoints. */
+  private static void writeModelStats(TrainingPlan plan, Path runDir) throws IOException {
+    LlamaConfig config = plan.model() instanceof ModelSource.Preset p
+        ? LlamaConfig.preset(p.name())
+        : LlamaConfig.read(((ModelSource.Pretrained) plan.model()).dir().resolve("config.json"));
+    ModelStats.of(config).write(runDir.resolve("model_stats.json"));
+  }
+
+  private static Path checkpointToResume(Path runDir, String resume) throws IOException {
+    if (!resume.equals("latest")) return Path.of(resume);
+    Path latest = Checkpoints.latest(runDir);
+    if (latest == null) throw new ConfigException("--resume: no checkpoint-N folder under " + runDir);
+    return latest;
+  }
+}
