@@ -20,16 +20,16 @@ final class CharClass {
   private static final byte[] ASCII = new byte[128];
 
   static {
-    for (int c = 0; c < 128; c++) ASCII[c] = ofNonAscii(c);
+    for (int c = 0; c < 128; c++) ASCII[c] = classify(c);
   }
 
   private CharClass() {}
 
   static byte of(int codePoint) {
-    return codePoint < 128 ? ASCII[codePoint] : ofNonAscii(codePoint);
+    return codePoint < 128 ? ASCII[codePoint] : classify(codePoint);
   }
 
-  private static byte ofNonAscii(int cp) {
+  private static byte classify(int cp) {
     if (cp == '\r' || cp == '\n') return NEWLINE;
     if ((cp >= 0x09 && cp <= 0x0D) || cp == 0x85) return SPACE;
     switch (Character.getType(cp)) {
