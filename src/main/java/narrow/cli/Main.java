@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         TokenizeCommand.class,
         TrainCommand.class,
         ConfigCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class,
     })
 public final class Main {
