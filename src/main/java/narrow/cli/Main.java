@@ -1,6 +1,9 @@
 package narrow.cli;
 
 import narrow.config.ConfigException;
+import narrow.data.TokenizeException;
+import narrow.model.io.SafetensorsHeader;
+import narrow.train.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -62,6 +65,8 @@ public final class Main {
     static Throwable find(Throwable e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof ConfigException || t instanceof IllegalArgumentException
+            || t instanceof TokenizeException || t instanceof TrainingDivergedException
+            || t instanceof SafetensorsHeader.SafetensorsFormatException
             || t instanceof java.nio.file.FileAlreadyExistsException
             || t instanceof java.nio.file.NoSuchFileException) {
           return t;
