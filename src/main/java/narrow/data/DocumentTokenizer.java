@@ -7,7 +7,6 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import narrow.data.tokenizer.TokenEncoder;
-import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerInfo;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
@@ -51,8 +50,9 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
 
   @Override
   public Iterator<Row> call(Iterator<Row> documents) {
-    TokenEncoder encoder = TokenEncoders.create(encoderKind, localTokenizerFile(tokenizerJson));
-    Rows rows = new Rows(documents, encoder);
+    Path file = localTokenizerFile(tokenizerJson);
+    TokenEncoder encoder = EncoderPool.borrow(encoderKind, file);
+    Rows rows = new Rows(documents, encoder, file);
     TaskContext task = TaskContext.get();
     // a failed or cancelled task never reaches the end of the iterator
     if (task != null) task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> rows.closeEncoder());
@@ -76,9 +76,12 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
     private boolean finished;
     private boolean encoderClosed;
 
-    Rows(Iterator<Row> in, TokenEncoder encoder) {
+    private final Path encoderFile;
+
+    Rows(Iterator<Row> in, TokenEncoder encoder, Path encoderFile) {
       this.in = in;
       this.encoder = encoder;
+      this.encoderFile = encoderFile;
       this.trainPacker = new SequencePacker(seqLen, endOfText,
           ids -> ready.add(RowFactory.create(SplitAssigner.TRAIN, ids, seqLen)));
       this.validationPacker = new SequencePacker(seqLen, endOfText,
@@ -100,11 +103,11 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       return !ready.isEmpty();
     }
 
-    /** Once only: the native tokenizer must not be freed twice. */
+    /** Once only: two tasks must never hold the same encoder. */
     void closeEncoder() {
       if (encoderClosed) return;
       encoderClosed = true;
-      encoder.close();
+      EncoderPool.giveBack(encoderKind, encoderFile, encoder);
     }
 
     @Override

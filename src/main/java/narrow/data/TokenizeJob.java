@@ -62,9 +62,11 @@ public final class TokenizeJob {
     TokenizerInfo tokenizer;
     String encoderName;
     // built once on the driver too: a bad tokenizer file fails here, before any Spark work
-    try (TokenEncoder probe = TokenEncoders.create(s.encoder(), Path.of(s.tokenizerJson()))) {
+    try {
+      TokenEncoder probe = EncoderPool.borrow(s.encoder(), Path.of(s.tokenizerJson()));
       tokenizer = probe.info();
       encoderName = probe.name();
+      EncoderPool.giveBack(s.encoder(), Path.of(s.tokenizerJson()), probe); // in local mode a task reuses it
     } catch (IllegalArgumentException | UncheckedIOException e) {
       throw new TokenizeException("tokenizer: " + e.getMessage(), e);
     }
@@ -84,7 +86,10 @@ public final class TokenizeJob {
           col("code").cast(DataTypes.BinaryType).as("code"),
           col("repo_name"), col("path"), input_file_name().as("source_file"));
 
+      Map<String, Double> phases = new LinkedHashMap<>();
+      long mark = lap(phases, "prepare", t0);
       long inputDocuments = withSparkErrors("counting input documents", docs::count);
+      mark = lap(phases, "count", mark);
       JobCounters counters = new JobCounters(spark.sparkContext());
       JavaRDD<Row> rows = deduplicated(docs, s.dedup()).javaRDD()
           .mapPartitions(new DocumentTokenizer(s, tokenizer, counters));
@@ -102,6 +107,7 @@ public final class TokenizeJob {
         });
       }
 
+      mark = lap(phases, "tokenize_and_write", mark);
       FileSystem fs = staged.fs();
       Map<String, TokenizeManifest.Split> splits = new LinkedHashMap<>();
       for (String split : List.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION)) {
@@ -137,9 +143,10 @@ public final class TokenizeJob {
       manifest.write(fs, new org.apache.hadoop.fs.Path(staged.target(), TokenizeManifest.FILE_NAME));
       fs.create(new org.apache.hadoop.fs.Path(staged.target(), TokenizedDataset.COMMIT_MARKER), false).close();
 
+      lap(phases, "commit", mark);
       double seconds = (System.nanoTime() - t0) / 1e9;
       return new TokenizeResult(staged.target().toString(), manifest, seconds,
-          counters.encodedTokens.value() / seconds);
+          counters.encodedTokens.value() / seconds, phases);
     } catch (IOException e) {
       throw new UncheckedIOException("tokenize job: cannot write " + s.output(), e);
     }
@@ -227,6 +234,13 @@ public final class TokenizeJob {
       problems.add("encoder must be one of " + TokenEncoders.KINDS + ": " + s.encoder());
     }
     if (!problems.isEmpty()) throw new TokenizeException("tokenize settings: " + String.join("; ", problems));
+  }
+
+  /** Records the seconds since {@code since} under {@code phase}; returns now. */
+  private static long lap(Map<String, Double> phases, String phase, long since) {
+    long now = System.nanoTime();
+    phases.put(phase, (now - since) / 1e9);
+    return now;
   }
 
   private interface SparkAction<T> {
