@@ -10,9 +10,8 @@ import narrow.data.tokenizer.TokenEncoder;
 import narrow.data.tokenizer.TokenizerInfo;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
  * The tokenize job's per-partition work: one encoder per task, built on the executor from the
@@ -22,7 +21,7 @@ import org.apache.spark.sql.RowFactory;
  * <p>Input rows: {@code code} (binary), {@code repo_name}, {@code path}, {@code source_file},
  * {@code copies}. Output rows: see {@link TokenizeJob#outputSchema}.
  */
-final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
+final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
   private final TokenizeSettings.Layout layout;
   private final int seqLen;
   private final double validationFraction;
@@ -49,7 +48,7 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
   }
 
   @Override
-  public Iterator<Row> call(Iterator<Row> documents) {
+  public Iterator<TokenRow> call(Iterator<Row> documents) {
     Path file = localTokenizerFile(tokenizerJson);
     TokenEncoder encoder = EncoderPool.borrow(encoderKind, file);
     Rows rows = new Rows(documents, encoder, file);
@@ -67,10 +66,10 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
   }
 
   /** Pulls documents only when the rows produced so far are used up. */
-  private final class Rows implements Iterator<Row> {
+  private final class Rows implements Iterator<TokenRow> {
     private final Iterator<Row> in;
     private final TokenEncoder encoder;
-    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private final ArrayDeque<TokenRow> ready = new ArrayDeque<>();
     private final SequencePacker trainPacker;
     private final SequencePacker validationPacker;
     private boolean finished;
@@ -83,9 +82,9 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       this.encoder = encoder;
       this.encoderFile = encoderFile;
       this.trainPacker = new SequencePacker(seqLen, endOfText,
-          ids -> ready.add(RowFactory.create(SplitAssigner.TRAIN, ids, seqLen)));
+          ids -> ready.add(new TokenRow(SplitAssigner.TRAIN, ids, null, 0)));
       this.validationPacker = new SequencePacker(seqLen, endOfText,
-          ids -> ready.add(RowFactory.create(SplitAssigner.VALIDATION, ids, seqLen)));
+          ids -> ready.add(new TokenRow(SplitAssigner.VALIDATION, ids, null, 0)));
     }
 
     @Override
@@ -111,7 +110,7 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
     }
 
     @Override
-    public Row next() {
+    public TokenRow next() {
       if (!hasNext()) throw new NoSuchElementException();
       return ready.poll();
     }
@@ -145,7 +144,7 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       } else {
         int[] row = Truncator.withBosCut(beginOfText, ids, seqLen);
         counters.truncatedTokensDropped.add(ids.length + 1 - row.length);
-        ready.add(RowFactory.create(split, row, row.length, key, ids.length + 1));
+        ready.add(new TokenRow(split, row, key, ids.length + 1));
       }
     }
   }

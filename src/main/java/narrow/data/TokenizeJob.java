@@ -29,13 +29,12 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Parquet in the codeparrot/github-code schema to tokenized Parquet shards: filter languages and
@@ -91,9 +90,8 @@ public final class TokenizeJob {
       long inputDocuments = withSparkErrors("counting input documents", docs::count);
       mark = lap(phases, "count", mark);
       JobCounters counters = new JobCounters(spark.sparkContext());
-      JavaRDD<Row> rows = deduplicated(docs, s.dedup()).javaRDD()
-          .mapPartitions(new DocumentTokenizer(s, tokenizer, counters));
-      Dataset<Row> out = spark.createDataFrame(rows, outputSchema(s.layout()));
+      Dataset<Row> out = shardColumns(deduplicated(docs, s.dedup())
+          .mapPartitions(new DocumentTokenizer(s, tokenizer, counters), Encoders.bean(TokenRow.class)), s.layout());
 
       org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(staged.temp(), "_data");
       try (JobProgress progress = new JobProgress(spark.sparkContext(), counters.inputDocuments,
@@ -168,18 +166,19 @@ public final class TokenizeJob {
             col("copies"));
   }
 
-  /** The shard schema, plus the {@code split} column that the writer turns into folders. */
-  static StructType outputSchema(TokenizeSettings.Layout layout) {
-    StructType schema = new StructType()
-        .add("split", DataTypes.StringType, false)
-        .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-        .add("num_tokens", DataTypes.IntegerType, false);
+  /**
+   * The shard columns, plus {@code split}, which the writer turns into folders: {@code input_ids}
+   * ({@code array<int>}), {@code num_tokens}; for truncate also {@code doc_id} (repo_name/path)
+   * and {@code document_tokens} (BOS and every id of the document, before the cut).
+   */
+  static Dataset<Row> shardColumns(Dataset<TokenRow> rows, TokenizeSettings.Layout layout) {
+    List<Column> columns = new ArrayList<>(List.of(col("split"),
+        col("inputIds").as("input_ids"), col("numTokens").as("num_tokens")));
     if (layout == TokenizeSettings.Layout.TRUNCATE) {
-      schema = schema
-          .add("doc_id", DataTypes.StringType, false)     // repo_name/path
-          .add("document_tokens", DataTypes.IntegerType, false); // BOS + all ids, before the cut
+      columns.add(col("docId").as("doc_id"));
+      columns.add(col("documentTokens").as("document_tokens"));
     }
-    return schema;
+    return rows.select(columns.toArray(Column[]::new));
   }
 
   /** Spark's per-task file limit, from rows and/or bytes of ids per shard; 0 is no limit. */
