@@ -19,7 +19,7 @@ import org.apache.spark.sql.Row;
  * is never held in memory (only the document being encoded and one row under construction).
  *
  * <p>Input rows: {@code code} (binary), {@code repo_name}, {@code path}, {@code source_file},
- * {@code copies}. Output rows: see {@link TokenizeJob#outputSchema}.
+ * {@code copies}. Output: {@link TokenRow}s, renamed to shard columns by {@link TokenizeJob#shardColumns}.
  */
 final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
   private final TokenizeSettings.Layout layout;
