@@ -19,7 +19,8 @@ import org.apache.spark.sql.Row;
  * is never held in memory (only the document being encoded and one row under construction).
  *
  * <p>Input rows: {@code code} (binary), {@code repo_name}, {@code path}, {@code source_file},
- * {@code copies}. Output: {@link TokenRow}s, renamed to shard columns by {@link TokenizeJob#shardColumns}.
+ * {@code content_hash} (a content's copies adjacent, the one to keep first; null without dedup).
+ * Output: {@link TokenRow}s, renamed to shard columns by {@link TokenizeJob#shardColumns}.
  */
 final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
   private final TokenizeSettings.Layout layout;
@@ -74,6 +75,7 @@ final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
     private final SequencePacker validationPacker;
     private boolean finished;
     private boolean encoderClosed;
+    private String previousHash;
 
     private final Path encoderFile;
 
@@ -119,9 +121,13 @@ final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
       byte[] code = doc.getAs("code");
       String repo = doc.getAs("repo_name");
       String path = doc.getAs("path");
-      long copies = doc.<Long>getAs("copies");
-      counters.inputDocuments.add(copies);
-      counters.duplicates.add(copies - 1);
+      counters.inputDocuments.add(1);
+      String hash = doc.getAs("content_hash");
+      if (hash != null && hash.equals(previousHash)) {
+        counters.duplicates.add(1);
+        return;
+      }
+      previousHash = hash;
 
       DocumentCheck.Result checked = DocumentCheck.decode(code, maxDocumentBytes);
       if (checked.problem() != null) {

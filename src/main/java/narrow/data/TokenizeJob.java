@@ -3,12 +3,9 @@ package narrow.data;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min_by;
 import static org.apache.spark.sql.functions.sha2;
-import static org.apache.spark.sql.functions.struct;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -151,19 +148,20 @@ public final class TokenizeJob {
   }
 
   /**
-   * One row per distinct content, with how many copies it had; the copy kept is the one with the
-   * smallest repo_name/path, so the choice does not depend on partitioning or file order.
+   * Rows arranged so that the tokenizing task can drop duplicates as it reads: all copies of a
+   * content in one partition, each content's copies together, smallest repo_name/path first (the
+   * copy kept, whatever the partitioning or file order). One shuffle and one sort; an aggregate
+   * keeping the smallest key would sort twice, once on each side of its shuffle.
+   * Without dedup, {@code content_hash} is null and nothing moves.
    */
   static Dataset<Row> deduplicated(Dataset<Row> docs, boolean dedup) {
-    if (!dedup) return docs.withColumn("copies", lit(1L));
-    Column key = concat(col("repo_name"), lit("/"), col("path"));
+    if (!dedup) return docs.withColumn("content_hash", lit(null).cast(DataTypes.StringType));
     return docs
         .withColumn("content_hash", sha2(coalesce(col("code"), lit(new byte[0])), 256))
-        .groupBy("content_hash")
-        .agg(min_by(struct(col("code"), col("repo_name"), col("path"), col("source_file")), key).as("doc"),
-            count(lit(1)).as("copies"))
-        .select(col("doc.code"), col("doc.repo_name"), col("doc.path"), col("doc.source_file"),
-            col("copies"));
+        .withColumn("key", concat(col("repo_name"), lit("/"), col("path")))
+        .repartition(col("content_hash"))
+        .sortWithinPartitions("content_hash", "key")
+        .drop("key");
   }
 
   /**
