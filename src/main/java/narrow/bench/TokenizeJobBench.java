@@ -33,9 +33,14 @@ public final class TokenizeJobBench {
   /**
    * @param rawTokensPerSecond the encoder alone, one thread, documents already in memory
    * @param jobTokensPerSecond by Spark master: local[1], local[2]
+   * @param rawTokensPerCpuSecond the same per second of the thread's CPU time
+   * @param jobTokensPerCpuSecond per second of the whole JVM's CPU time during the job: unlike
+   *     wall time, this does not change when other processes share the cores
    */
   public record Result(String encoder, long documents, long bytes, long tokens,
-      double rawTokensPerSecond, Map<String, Double> jobTokensPerSecond) {
+      double rawTokensPerSecond, Map<String, Double> jobTokensPerSecond,
+      Map<String, Map<String, Double>> jobPhaseSeconds,
+      double rawTokensPerCpuSecond, Map<String, Double> jobTokensPerCpuSecond) {
 
     /** Job throughput per core over raw throughput: 1.0 is no overhead at all. */
     public double perCoreRatio(String master, int cores) {
@@ -51,6 +56,12 @@ public final class TokenizeJobBench {
         int cores = e.getKey().equals("local[1]") ? 1 : 2;
         sb.append(String.format(Locale.ROOT, "job %-8s          : %,12.0f tokens/s = %.0f%% of raw per core%n",
             e.getKey(), e.getValue(), 100 * perCoreRatio(e.getKey(), cores)));
+        sb.append(String.format(Locale.ROOT, "    per CPU-second: %,12.0f tokens = %.0f%% of raw's %,.0f%n",
+            jobTokensPerCpuSecond.get(e.getKey()), 100 * jobTokensPerCpuSecond.get(e.getKey()) / rawTokensPerCpuSecond,
+            rawTokensPerCpuSecond));
+        sb.append("    phases (s): ").append(jobPhaseSeconds.get(e.getKey()).entrySet().stream()
+            .map(p -> String.format(Locale.ROOT, "%s %.2f", p.getKey(), p.getValue()))
+            .collect(java.util.stream.Collectors.joining(", "))).append('\n');
       }
       return sb.toString();
     }
@@ -67,29 +78,45 @@ public final class TokenizeJobBench {
     List<String> docs = documents(corpus);
     long bytes = docs.stream().mapToLong(d -> d.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).sum();
     double raw = 0;
+    double rawCpu = 0;
     long tokens = 0;
+    var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     try (TokenEncoder enc = TokenEncoders.create(encoder, tokenizerJson)) {
       for (int i = 0; i <= repeats; i++) {
         long t0 = System.nanoTime();
+        long c0 = threads.getCurrentThreadCpuTime();
         long n = 0;
         for (String d : docs) n += enc.encode(d).length;
         double rate = n / ((System.nanoTime() - t0) / 1e9);
+        double cpuRate = n / ((threads.getCurrentThreadCpuTime() - c0) / 1e9);
         tokens = n;
-        if (i > 0) raw = Math.max(raw, rate); // i == 0 warms the JIT
+        if (i > 0) { // i == 0 warms the JIT
+          raw = Math.max(raw, rate);
+          rawCpu = Math.max(rawCpu, cpuRate);
+        }
       }
     }
     Map<String, Double> job = new java.util.LinkedHashMap<>();
+    Map<String, Map<String, Double>> phases = new java.util.LinkedHashMap<>();
+    Map<String, Double> jobCpu = new java.util.LinkedHashMap<>();
     for (String master : List.of("local[1]", "local[2]")) {
       SparkSession spark = session(master);
       try {
         double best = 0;
         for (int i = 0; i <= repeats; i++) {
           Path out = work.resolve("out-" + master.replaceAll("\\W", "") + "-" + i);
+          long c0 = os.getProcessCpuTime();
           TokenizeResult r = TokenizeJob.run(spark, new TokenizeSettings(corpus, out.toString(),
               List.of("Python"), List.of(), TokenizeSettings.Layout.PACK, 1024, 0.01,
               tokenizerJson.toString(), encoder, 0, 256L << 20, true, true, 64L << 20, false),
               java.time.Duration.ofSeconds(30), System.err::println);
-          if (i > 0) best = Math.max(best, r.encodedTokensPerSecond());
+          double cpuRate = r.encodedTokensPerSecond() * r.seconds() / ((os.getProcessCpuTime() - c0) / 1e9);
+          if (i > 0) jobCpu.merge(master, cpuRate, Math::max);
+          if (i > 0 && r.encodedTokensPerSecond() > best) {
+            best = r.encodedTokensPerSecond();
+            phases.put(master, r.phaseSeconds());
+          }
           AtomicDirectory.deleteRecursively(out);
         }
         job.put(master, best);
@@ -97,7 +124,7 @@ public final class TokenizeJobBench {
         spark.stop();
       }
     }
-    return new Result(encoder, docs.size(), bytes, tokens, raw, job);
+    return new Result(encoder, docs.size(), bytes, tokens, raw, job, phases, rawCpu, jobCpu);
   }
 
   /** What the job tokenizes: distinct, non-empty Python documents. */
@@ -115,6 +142,18 @@ public final class TokenizeJobBench {
     }
   }
 
+  private static void markCopy(Path dir, int copy) throws IOException {
+    try (var files = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        byte[] body = Files.readAllBytes(f);
+        byte[] head = ("# copy " + copy + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] both = java.util.Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, both, head.length, body.length);
+        Files.write(f, both);
+      }
+    }
+  }
+
   private static SparkSession session(String master) {
     return SparkSession.builder().master(master).appName("TokenizeJobBench " + master)
         .config("spark.ui.enabled", "false")
@@ -124,14 +163,19 @@ public final class TokenizeJobBench {
         .getOrCreate();
   }
 
-  /** Args: [corpus parquet or source folder (default: this machine's Python stdlib)] [fast|oracle] [repeats]. */
+  /**
+   * Args: [corpus parquet or source folder; "stdlib" (default) for this machine's Python stdlib]
+   * [fast|oracle] [repeats] [copies: the stdlib this many times, each copy's files made distinct
+   * by a first comment line, so dedup keeps them: a corpus large enough for fixed costs to fade].
+   */
   public static void main(String[] args) throws Exception {
     String encoder = args.length > 1 ? args[1] : "fast";
     int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+    int copies = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     Path work = Files.createTempDirectory("tokenize-bench");
     try {
       String corpus;
-      Path source = args.length > 0 ? Path.of(args[0]) : null;
+      Path source = args.length > 0 && !args[0].equals("stdlib") ? Path.of(args[0]) : null;
       if (source != null && (source.toString().endsWith(".parquet") || Files.exists(source.resolve("_SUCCESS")))) {
         corpus = source.toString();
       } else {
@@ -139,7 +183,11 @@ public final class TokenizeJobBench {
           Path stdlib = PythonLibrary.find().orElseThrow(() -> new IllegalStateException(
               "no Python standard library found: pass a source folder or a codeparrot Parquet corpus"));
           source = work.resolve("python3-stdlib");
-          PythonLibrary.copySubset(stdlib, source, Integer.MAX_VALUE, true);
+          for (int c = 0; c < copies; c++) {
+            Path copy = source.resolve("copy" + c);
+            PythonLibrary.copySubset(stdlib, copy, Integer.MAX_VALUE, true);
+            if (c > 0) markCopy(copy, c);
+          }
         }
         corpus = work.resolve("corpus").toString();
         SparkSession spark = session("local[2]");

@@ -7,13 +7,11 @@ import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import narrow.data.tokenizer.TokenEncoder;
-import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerInfo;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 
 /**
  * The tokenize job's per-partition work: one encoder per task, built on the executor from the
@@ -21,9 +19,10 @@ import org.apache.spark.sql.RowFactory;
  * is never held in memory (only the document being encoded and one row under construction).
  *
  * <p>Input rows: {@code code} (binary), {@code repo_name}, {@code path}, {@code source_file},
- * {@code copies}. Output rows: see {@link TokenizeJob#outputSchema}.
+ * {@code content_hash} (a content's copies adjacent, the one to keep first; null without dedup).
+ * Output: {@link TokenRow}s, renamed to shard columns by {@link TokenizeJob#shardColumns}.
  */
-final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
+final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
   private final TokenizeSettings.Layout layout;
   private final int seqLen;
   private final double validationFraction;
@@ -50,9 +49,10 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
   }
 
   @Override
-  public Iterator<Row> call(Iterator<Row> documents) {
-    TokenEncoder encoder = TokenEncoders.create(encoderKind, localTokenizerFile(tokenizerJson));
-    Rows rows = new Rows(documents, encoder);
+  public Iterator<TokenRow> call(Iterator<Row> documents) {
+    Path file = localTokenizerFile(tokenizerJson);
+    TokenEncoder encoder = EncoderPool.borrow(encoderKind, file);
+    Rows rows = new Rows(documents, encoder, file);
     TaskContext task = TaskContext.get();
     // a failed or cancelled task never reaches the end of the iterator
     if (task != null) task.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> rows.closeEncoder());
@@ -67,22 +67,26 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
   }
 
   /** Pulls documents only when the rows produced so far are used up. */
-  private final class Rows implements Iterator<Row> {
+  private final class Rows implements Iterator<TokenRow> {
     private final Iterator<Row> in;
     private final TokenEncoder encoder;
-    private final ArrayDeque<Row> ready = new ArrayDeque<>();
+    private final ArrayDeque<TokenRow> ready = new ArrayDeque<>();
     private final SequencePacker trainPacker;
     private final SequencePacker validationPacker;
     private boolean finished;
     private boolean encoderClosed;
+    private String previousHash;
 
-    Rows(Iterator<Row> in, TokenEncoder encoder) {
+    private final Path encoderFile;
+
+    Rows(Iterator<Row> in, TokenEncoder encoder, Path encoderFile) {
       this.in = in;
       this.encoder = encoder;
+      this.encoderFile = encoderFile;
       this.trainPacker = new SequencePacker(seqLen, endOfText,
-          ids -> ready.add(RowFactory.create(SplitAssigner.TRAIN, ids, seqLen)));
+          ids -> ready.add(new TokenRow(SplitAssigner.TRAIN, ids, null, 0)));
       this.validationPacker = new SequencePacker(seqLen, endOfText,
-          ids -> ready.add(RowFactory.create(SplitAssigner.VALIDATION, ids, seqLen)));
+          ids -> ready.add(new TokenRow(SplitAssigner.VALIDATION, ids, null, 0)));
     }
 
     @Override
@@ -100,15 +104,15 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       return !ready.isEmpty();
     }
 
-    /** Once only: the native tokenizer must not be freed twice. */
+    /** Once only: two tasks must never hold the same encoder. */
     void closeEncoder() {
       if (encoderClosed) return;
       encoderClosed = true;
-      encoder.close();
+      EncoderPool.giveBack(encoderKind, encoderFile, encoder);
     }
 
     @Override
-    public Row next() {
+    public TokenRow next() {
       if (!hasNext()) throw new NoSuchElementException();
       return ready.poll();
     }
@@ -117,9 +121,13 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       byte[] code = doc.getAs("code");
       String repo = doc.getAs("repo_name");
       String path = doc.getAs("path");
-      long copies = doc.<Long>getAs("copies");
-      counters.inputDocuments.add(copies);
-      counters.duplicates.add(copies - 1);
+      counters.inputDocuments.add(1);
+      String hash = doc.getAs("content_hash");
+      if (hash != null && hash.equals(previousHash)) {
+        counters.duplicates.add(1);
+        return;
+      }
+      previousHash = hash;
 
       DocumentCheck.Result checked = DocumentCheck.decode(code, maxDocumentBytes);
       if (checked.problem() != null) {
@@ -142,7 +150,7 @@ final class DocumentTokenizer implements FlatMapFunction<Iterator<Row>, Row> {
       } else {
         int[] row = Truncator.withBosCut(beginOfText, ids, seqLen);
         counters.truncatedTokensDropped.add(ids.length + 1 - row.length);
-        ready.add(RowFactory.create(split, row, row.length, key, ids.length + 1));
+        ready.add(new TokenRow(split, row, key, ids.length + 1));
       }
     }
   }

@@ -3,12 +3,9 @@ package narrow.data;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min_by;
 import static org.apache.spark.sql.functions.sha2;
-import static org.apache.spark.sql.functions.struct;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,13 +26,12 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Parquet in the codeparrot/github-code schema to tokenized Parquet shards: filter languages and
@@ -62,9 +58,11 @@ public final class TokenizeJob {
     TokenizerInfo tokenizer;
     String encoderName;
     // built once on the driver too: a bad tokenizer file fails here, before any Spark work
-    try (TokenEncoder probe = TokenEncoders.create(s.encoder(), Path.of(s.tokenizerJson()))) {
+    try {
+      TokenEncoder probe = EncoderPool.borrow(s.encoder(), Path.of(s.tokenizerJson()));
       tokenizer = probe.info();
       encoderName = probe.name();
+      EncoderPool.giveBack(s.encoder(), Path.of(s.tokenizerJson()), probe); // in local mode a task reuses it
     } catch (IllegalArgumentException | UncheckedIOException e) {
       throw new TokenizeException("tokenizer: " + e.getMessage(), e);
     }
@@ -84,11 +82,13 @@ public final class TokenizeJob {
           col("code").cast(DataTypes.BinaryType).as("code"),
           col("repo_name"), col("path"), input_file_name().as("source_file"));
 
+      Map<String, Double> phases = new LinkedHashMap<>();
+      long mark = lap(phases, "prepare", t0);
       long inputDocuments = withSparkErrors("counting input documents", docs::count);
+      mark = lap(phases, "count", mark);
       JobCounters counters = new JobCounters(spark.sparkContext());
-      JavaRDD<Row> rows = deduplicated(docs, s.dedup()).javaRDD()
-          .mapPartitions(new DocumentTokenizer(s, tokenizer, counters));
-      Dataset<Row> out = spark.createDataFrame(rows, outputSchema(s.layout()));
+      Dataset<Row> out = shardColumns(deduplicated(docs, s.dedup())
+          .mapPartitions(new DocumentTokenizer(s, tokenizer, counters), Encoders.bean(TokenRow.class)), s.layout());
 
       org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(staged.temp(), "_data");
       try (JobProgress progress = new JobProgress(spark.sparkContext(), counters.inputDocuments,
@@ -102,6 +102,7 @@ public final class TokenizeJob {
         });
       }
 
+      mark = lap(phases, "tokenize_and_write", mark);
       FileSystem fs = staged.fs();
       Map<String, TokenizeManifest.Split> splits = new LinkedHashMap<>();
       for (String split : List.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION)) {
@@ -137,42 +138,45 @@ public final class TokenizeJob {
       manifest.write(fs, new org.apache.hadoop.fs.Path(staged.target(), TokenizeManifest.FILE_NAME));
       fs.create(new org.apache.hadoop.fs.Path(staged.target(), TokenizedDataset.COMMIT_MARKER), false).close();
 
+      lap(phases, "commit", mark);
       double seconds = (System.nanoTime() - t0) / 1e9;
       return new TokenizeResult(staged.target().toString(), manifest, seconds,
-          counters.encodedTokens.value() / seconds);
+          counters.encodedTokens.value() / seconds, phases);
     } catch (IOException e) {
       throw new UncheckedIOException("tokenize job: cannot write " + s.output(), e);
     }
   }
 
   /**
-   * One row per distinct content, with how many copies it had; the copy kept is the one with the
-   * smallest repo_name/path, so the choice does not depend on partitioning or file order.
+   * Rows arranged so that the tokenizing task can drop duplicates as it reads: all copies of a
+   * content in one partition, each content's copies together, smallest repo_name/path first (the
+   * copy kept, whatever the partitioning or file order). One shuffle and one sort; an aggregate
+   * keeping the smallest key would sort twice, once on each side of its shuffle.
+   * Without dedup, {@code content_hash} is null and nothing moves.
    */
   static Dataset<Row> deduplicated(Dataset<Row> docs, boolean dedup) {
-    if (!dedup) return docs.withColumn("copies", lit(1L));
-    Column key = concat(col("repo_name"), lit("/"), col("path"));
+    if (!dedup) return docs.withColumn("content_hash", lit(null).cast(DataTypes.StringType));
     return docs
         .withColumn("content_hash", sha2(coalesce(col("code"), lit(new byte[0])), 256))
-        .groupBy("content_hash")
-        .agg(min_by(struct(col("code"), col("repo_name"), col("path"), col("source_file")), key).as("doc"),
-            count(lit(1)).as("copies"))
-        .select(col("doc.code"), col("doc.repo_name"), col("doc.path"), col("doc.source_file"),
-            col("copies"));
+        .withColumn("key", concat(col("repo_name"), lit("/"), col("path")))
+        .repartition(col("content_hash"))
+        .sortWithinPartitions("content_hash", "key")
+        .drop("key");
   }
 
-  /** The shard schema, plus the {@code split} column that the writer turns into folders. */
-  static StructType outputSchema(TokenizeSettings.Layout layout) {
-    StructType schema = new StructType()
-        .add("split", DataTypes.StringType, false)
-        .add("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
-        .add("num_tokens", DataTypes.IntegerType, false);
+  /**
+   * The shard columns, plus {@code split}, which the writer turns into folders: {@code input_ids}
+   * ({@code array<int>}), {@code num_tokens}; for truncate also {@code doc_id} (repo_name/path)
+   * and {@code document_tokens} (BOS and every id of the document, before the cut).
+   */
+  static Dataset<Row> shardColumns(Dataset<TokenRow> rows, TokenizeSettings.Layout layout) {
+    List<Column> columns = new ArrayList<>(List.of(col("split"),
+        col("inputIds").as("input_ids"), col("numTokens").as("num_tokens")));
     if (layout == TokenizeSettings.Layout.TRUNCATE) {
-      schema = schema
-          .add("doc_id", DataTypes.StringType, false)     // repo_name/path
-          .add("document_tokens", DataTypes.IntegerType, false); // BOS + all ids, before the cut
+      columns.add(col("docId").as("doc_id"));
+      columns.add(col("documentTokens").as("document_tokens"));
     }
-    return schema;
+    return rows.select(columns.toArray(Column[]::new));
   }
 
   /** Spark's per-task file limit, from rows and/or bytes of ids per shard; 0 is no limit. */
@@ -227,6 +231,13 @@ public final class TokenizeJob {
       problems.add("encoder must be one of " + TokenEncoders.KINDS + ": " + s.encoder());
     }
     if (!problems.isEmpty()) throw new TokenizeException("tokenize settings: " + String.join("; ", problems));
+  }
+
+  /** Records the seconds since {@code since} under {@code phase}; returns now. */
+  private static long lap(Map<String, Double> phases, String phase, long since) {
+    long now = System.nanoTime();
+    phases.put(phase, (now - since) / 1e9);
+    return now;
   }
 
   private interface SparkAction<T> {
