@@ -4,8 +4,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 
 /**
- * Where a model computes. A GPU needs the CUDA flavour of the PyTorch native library on the
- * classpath ({@code mvn package -Dpytorch.flavor=cu128}) and a visible GPU; otherwise the CPU.
+ * Where a model computes. A GPU needs a CUDA build of libtorch 2.7.1 that DJL is pointed at
+ * ({@code PYTORCH_LIBRARY_PATH}, {@code PYTORCH_FLAVOR=cu128}: see the README) and a visible
+ * GPU; otherwise the CPU.
  * Create the model's manager on the chosen device:
  * {@code NDManager.newBaseManager(ComputeDevice.choose(true))}.
  */
