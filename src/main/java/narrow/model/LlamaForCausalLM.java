@@ -153,18 +153,39 @@ public final class LlamaForCausalLM implements AutoCloseable {
         params.put(e.getKey(), manager.ones(shape, DataType.FLOAT32));
         continue;
       }
-      float[] values = new float[Math.toIntExact(shape.size())];
-      for (int i = 0; i < values.length; i++) {
-        values[i] = (float) (random.nextGaussian() * cfg.initializerRange());
-      }
       Integer pad = cfg.padTokenId();
-      if (e.getKey().equals("model.embed_tokens.weight") && pad != null && pad >= 0
-          && pad < cfg.vocabSize()) {
-        Arrays.fill(values, (int) (pad * shape.get(1)), (int) ((pad + 1) * shape.get(1)), 0f);
-      }
-      params.put(e.getKey(), manager.create(values, shape));
+      boolean embedding = e.getKey().equals("model.embed_tokens.weight");
+      long zeroRow = embedding && pad != null && pad >= 0 && pad < cfg.vocabSize() ? pad : -1;
+      params.put(e.getKey(), normalMatrix(shape, cfg.initializerRange(), zeroRow, random, manager));
     }
     return new LlamaForCausalLM(cfg, params, manager);
+  }
+
+  /**
+   * A [rows, cols] matrix of normal(0, std) draws with one row zeroed (or none: -1), built a
+   * bounded block of rows at a time so no Java array or DJL buffer nears 2 GB.
+   */
+  private static NDArray normalMatrix(Shape shape, double std, long zeroRow, SplittableRandom random,
+      NDManager manager) {
+    long rows = shape.get(0);
+    long cols = shape.get(1);
+    long rowsPerBlock = Math.max(1, (1 << 24) / cols);
+    NDList blocks = new NDList();
+    try {
+      for (long first = 0; first < rows; first += rowsPerBlock) {
+        long n = Math.min(rowsPerBlock, rows - first);
+        float[] values = new float[Math.toIntExact(n * cols)];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (random.nextGaussian() * std);
+        if (zeroRow >= first && zeroRow < first + n) {
+          int from = Math.toIntExact((zeroRow - first) * cols);
+          Arrays.fill(values, from, from + (int) cols, 0f);
+        }
+        blocks.add(manager.create(values, new Shape(n, cols)));
+      }
+      return blocks.size() == 1 ? blocks.remove(0) : NDArrays.concat(blocks, 0);
+    } finally {
+      blocks.close();
+    }
   }
 
   /** What this implementation computes: HF's silu MLP without biases. */

@@ -169,4 +169,22 @@ class LlamaConfigTest {
           other.parameters().get("model.embed_tokens.weight").toFloatArray()));
     }
   }
+
+  @Test
+  void initBuildsLargeMatricesInBlocks() {
+    // 70000 × 256 floats is past the 2^24-float block: two blocks, the pad row in the second
+    LlamaConfig c = new LlamaConfig(70000, 256, 64, 1, 4, 4, 64, 1e-5, 10000.0, null, 128, true, 0,
+        List.of(1), 69000, 0.02, "float32", Map.of());
+    try (NDManager m = NDManager.newBaseManager();
+        LlamaForCausalLM model = LlamaForCausalLM.init(c, 3, m)) {
+      NDArray embed = model.parameters().get("model.embed_tokens.weight");
+      assertEquals(new ai.djl.ndarray.types.Shape(70000, 256), embed.getShape());
+      float[] all = embed.toFloatArray();
+      for (int j = 0; j < 256; j++) assertEquals(0f, all[69000 * 256 + j]);
+      double sumSquares = 0;
+      for (int i = 65536 * 256; i < all.length; i++) sumSquares += all[i] * all[i];
+      assertEquals(0.02, Math.sqrt(sumSquares / (all.length - 65536 * 256 - 256)), 0.001);
+      assertNotEquals(0f, all[all.length - 1]);
+    }
+  }
 }

@@ -57,6 +57,20 @@ class LlamaModelTest {
   }
 
   @Test
+  void intAndLongTokenIdsGiveTheSameLogits() throws Exception {
+    try (NDManager m = NDManager.newBaseManager();
+        LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(Fixtures.TIED), m);
+        Autograd.Scope s = Autograd.noGrad()) {
+      NDArray ids = Fixtures.batch(m, 0, "input_ids");
+      NDArray intIds = ids.toType(ai.djl.ndarray.types.DataType.INT32, true);
+      NDArray logits = model.logits(ids);
+      assertEquals(new Shape(3, 24, 320), logits.getShape());
+      assertArrayEquals(logits.toFloatArray(), model.logits(intIds).toFloatArray());
+      assertEquals(ai.djl.ndarray.types.DataType.INT32, intIds.getDataType(), "input left as it was");
+    }
+  }
+
+  @Test
   void loadRejectsCheckpointsThatDoNotFitTheConfig() throws Exception {
     try (NDManager m = NDManager.newBaseManager();
         LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(Fixtures.UNTIED), m)) {

@@ -120,7 +120,7 @@ public record SafetensorsHeader(Path file, long headerLength, Map<String, Tensor
     long numel = 1;
     for (int i = 0; i < shape.length; i++) {
       JsonNode d = shapeNode.get(i);
-      if (!d.canConvertToExactIntegral() || !d.canConvertToLong() || d.asLong() < 0) {
+      if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
         throw bad(file, where + "shape " + shapeNode + " has a dimension that is not a non-negative integer");
       }
       shape[i] = d.asLong();

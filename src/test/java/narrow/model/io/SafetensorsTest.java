@@ -265,6 +265,8 @@ class SafetensorsTest {
         + "\"data_offsets\":[0,16]}}", new byte[16]), "tensor 'w'", "overflows");
     assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}",
         new byte[4]), "tensor 'w'", "not a non-negative integer");
+    assertRejected(rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1.0],\"data_offsets\":[0,4]}}",
+        new byte[4]), "tensor 'w'", "not a non-negative integer");
   }
 
   @Test
