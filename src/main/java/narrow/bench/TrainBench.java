@@ -48,8 +48,8 @@ public final class TrainBench {
 
   /**
    * @param mfu 6 × params × tokens/s over {@code peakFlops}
-   * @param rssAfterWarmupKb / {@code rssAtEndKb}: resident memory of the tiny long run after its
-   *     first 50 steps and at its end (growth = leak)
+   * @param rssAfterWarmupKb / {@code rssAtEndKb}: resident memory outside the Java heap in the
+   *     tiny long run after its first 50 steps and at its end (growth = native leak)
    * @param torchTokensPerSecond eager PyTorch on the same shapes, NaN when it could not run
    */
   public record Result(String preset, int seqLen, int batch, long params, double tokensPerSecond,
@@ -67,7 +67,7 @@ public final class TrainBench {
           "  MFU: %.2f%% of %.1f GFLOP/s peak (%s)",
           "  eager PyTorch: %.0f tokens/s (%s); narrow/PyTorch = %.2f",
           "  peak resident (VmHWM): %d MiB",
-          "  native memory, tiny model %d steps: RSS %d MiB after 50 steps, %d MiB at the end (%+d MiB)"),
+          "  native memory (RSS - Java heap), tiny model %d steps: %d MiB after 50 steps, %d MiB at the end (%+d MiB)"),
           preset, seqLen, batch, params, Runtime.getRuntime().availableProcessors(),
           tokensPerSecond, stepSeconds, allStepSeconds, 100 * mfu, peakFlops / 1e9, peakHow,
           torchTokensPerSecond, torchInfo, ratioToTorch(), vmHwmKb / 1024, growthSteps,
@@ -144,7 +144,11 @@ public final class TrainBench {
         "learning_rate", 5e-4, "weight_decay", 0.01, "warmup_steps", 1, "lr_scheduler_type", "cosine"));
   }
 
-  /** RSS of a tiny model's long run: {after 50 steps, at the end} in KiB. */
+  /**
+   * Resident memory outside the Java heap during a tiny model's long run: {after 50 steps, at
+   * the end} in KiB. RSS minus the committed Java heap after a GC, so that the heap's own growth
+   * (it may expand towards -Xmx) does not read as a native leak.
+   */
   static long[] growthRun(Path work, int steps) throws IOException {
     LlamaConfig tiny = LlamaConfig.read(fixtureConfig());
     Path data = syntheticDataset(work.resolve("data"), tiny.vocabSize(), 64, 64, 2);
@@ -153,10 +157,15 @@ public final class TrainBench {
     try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Fresh(tiny, 0), data, args))) {
       for (int i = 1; i <= steps; i++) {
         t.step();
-        if (i == Math.min(50, steps)) after = procStatusKb("VmRSS");
+        if (i == Math.min(50, steps)) after = nativeResidentKb();
       }
     }
-    return new long[] {after, procStatusKb("VmRSS")};
+    return new long[] {after, nativeResidentKb()};
+  }
+
+  static long nativeResidentKb() throws IOException {
+    System.gc();
+    return procStatusKb("VmRSS") - Runtime.getRuntime().totalMemory() / 1024;
   }
 
   /** The tiny fixture model's config (vocab 320, hidden 64): a fast model for the long run. */
