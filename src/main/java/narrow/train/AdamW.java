@@ -54,6 +54,7 @@ public final class AdamW implements AutoCloseable {
   /**
    * One update of every parameter that has a gradient, in place. {@code params} and {@code grads}
    * are keyed by parameter name; parameters without a gradient are skipped (torch: grad is None).
+   * The gradients are overwritten (used as scratch): zero them before the next backward.
    */
   public void step(Map<String, NDArray> params, Map<String, NDArray> grads, double lr) {
     step++;
@@ -73,8 +74,12 @@ public final class AdamW implements AutoCloseable {
         if (decays.test(name) && settings.weightDecay() != 0) {
           p.muli((float) (1 - lr * settings.weightDecay()));
         }
-        m.muli((float) b1).addi(g.mul((float) (1 - b1)));
-        v.muli((float) b2).addi(g.square().muli((float) (1 - b2)));
+        // The gradient serves as scratch space so that only two temporaries are allocated per
+        // tensor, as in torch's single-tensor AdamW: fresh 100 MB buffers per step cost page faults.
+        g.muli((float) (1 - b1));
+        m.muli((float) b1).addi(g); // m = b1·m + (1-b1)·g
+        g.muli(g).muli((float) ((1 - b2) / ((1 - b1) * (1 - b1))));
+        v.muli((float) b2).addi(g); // v = b2·v + (1-b2)·g²
         NDArray denom = v.sqrt().divi((float) bias2Sqrt).addi((float) settings.eps());
         p.subi(m.div(denom).muli((float) stepSize));
       }

@@ -48,6 +48,8 @@ public final class Trainer implements AutoCloseable {
   private double trainLossSum;
   private long tokensSeen;
   private Path lastCheckpoint;
+  private double lastStepLoss = Double.NaN;
+  private double lastGradNorm;
 
   private Trainer(TrainRun run) throws IOException {
     this.run = run;
@@ -188,8 +190,6 @@ public final class Trainer implements AutoCloseable {
         runtime, sessionTokens / runtime);
   }
 
-  private double lastStepLoss = Double.NaN;
-
   /** One optimizer step over gradient_accumulation_steps micro-batches; returns {real, padded} tokens. */
   private long[] trainStep() {
     int accum = args.gradientAccumulationSteps();
@@ -255,8 +255,6 @@ public final class Trainer implements AutoCloseable {
     stepSums.forEach((k, v) -> windowSums.merge(k, v, Double::sum));
     return new long[] {tokens, padded};
   }
-
-  private double lastGradNorm;
 
   /** Parameters without a gradient (unused by the loss) are left out, as torch's grad None. */
   private Map<String, NDArray> gradients(NDManager into) {
@@ -331,15 +329,15 @@ public final class Trainer implements AutoCloseable {
     double sum = 0;
     NDManager parent = model.manager();
     try (Autograd.Scope noGrad = Autograd.noGrad()) {
-    for (int from = 0; from < rows.size(); from += batchSize) {
-      List<int[]> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
-      Batch b = Batch.collate(part, padId);
-      try (NDManager sm = parent.newSubManager(); NDScope scope = new NDScope()) {
-        NDArray ids = sm.create(b.inputIds(), new Shape(b.rows(), b.cols()));
-        NDArray labels = sm.create(b.labels(), new Shape(b.rows(), b.cols()));
-        sum += CausalLmLoss.loss(model.logits(ids), labels).getFloat() * part.size();
+      for (int from = 0; from < rows.size(); from += batchSize) {
+        List<int[]> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
+        Batch b = Batch.collate(part, padId);
+        try (NDManager sm = parent.newSubManager(); NDScope scope = new NDScope()) {
+          NDArray ids = sm.create(b.inputIds(), new Shape(b.rows(), b.cols()));
+          NDArray labels = sm.create(b.labels(), new Shape(b.rows(), b.cols()));
+          sum += CausalLmLoss.loss(model.logits(ids), labels).getFloat() * part.size();
+        }
       }
-    }
     }
     return sum / rows.size();
   }
