@@ -45,7 +45,8 @@ final class TrainCommand implements Callable<Integer> {
     Path runDir = Path.of(plan.args().outputDir());
     Files.createDirectories(runDir);
     writeModelStats(plan, runDir);
-    TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args()).withTokenizer(plan.tokenizer());
+    TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
+        .withTokenizer(plan.tokenizer()).onDevice(plan.device());
     if (resume != null) run = run.resumingFrom(checkpointToResume(runDir, resume));
     return Trainer.train(run);
   }

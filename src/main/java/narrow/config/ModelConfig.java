@@ -1,18 +1,22 @@
 package narrow.config;
 
+import java.util.List;
+
 /**
  * The {@code model:} section: what to train. Exactly one of {@code preset} (a fresh model,
- * {@code d{hidden}_l{layers}_h{heads}}) and {@code pretrained} (a Hugging Face model folder).
+ * {@code d{hidden}_l{layers}_h{heads}}) and {@code pretrained} (a Hugging Face model folder);
+ * {@code device} is where it computes: {@code auto}, {@code cpu} or {@code gpu}.
  */
-public record ModelConfig(String preset, String pretrained, Long seed) {
+public record ModelConfig(String preset, String pretrained, Long seed, String device) {
   static final String PRESET_PATTERN = "d[0-9]+_l[0-9]+_h[0-9]+";
 
   public ModelConfig {
     seed = seed == null ? 42L : seed;
+    device = device == null ? "auto" : device;
   }
 
   static ModelConfig none() {
-    return new ModelConfig(null, null, null);
+    return new ModelConfig(null, null, null, null);
   }
 
   boolean isSet() {
@@ -27,6 +31,9 @@ public record ModelConfig(String preset, String pretrained, Long seed) {
       errors.add("model.preset", "expected d{hidden}_l{layers}_h{heads} such as d256_l4_h4, got '" + preset + "'");
     }
     if (pretrained != null) errors.requireExistingLocal("model.pretrained", pretrained);
+    if (!List.of("auto", "cpu", "gpu").contains(device)) {
+      errors.add("model.device", "must be auto (a GPU when DJL sees one), cpu or gpu, got '" + device + "'");
+    }
   }
 
   /** The name a run gets when the config names none: the preset, or the pretrained folder's name. */

@@ -18,11 +18,22 @@ public final class ComputeDevice {
     return preferGpu && Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
   }
 
-  /** Parses a config value: "cpu", "gpu" (GPU if there is one, else CPU) or "auto" (same as gpu). */
+  /**
+   * Parses a config value: "cpu"; "auto" (a GPU if the engine sees one, else the CPU); "gpu"
+   * (a GPU, and an error when there is none: asking for a GPU and silently training on the CPU
+   * would cost a researcher days).
+   */
   public static Device fromSetting(String setting) {
     return switch (setting == null ? "auto" : setting.trim().toLowerCase()) {
       case "cpu" -> Device.cpu();
-      case "gpu", "cuda", "auto" -> choose(true);
+      case "auto" -> choose(true);
+      case "gpu", "cuda" -> {
+        if (Engine.getInstance().getGpuCount() == 0) {
+          throw new IllegalArgumentException("device gpu: DJL's PyTorch engine sees no GPU (CPU "
+              + "libtorch, or no CUDA device visible); see the README's CPU or GPU section");
+        }
+        yield Device.gpu();
+      }
       default -> throw new IllegalArgumentException(
           "device '" + setting + "' is not one of cpu, gpu, auto");
     };

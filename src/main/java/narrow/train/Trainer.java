@@ -15,6 +15,7 @@ import narrow.model.Autograd;
 import narrow.model.CausalLmLoss;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
+import narrow.model.ComputeDevice;
 import narrow.util.Progress;
 
 /**
@@ -55,7 +56,7 @@ public final class Trainer implements AutoCloseable {
     this.run = run;
     this.args = run.args();
     this.outputDir = Path.of(args.outputDir());
-    this.manager = NDManager.newBaseManager();
+    this.manager = NDManager.newBaseManager(ComputeDevice.fromSetting(run.device()));
     boolean ok = false;
     try {
       this.trainRows = TokenShards.read(run.dataset(), "train", args.maxLength());

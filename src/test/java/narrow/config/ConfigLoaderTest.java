@@ -161,5 +161,7 @@ class ConfigLoaderTest {
   void badPresetName() throws IOException {
     Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: big}\n");
     assertTrue(fails(file).getMessage().contains("key 'model.preset'"));
+    Path device = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: tpu}\n");
+    assertTrue(fails(device).getMessage().contains("key 'model.device'"));
   }
 }
