@@ -29,7 +29,7 @@ import org.apache.parquet.schema.MessageTypeParser;
 /**
  * Training speed and memory of the real {@link Trainer} step (data collation, forward, backward,
  * clipping, AdamW) for a preset at one sequence length, next to the same step in eager PyTorch
- * ({@code bench/torch_train_reference.py}, /usr/bin/python3) run in the same process tree, and a
+ * ({@code src/bench/python/torch_train_reference.py}, /usr/bin/python3) run in the same process tree, and a
  * long run of a tiny model to see whether native memory grows.
  *
  * <pre>java ... narrow.bench.TrainBench [preset=d256_l4_h4] [seq=256] [batch=4] [warmup=2] [steps=5]
@@ -42,7 +42,7 @@ public final class TrainBench {
       String python, Path torchScript) {
     public static Options defaults() {
       return new Options("d256_l4_h4", 256, 4, 2, 5, 1000, "/usr/bin/python3",
-          Path.of("bench/torch_train_reference.py"));
+          Path.of(System.getProperty("narrow.home", ""), "src/bench/python/torch_train_reference.py"));
     }
   }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -17,7 +18,10 @@ import java.util.stream.Stream;
 public final class PythonLibrary {
   private PythonLibrary() {}
 
-  /** Asks {@code python3} where its stdlib is; else looks in the usual Linux places. */
+  /**
+   * Asks {@code python3} where its stdlib is; else the newest {@code /usr/lib/python3.*} or
+   * {@code ~/.pyenv/versions/*}{@code /lib/python3.*}.
+   */
   public static Optional<Path> find() {
     for (String python : List.of("python3", "python")) {
       try {
@@ -31,12 +35,25 @@ public final class PythonLibrary {
         // no such interpreter: try the next, then the usual folders
       }
     }
-    try (Stream<Path> lib = Files.list(Path.of("/usr/lib"))) {
-      return lib.filter(d -> d.getFileName().toString().matches("python3\\.\\d+"))
-          .filter(PythonLibrary::isStdlib)
-          .max(Comparator.comparing(Path::toString));
+    List<Path> candidates = new ArrayList<>(librariesIn(Path.of("/usr/lib")));
+    Path pyenv = Path.of(System.getProperty("user.home"), ".pyenv", "versions");
+    if (Files.isDirectory(pyenv)) {
+      try (Stream<Path> versions = Files.list(pyenv)) {
+        versions.forEach(v -> candidates.addAll(librariesIn(v.resolve("lib"))));
+      } catch (IOException e) {
+        // unreadable: no candidates there
+      }
+    }
+    return candidates.stream().max(Comparator.comparing(Path::toString));
+  }
+
+  private static List<Path> librariesIn(Path lib) {
+    if (!Files.isDirectory(lib)) return List.of();
+    try (Stream<Path> dirs = Files.list(lib)) {
+      return dirs.filter(d -> d.getFileName().toString().matches("python3\\.\\d+"))
+          .filter(PythonLibrary::isStdlib).toList();
     } catch (IOException e) {
-      return Optional.empty();
+      return List.of();
     }
   }
 

@@ -7,9 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,20 +22,8 @@ class FastBpeEncoderCorpusTest {
   private static final long BYTE_BUDGET = 48L << 20;
   private static final int REPORTED = 10;
 
-  private static FastBpeEncoder fast;
-  private static HfOracleEncoder oracle;
-
-  @BeforeAll
-  static void load() {
-    Path tokenizer = TokenizerFiles.defaultLlama31();
-    fast = new FastBpeEncoder(tokenizer);
-    oracle = new HfOracleEncoder(tokenizer);
-  }
-
-  @AfterAll
-  static void close() {
-    oracle.close();
-  }
+  private static final FastBpeEncoder fast = TestEncoders.fast();
+  private static final HfOracleEncoder oracle = TestEncoders.oracle();
 
   @Test
   void everyStdlibFileEncodesAsTheOracleDoes() {

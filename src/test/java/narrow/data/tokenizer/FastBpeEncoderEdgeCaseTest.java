@@ -9,8 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -18,20 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Texts chosen to break a re-implementation of the oracle, each compared with it. */
 class FastBpeEncoderEdgeCaseTest {
-  private static FastBpeEncoder fast;
-  private static HfOracleEncoder oracle;
-
-  @BeforeAll
-  static void load() {
-    Path tokenizer = TokenizerFiles.defaultLlama31();
-    fast = new FastBpeEncoder(tokenizer);
-    oracle = new HfOracleEncoder(tokenizer);
-  }
-
-  @AfterAll
-  static void close() {
-    oracle.close();
-  }
+  private static final FastBpeEncoder fast = TestEncoders.fast();
+  private static final HfOracleEncoder oracle = TestEncoders.oracle();
 
   static Stream<Arguments> cases() {
     return Stream.of(

@@ -8,9 +8,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,20 +22,8 @@ class FastBpeEncoderLargeDocumentTest {
   private static final int COPIES = 25;
   private static final String EOT = "<|end_of_text|>";
 
-  private static FastBpeEncoder fast;
-  private static HfOracleEncoder oracle;
-
-  @BeforeAll
-  static void load() {
-    Path tokenizer = TokenizerFiles.defaultLlama31();
-    fast = new FastBpeEncoder(tokenizer);
-    oracle = new HfOracleEncoder(tokenizer);
-  }
-
-  @AfterAll
-  static void close() {
-    oracle.close();
-  }
+  private static final FastBpeEncoder fast = TestEncoders.fast();
+  private static final HfOracleEncoder oracle = TestEncoders.oracle();
 
   @Test
   void fourMegabytesEncodeAsTheOracleDoes() {

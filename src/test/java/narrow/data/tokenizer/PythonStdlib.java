@@ -1,5 +1,6 @@
 package narrow.data.tokenizer;
 
+import narrow.data.PythonLibrary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -25,12 +26,8 @@ final class PythonStdlib {
 
   private PythonStdlib() {}
 
-  /**
-   * The library of {@code python3} on the PATH (sysconfig's "stdlib"), else the newest
-   * {@code /usr/lib/python3.*} or {@code ~/.pyenv/versions/*}{@code /lib/python3.*}.
-   */
   static Optional<Path> locate() {
-    return fromPython().or(PythonStdlib::fromKnownPlaces);
+    return PythonLibrary.find();
   }
 
   /**
@@ -72,48 +69,6 @@ final class PythonStdlib {
       return Optional.of(new Document(file, text, bytes.length));
     } catch (CharacterCodingException e) {
       return Optional.empty();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static Optional<Path> fromPython() {
-    try {
-      Process p = new ProcessBuilder("python3", "-c",
-          "import sysconfig; print(sysconfig.get_paths()['stdlib'])")
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) return Optional.empty();
-      Path dir = Path.of(out);
-      return Files.isRegularFile(dir.resolve("os.py")) ? Optional.of(dir) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
-  }
-
-  private static Optional<Path> fromKnownPlaces() {
-    List<Path> candidates = new ArrayList<>();
-    addLibraries(Path.of("/usr/lib"), candidates);
-    Path pyenv = Path.of(System.getProperty("user.home"), ".pyenv", "versions");
-    if (Files.isDirectory(pyenv)) {
-      try (Stream<Path> versions = Files.list(pyenv)) {
-        versions.forEach(v -> addLibraries(v.resolve("lib"), candidates));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return candidates.stream().max(Comparator.comparing(Path::toString));
-  }
-
-  private static void addLibraries(Path lib, List<Path> into) {
-    if (!Files.isDirectory(lib)) return;
-    try (Stream<Path> dirs = Files.list(lib)) {
-      dirs.filter(d -> d.getFileName().toString().startsWith("python3"))
-          .filter(d -> Files.isRegularFile(d.resolve("os.py")))
-          .forEach(into::add);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
