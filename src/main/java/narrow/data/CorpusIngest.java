@@ -90,7 +90,9 @@ public final class CorpusIngest {
       spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.Overwrite).parquet(staged.temp().toString());
       Map<String, Long> byLanguage = new TreeMap<>();
       long written = 0;
-      for (Row r : spark.read().parquet(staged.temp().toString()).groupBy("language").count().collectAsList()) {
+      // the files, not the folder: Spark skips a folder whose name starts with '.' and says so
+      String stagedFiles = new org.apache.hadoop.fs.Path(staged.temp(), "*.parquet").toString();
+      for (Row r : spark.read().parquet(stagedFiles).groupBy("language").count().collectAsList()) {
         byLanguage.put(r.getString(0), r.getLong(1));
         written += r.getLong(1);
       }
