@@ -109,7 +109,16 @@ public final class Autograd {
 
     /** Back-propagates a scalar loss; the graph is freed afterwards. */
     public void backward(NDArray loss) {
+      backward(loss, 1);
+    }
+
+    /**
+     * Back-propagates {@code scale · loss} by seeding backward with {@code scale}: the gradients
+     * of {@code loss.div(n)} for scale 1/n, without a divisor in the graph (see {@link TorchOwned}).
+     */
+    public void backward(NDArray loss, double scale) {
       try (NDArray seed = loss.onesLike()) {
+        if (scale != 1) seed.muli((float) scale);
         JniUtils.backward((PtNDArray) loss, (PtNDArray) seed, false, false);
       }
     }

@@ -260,19 +260,26 @@ public final class LlamaForCausalLM implements AutoCloseable {
     private final NDArray cos;
     private final NDArray sin;
     private final NDArray causalMask;
+    // scalars the graph keeps for backward: see TorchOwned (never x.mul(2.0) here)
+    private final NDArray two;
+    private final NDArray rmsEps;
+    private final NDArray attentionScale;
 
     Pass(NDManager scope, long length) {
       this.scope = scope;
       int t = Math.toIntExact(length);
       float[][] cs = Rotary.cosSin(inverseFrequencies, t);
       Shape tableShape = new Shape(t, config.headDim());
-      this.cos = scope.create(cs[0], tableShape);
-      this.sin = scope.create(cs[1], tableShape);
+      this.cos = TorchOwned.floats(scope, cs[0], tableShape);
+      this.sin = TorchOwned.floats(scope, cs[1], tableShape);
       float[] mask = new float[t * t];
       for (int i = 0; i < t; i++) {
         for (int j = i + 1; j < t; j++) mask[i * t + j] = MASKED;
       }
-      this.causalMask = scope.create(mask, new Shape(t, t));
+      this.causalMask = TorchOwned.floats(scope, mask, new Shape(t, t));
+      this.two = TorchOwned.scalar(scope, 2);
+      this.rmsEps = TorchOwned.scalar(scope, config.rmsNormEps());
+      this.attentionScale = TorchOwned.scalar(scope, 1.0 / Math.sqrt(config.headDim()));
     }
 
     NDArray logits(NDArray ids) {
@@ -299,8 +306,8 @@ public final class LlamaForCausalLM implements AutoCloseable {
 
     /** RMSNorm in float32: x * rsqrt(mean(x²) + eps), then times the weight. */
     NDArray rmsNorm(NDArray x, NDArray weight) {
-      NDArray variance = x.pow(2).mean(new int[] {-1}, true);
-      return x.div(variance.add(config.rmsNormEps()).sqrt()).mul(weight);
+      NDArray variance = x.pow(two).mean(new int[] {-1}, true);
+      return x.div(variance.add(rmsEps).sqrt()).mul(weight);
     }
 
     NDArray attention(NDArray x, Layer w) {
@@ -315,7 +322,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
       q = rotate(q);
       k = repeatKv(rotate(k), heads / kvHeads);
       v = repeatKv(v, heads / kvHeads);
-      NDArray scores = matmul(q, k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(hd));
+      NDArray scores = matmul(q, k.transpose(0, 1, 3, 2)).mul(attentionScale);
       NDArray probs = scores.add(causalMask).softmax(-1);
       NDArray context = matmul(probs, v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * hd);
       return linear(context, w.o());

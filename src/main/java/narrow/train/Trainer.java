@@ -222,7 +222,7 @@ public final class Trainer implements AutoCloseable {
             if (!Double.isFinite(totalValue)) {
               throw new TrainingDivergedException(step, "loss", totalValue, lastCheckpoint);
             }
-            rec.backward(total.div(accum));
+            rec.backward(total, 1.0 / accum); // HF's loss / accumulation steps
             stepSums.merge("loss", totalValue / accum, Double::sum);
             for (Map.Entry<String, NDArray> e : extra.entrySet()) {
               stepSums.merge(e.getKey(), e.getValue().getFloat() / (double) accum, Double::sum);

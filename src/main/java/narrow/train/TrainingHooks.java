@@ -23,7 +23,9 @@ public record TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook,
   /**
    * A scalar added to a micro-batch's data loss inside the autograd recording; like the data loss
    * it is divided by the accumulation count. Its value is logged under {@link #name()}
-   * (averaged over the logging window, as the loss is).
+   * (averaged over the logging window, as the loss is). Scalars in the term's graph come from
+   * {@link narrow.model.TorchOwned#scalar}, not {@code x.mul(0.5)}: DJL frees the latter's scalar
+   * before backward reads it.
    */
   public interface LossTerm {
     String name();

@@ -136,6 +136,37 @@ class LlamaModelTest {
     }
   }
 
+  /**
+   * The forward pass closes its intermediates before backward runs; nothing autograd saved may
+   * live in Java memory the GC frees with them (see {@link TorchOwned}). With the GC run and freed
+   * memory refilled with NaN between forward and backward, the gradients must still be PyTorch's.
+   * Before the fix, the rotary tables and DJL's Java-number scalars were read after being freed,
+   * which turned long runs' gradients to NaN now and then. Backward is seeded with 0.5, as the
+   * trainer scales a micro-batch under gradient accumulation.
+   */
+  @Test
+  void gradientsSurviveTheGarbageCollectorBetweenForwardAndBackward() throws Exception {
+    try (NDManager m = NDManager.newBaseManager();
+        LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(Fixtures.UNTIED), m)) {
+      Map<String, NDArray> golden = Safetensors.read(Fixtures.model(Fixtures.UNTIED).resolve("golden.safetensors"), m);
+      Autograd.requireGradients(model.parameters().values());
+      NDArray ids = Fixtures.batch(m, 0, "input_ids");
+      NDArray labels = Fixtures.batch(m, 0, "labels");
+      int t = Math.toIntExact(ids.getShape().get(1));
+      try (Autograd.Recording r = Autograd.record()) {
+        NDArray loss = CausalLmLoss.loss(model.logits(ids), labels);
+        var poison = FreedMemoryPoison.spread(4, 8, t * model.config().headDim() * Float.BYTES, t * t * Float.BYTES);
+        r.backward(loss, 0.5); // as the trainer does with accumulation 2
+        assertFalse(poison.isEmpty());
+      }
+      for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
+        NDArray grad = Autograd.gradient(p.getValue(), m).mul(2);
+        double err = Fixtures.relativeError(grad.toFloatArray(), golden.get("grad." + p.getKey()).toFloatArray());
+        assertTrue(err <= 1e-4, p.getKey() + " gradient relative error " + err);
+      }
+    }
+  }
+
   @Test
   void zeroGradientsClearsAccumulation() throws Exception {
     try (NDManager m = NDManager.newBaseManager();

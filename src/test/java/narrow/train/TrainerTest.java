@@ -167,6 +167,51 @@ class TrainerTest {
         new ModelSource.Fresh(tinyConfig(), 5), data, args(tmp.resolve("x"), 14).with("seed", 8)).resumingFrom(ckpt)));
   }
 
+  /**
+   * The GC running between a micro-batch's forward and its backward (here forced by a loss term
+   * that adds zero) changes no loss and no gradient: the step keeps nothing in Java memory that
+   * the GC may free before backward reads it (see {@link narrow.model.TorchOwned}).
+   */
+  @Test
+  void garbageCollectionInsideAStepChangesNothing() throws Exception {
+    Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 4);
+    List<Object> held = new java.util.ArrayList<>();
+    TrainingHooks.LossTerm collectGarbage = new TrainingHooks.LossTerm() {
+      @Override
+      public String name() {
+        return "gc";
+      }
+
+      @Override
+      public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
+          NDArray dataLoss, long globalStep) {
+        try {
+          held.add(narrow.model.FreedMemoryPoison.spread(4, 8));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        return narrow.model.TorchOwned.scalar(dataLoss.getManager(), 0f);
+      }
+    };
+    List<Trainer.StepStats> plain = new java.util.ArrayList<>();
+    List<Trainer.StepStats> collected = new java.util.ArrayList<>();
+    TrainingArguments a = args(tmp.resolve("a"), 3).with("eval_steps", 0);
+    try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Fresh(tinyConfig(), 2), data, a))) {
+      for (int i = 0; i < 3; i++) plain.add(t.step());
+    }
+    TrainingArguments b = args(tmp.resolve("b"), 3).with("eval_steps", 0);
+    try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Fresh(tinyConfig(), 2), data, b)
+        .withHooks(new TrainingHooks(List.of(collectGarbage), null, null)))) {
+      for (int i = 0; i < 3; i++) collected.add(t.step());
+    }
+    assertEquals(6, held.size(), "3 steps x 2 micro-batches");
+    for (int i = 0; i < 3; i++) {
+      assertEquals(plain.get(i).loss(), collected.get(i).loss(), 1e-6, "loss at step " + (i + 1));
+      assertEquals(plain.get(i).gradNorm(), collected.get(i).gradNorm(), 1e-6 * plain.get(i).gradNorm(),
+          "grad_norm at step " + (i + 1));
+    }
+  }
+
   /** A NaN from the loss stops the run naming the step; the checkpoint before it stays whole. */
   @Test
   void nonFiniteLossStopsWithTheStep() throws Exception {
@@ -181,7 +226,7 @@ class TrainerTest {
       @Override
       public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
           NDArray dataLoss, long globalStep) {
-        return dataLoss.mul(globalStep == 5 ? Float.NaN : 0f);
+        return dataLoss.mul(narrow.model.TorchOwned.scalar(dataLoss.getManager(), globalStep == 5 ? Float.NaN : 0f));
       }
     };
     TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 1), data, args(out, 10).with("eval_steps", 0))
