@@ -26,6 +26,8 @@
  * {@link narrow.model.io.Safetensors} in Java); every dtype cast detaches from the autograd graph,
  * so there is no mixed-precision training; {@code NDArray.hasGradient()} reports false for
  * non-leaf results even when they are in the graph; {@code getGradientFunctionNames} crashes on a
- * leaf.
+ * leaf; arrays made from Java data borrow memory the GC frees once their handle is closed, even
+ * while a graph still needs it for backward, so graph code takes its scalars and tables from
+ * {@link narrow.model.TorchOwned} ({@code x.mul(2.0)} is such a borrowed scalar).
  */
 package narrow.model;
