@@ -25,6 +25,22 @@ class TrainerTest {
     return LlamaConfig.read(OptimizerMathTest.fixtures().resolve("untied-mha/config.json"));
   }
 
+  /** A loss term computed from the micro-batch's data loss and the optimizer steps done. */
+  static TrainingHooks.LossTerm lossTerm(String name, java.util.function.BiFunction<NDArray, Long, NDArray> f) {
+    return new TrainingHooks.LossTerm() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
+          NDArray dataLoss, long globalStep) {
+        return f.apply(dataLoss, globalStep);
+      }
+    };
+  }
+
   TrainingArguments args(Path out, long steps) {
     return TrainingArguments.defaults(out.toString()).with(Map.ofEntries(
         Map.entry("max_steps", steps), Map.entry("learning_rate", 3e-3), Map.entry("weight_decay", 0.01),
@@ -176,23 +192,14 @@ class TrainerTest {
   void garbageCollectionInsideAStepChangesNothing() throws Exception {
     Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 4);
     List<Object> held = new java.util.ArrayList<>();
-    TrainingHooks.LossTerm collectGarbage = new TrainingHooks.LossTerm() {
-      @Override
-      public String name() {
-        return "gc";
+    TrainingHooks.LossTerm collectGarbage = lossTerm("gc", (dataLoss, step) -> {
+      try {
+        held.add(narrow.model.FreedMemoryPoison.spread(4, 8));
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
       }
-
-      @Override
-      public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
-          NDArray dataLoss, long globalStep) {
-        try {
-          held.add(narrow.model.FreedMemoryPoison.spread(4, 8));
-        } catch (InterruptedException e) {
-          throw new IllegalStateException(e);
-        }
-        return narrow.model.TorchOwned.scalar(dataLoss.getManager(), 0f);
-      }
-    };
+      return narrow.model.TorchOwned.scalar(dataLoss.getManager(), 0f);
+    });
     List<Trainer.StepStats> plain = new java.util.ArrayList<>();
     List<Trainer.StepStats> collected = new java.util.ArrayList<>();
     TrainingArguments a = args(tmp.resolve("a"), 3).with("eval_steps", 0);
@@ -217,18 +224,8 @@ class TrainerTest {
   void nonFiniteLossStopsWithTheStep() throws Exception {
     Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 3);
     Path out = tmp.resolve("out");
-    TrainingHooks.LossTerm poison = new TrainingHooks.LossTerm() {
-      @Override
-      public String name() {
-        return "poison";
-      }
-
-      @Override
-      public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
-          NDArray dataLoss, long globalStep) {
-        return dataLoss.mul(narrow.model.TorchOwned.scalar(dataLoss.getManager(), globalStep == 5 ? Float.NaN : 0f));
-      }
-    };
+    TrainingHooks.LossTerm poison = lossTerm("poison", (dataLoss, step) ->
+        dataLoss.mul(narrow.model.TorchOwned.scalar(dataLoss.getManager(), step == 5 ? Float.NaN : 0f)));
     TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 1), data, args(out, 10).with("eval_steps", 0))
         .withHooks(new TrainingHooks(List.of(poison), null, null));
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> Trainer.train(run));
