@@ -39,6 +39,8 @@ public record ExperimentConfig(
     }
     data.validate(errors);
     model.validate(errors);
+    // the train: section is checked whatever the command, so a typo shows before any Spark work
+    if (!train.isEmpty()) TrainingPlan.arguments(this, String.valueOf(train.getOrDefault("output_dir", "")), errors);
   }
 
   /** The name of the run folder under {@code train.output_dir}. */

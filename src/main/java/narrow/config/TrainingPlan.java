@@ -28,15 +28,8 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
     }
     errors.throwIfAny();
 
-    Map<String, Object> values = new LinkedHashMap<>(c.train());
-    values.put("output_dir", Paths.local(outputRoot.toString()).resolve(c.runName()).toString());
-    values.putIfAbsent("max_length", c.data().seqLen());
-    TrainingArguments args;
-    try {
-      args = TrainingArguments.fromMap(values);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(file + ": " + trainKey(e) + e.getMessage());
-    }
+    TrainingArguments args = arguments(c, Paths.local(outputRoot.toString()).resolve(c.runName()).toString(), errors);
+    errors.throwIfAny();
     ModelSource model = c.model().preset() != null
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
         : new ModelSource.Pretrained(Paths.local(c.model().pretrained()));
@@ -44,12 +37,19 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
         TokenizerLocation.resolve(c.data().tokenizer()), c.model().device());
   }
 
-  /** Jackson and the record say which argument is wrong in their own words; name the section. */
-  private static String trainKey(IllegalArgumentException e) {
-    String m = String.valueOf(e.getMessage());
-    if (m.startsWith("unknown training argument: ")) {
-      return "key 'train." + m.substring("unknown training argument: ".length()) + "': ";
+  /**
+   * The {@code train:} section over HF's defaults ({@code max_length} from {@code data.seq_len}),
+   * or null with the problem added to {@code errors} under the argument's key.
+   */
+  static TrainingArguments arguments(ExperimentConfig c, String outputDir, ConfigErrors errors) {
+    Map<String, Object> values = new LinkedHashMap<>(c.train());
+    values.put("output_dir", outputDir);
+    values.putIfAbsent("max_length", c.data().seqLen());
+    try {
+      return TrainingArguments.fromMap(values);
+    } catch (TrainingArguments.Invalid e) {
+      errors.add(e.argument() == null ? "train" : "train." + e.argument(), e.problem());
+      return null;
     }
-    return "section 'train': ";
   }
 }

@@ -30,14 +30,16 @@ public interface LrSchedule {
   }
 
   /** The schedule HF names {@code type} ({@code cosine}, {@code linear}, {@code constant_with_warmup}, {@code constant}). */
+  /** The lr_scheduler_type names implemented, as HF spells them. */
+  static final java.util.List<String> TYPES = java.util.List.of("cosine", "linear", "constant_with_warmup", "constant");
+
   static LrSchedule named(String type, double peak, long warmupSteps, long totalSteps) {
     return switch (type) {
       case "cosine" -> cosineWithWarmup(peak, warmupSteps, totalSteps);
       case "linear" -> linearWithWarmup(peak, warmupSteps, totalSteps);
       case "constant_with_warmup" -> constantWithWarmup(peak, warmupSteps);
       case "constant" -> step -> peak;
-      default -> throw new IllegalArgumentException("unknown lr_scheduler_type '" + type
-          + "' (cosine, linear, constant_with_warmup, constant)");
+      default -> throw new IllegalArgumentException("unknown lr_scheduler_type '" + type + "' " + TYPES);
     };
   }
 

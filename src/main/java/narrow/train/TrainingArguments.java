@@ -53,18 +53,28 @@ public record TrainingArguments(
       .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
   public TrainingArguments {
-    if (learningRate < 0) throw new IllegalArgumentException("learning_rate < 0");
-    if (maxSteps <= 0) throw new IllegalArgumentException("max_steps must be > 0 (training is step-based)");
-    if (perDeviceTrainBatchSize <= 0 || gradientAccumulationSteps <= 0) {
-      throw new IllegalArgumentException("per_device_train_batch_size and gradient_accumulation_steps must be > 0");
+    if (!(learningRate >= 0)) throw new Invalid("learning_rate", "must be >= 0, got " + learningRate);
+    if (maxSteps <= 0) throw new Invalid("max_steps", "must be > 0 (training is step-based), got " + maxSteps);
+    requirePositive("per_device_train_batch_size", perDeviceTrainBatchSize);
+    requirePositive("gradient_accumulation_steps", gradientAccumulationSteps);
+    requirePositive("per_device_eval_batch_size", perDeviceEvalBatchSize);
+    if (maxLength <= 1) throw new Invalid("max_length", "must be > 1, got " + maxLength);
+    requireNotNegative("logging_steps", loggingSteps);
+    requireNotNegative("eval_steps", evalSteps);
+    requireNotNegative("save_steps", saveSteps);
+    if (saveTotalLimit != null && saveTotalLimit < 1) throw new Invalid("save_total_limit", "must be >= 1, got " + saveTotalLimit);
+    if (!LrSchedule.TYPES.contains(lrSchedulerType)) {
+      throw new Invalid("lr_scheduler_type", "must be one of " + LrSchedule.TYPES + ", got " + lrSchedulerType);
     }
-    if (perDeviceEvalBatchSize <= 0) throw new IllegalArgumentException("per_device_eval_batch_size must be > 0");
-    if (maxLength <= 1) throw new IllegalArgumentException("max_length must be > 1");
-    if (loggingSteps < 0 || evalSteps < 0 || saveSteps < 0) {
-      throw new IllegalArgumentException("logging/eval/save steps must be >= 0 (0 = never)");
-    }
-    if (saveTotalLimit != null && saveTotalLimit < 1) throw new IllegalArgumentException("save_total_limit must be >= 1");
-    if (!"adamw_torch".equals(optim)) throw new IllegalArgumentException("optim: only adamw_torch is implemented");
+    if (!"adamw_torch".equals(optim)) throw new Invalid("optim", "only adamw_torch is implemented, got " + optim);
+  }
+
+  private static void requirePositive(String name, long value) {
+    if (value <= 0) throw new Invalid(name, "must be > 0, got " + value);
+  }
+
+  private static void requireNotNegative(String name, long value) {
+    if (value < 0) throw new Invalid(name, "must be >= 0 (0 = never), got " + value);
   }
 
   /** Hugging Face's defaults where it has them (max_steps, max_length: this project's). */
@@ -78,14 +88,61 @@ public record TrainingArguments(
     return with(Map.of(name, value));
   }
 
-  /** This record with the given fields replaced, by HF name; unknown names are an error. */
+  /**
+   * This record with the given fields replaced, by HF name.
+   *
+   * @throws Invalid naming the argument at fault: an unknown name, a value of the wrong type, or
+   *     one out of range
+   */
   public TrainingArguments with(Map<String, ?> overrides) {
     Map<String, Object> m = toMap();
     for (Map.Entry<String, ?> e : overrides.entrySet()) {
-      if (!m.containsKey(e.getKey())) throw new IllegalArgumentException("unknown training argument: " + e.getKey());
+      if (!m.containsKey(e.getKey())) {
+        throw new Invalid(e.getKey(), "not a training argument (known: " + String.join(", ", m.keySet()) + ")");
+      }
       m.put(e.getKey(), e.getValue());
     }
-    return JSON.convertValue(m, TrainingArguments.class);
+    try {
+      return JSON.convertValue(m, TrainingArguments.class);
+    } catch (IllegalArgumentException e) {
+      throw Invalid.from(e);
+    }
+  }
+
+  /** A training argument that cannot be used; {@code argument} is its HF name, null when not known. */
+  public static final class Invalid extends IllegalArgumentException {
+    private final String argument;
+
+    Invalid(String argument, String problem) {
+      super(argument == null ? problem : argument + ": " + problem);
+      this.argument = argument;
+    }
+
+    public String argument() {
+      return argument;
+    }
+
+    /** The problem alone, without the argument's name. */
+    public String problem() {
+      return argument == null ? getMessage() : getMessage().substring(argument.length() + 2);
+    }
+
+    /** Jackson's words for a bad value or a failed range check, turned into the argument's. */
+    static Invalid from(IllegalArgumentException e) {
+      if (e.getCause() instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f && !f.getPath().isEmpty()) {
+        String type = f.getTargetType() == double.class ? "a number"
+            : f.getTargetType() == String.class ? "a string" : "an integer";
+        return new Invalid(f.getPath().get(0).getFieldName(), "'" + f.getValue() + "' is not " + type);
+      }
+      if (e.getCause() instanceof com.fasterxml.jackson.databind.exc.ValueInstantiationException v
+          && v.getCause() instanceof Invalid range) {
+        return range;
+      }
+      if (e.getCause() instanceof com.fasterxml.jackson.databind.JsonMappingException j && !j.getPath().isEmpty()) {
+        return new Invalid(j.getPath().get(0).getFieldName(), j.getOriginalMessage());
+      }
+      return new Invalid(null, e.getMessage());
+    }
   }
 
   /** HF defaults overlaid with {@code values} (for example a YAML section). */

@@ -157,6 +157,18 @@ class ConfigLoaderTest {
         e.getMessage());
   }
 
+  /** The train: section is checked on load, whatever the command: config and tokenize too. */
+  @Test
+  void badTrainingArgumentsAreFoundOnLoad() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\n"
+        + "train: {output_dir: runs, lerning_rate: 1.0, max_steps: many}\n");
+    String message = fails(file).getMessage();
+    assertTrue(message.contains("key 'train.lerning_rate': not a training argument"), message);
+    Path typed = write("experiment: demo\ndata: {input: $CORPUS, output: out}\ntrain: {output_dir: runs, max_steps: many}\n");
+    assertTrue(fails(typed).getMessage().contains("key 'train.max_steps': 'many' is not an integer"),
+        fails(typed).getMessage());
+  }
+
   @Test
   void badPresetName() throws IOException {
     Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: big}\n");

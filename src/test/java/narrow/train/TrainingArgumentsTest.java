@@ -31,6 +31,26 @@ class TrainingArgumentsTest {
     assertEquals(a, TrainingArguments.fromMap(m));
   }
 
+  /** Every bad argument is named, with what is wrong in plain words (not Jackson's). */
+  @Test
+  void badArgumentsAreNamed() {
+    TrainingArguments a = TrainingArguments.defaults("out");
+    Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+    cases.put("learning_rat", new Object[] {1.0, "not a training argument (known: output_dir, learning_rate"});
+    cases.put("max_steps", new Object[] {"abc", "'abc' is not an integer"});
+    cases.put("learning_rate", new Object[] {"fast", "'fast' is not a number"});
+    cases.put("max_length", new Object[] {1, "must be > 1, got 1"});
+    cases.put("gradient_accumulation_steps", new Object[] {0, "must be > 0, got 0"});
+    cases.put("eval_steps", new Object[] {-1, "must be >= 0 (0 = never), got -1"});
+    cases.put("lr_scheduler_type", new Object[] {"cosin", "must be one of [cosine, linear, constant_with_warmup, constant], got cosin"});
+    cases.forEach((name, c) -> {
+      TrainingArguments.Invalid e = assertThrows(TrainingArguments.Invalid.class, () -> a.with(name, c[0]), name);
+      assertEquals(name, e.argument());
+      assertTrue(e.problem().startsWith((String) c[1]), name + ": " + e.problem());
+      assertEquals(name + ": " + e.problem(), e.getMessage());
+    });
+  }
+
   @Test
   void warmupRatioWhenNoWarmupSteps() {
     TrainingArguments a = TrainingArguments.defaults("o").with(Map.of("max_steps", 100, "warmup_ratio", 0.1,
