@@ -186,7 +186,7 @@ public final class Trainer implements AutoCloseable {
     state.logHistory.add(last);
     Path finalModel = outputDir.resolve(FINAL_MODEL);
     Checkpoints.writeModelFolder(finalModel, model, tokenizer, state, args);
-    progress.finish(String.format(Locale.ROOT, "final loss %.4f, %.0f tokens/s", lastStepLoss,
+    progress.finish(String.format(Locale.ROOT, "last step's loss %.4f, %.0f tokens/s", lastStepLoss,
         sessionTokens / runtime));
     return new TrainResult(state.globalStep, trainLossSum / Math.max(1, state.globalStep), finalModel, state,
         runtime, sessionTokens / runtime);
