@@ -29,10 +29,10 @@ public interface LrSchedule {
     return step -> step < warmupSteps ? peak * step / (double) Math.max(1, warmupSteps) : peak;
   }
 
-  /** The schedule HF names {@code type} ({@code cosine}, {@code linear}, {@code constant_with_warmup}, {@code constant}). */
   /** The lr_scheduler_type names implemented, as HF spells them. */
-  static final java.util.List<String> TYPES = java.util.List.of("cosine", "linear", "constant_with_warmup", "constant");
+  java.util.List<String> TYPES = java.util.List.of("cosine", "linear", "constant_with_warmup", "constant");
 
+  /** The schedule HF names {@code type} (one of {@link #TYPES}). */
   static LrSchedule named(String type, double peak, long warmupSteps, long totalSteps) {
     return switch (type) {
       case "cosine" -> cosineWithWarmup(peak, warmupSteps, totalSteps);
