@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** The shared golden fixtures (read in place, never copied). */
-final class Fixtures {
+public final class Fixtures {
   static final String UNTIED = "untied-mha";
   static final String TIED = "tied-gqa-bf16";
 
@@ -41,7 +41,7 @@ final class Fixtures {
   }
 
   /** max|actual − expected| / max|expected|: the error measure of every exactness check. */
-  static double relativeError(float[] actual, float[] expected) {
+  public static double relativeError(float[] actual, float[] expected) {
     if (actual.length != expected.length) {
       throw new AssertionError("length " + actual.length + " != " + expected.length);
     }

@@ -1,12 +1,9 @@
 package narrow.train;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Python with Hugging Face transformers and torch 2, for checks against transformers itself:
@@ -37,11 +34,6 @@ final class HfTransformers {
 
   /** Runs the interpreter with {@code args}; returns the last line printed. */
   static String run(List<String> args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(python().toString()));
-    cmd.addAll(args);
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("python failed: " + out);
-    return out.strip().lines().reduce((a, b) -> b).orElse("");
+    return narrow.model.io.PythonTorch.runWith(python().toString(), args);
   }
 }

@@ -50,7 +50,7 @@ class TransformersCompatibilityTest {
     List<float[]> narrowLogits = new ArrayList<>();
     try (NDManager m = NDManager.newBaseManager()) {
       try (LlamaForCausalLM trained = LlamaForCausalLM.load(result.finalModel(), m)) {
-        config.withTorchDtype("bfloat16").write(createDirectories(bf16Shards).resolve("config.json"));
+        config.withTorchDtype("bfloat16").write(java.nio.file.Files.createDirectories(bf16Shards).resolve("config.json"));
         Safetensors.writeCheckpoint(bf16Shards, trained.parameters(), DType.BF16, 20_000);
       }
       for (Path dir : dirs) {
@@ -67,7 +67,7 @@ class TransformersCompatibilityTest {
       JsonNode facts = new ObjectMapper().readTree(HfTransformers.run(cmd));
       Map<String, NDArray> hf = Safetensors.read(hfOut, m);
       for (int i = 0; i < dirs.size(); i++) {
-        double err = relativeError(narrowLogits.get(i), hf.get("logits." + i).toFloatArray());
+        double err = narrow.model.Fixtures.relativeError(narrowLogits.get(i), hf.get("logits." + i).toFloatArray());
         assertTrue(err <= 1e-5, dirs.get(i) + ": transformers' logits differ from narrow's by " + err);
         assertEquals(ModelStats.of(config).nParams(), facts.get("" + i).get("n_params").asLong(), dirs.get(i).toString());
       }
@@ -78,10 +78,6 @@ class TransformersCompatibilityTest {
     }
   }
 
-  private static Path createDirectories(Path p) throws java.io.IOException {
-    return java.nio.file.Files.createDirectories(p);
-  }
-
   private static String json(long[] ids, int cols) {
     StringBuilder sb = new StringBuilder("[");
     for (int r = 0; r < ids.length / cols; r++) {
@@ -90,15 +86,5 @@ class TransformersCompatibilityTest {
       sb.append(']');
     }
     return sb.append(']').toString();
-  }
-
-  private static double relativeError(float[] actual, float[] expected) {
-    assertEquals(expected.length, actual.length);
-    double diff = 0, ref = 0;
-    for (int i = 0; i < actual.length; i++) {
-      diff = Math.max(diff, Math.abs((double) actual[i] - expected[i]));
-      ref = Math.max(ref, Math.abs((double) expected[i]));
-    }
-    return diff / ref;
   }
 }

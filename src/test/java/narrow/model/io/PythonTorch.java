@@ -24,13 +24,20 @@ private PythonTorch() {}
   }
 
   public static String run(String script, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(PYTHON, "-c", script));
-    cmd.addAll(List.of(args));
+    List<String> all = new ArrayList<>(List.of("-c", script));
+    all.addAll(List.of(args));
+    return runWith(PYTHON, all);
+  }
+
+  /** Runs {@code python} with {@code args}; returns the last line printed, or fails with all of it. */
+  public static String runWith(String python, List<String> args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(python));
+    cmd.addAll(args);
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+    if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException("python failed: " + out);
     }
-    return out.lines().reduce((a, b) -> b).orElse("");
+    return out.strip().lines().reduce((a, b) -> b).orElse("");
   }
 }
