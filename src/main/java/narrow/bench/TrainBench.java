@@ -63,7 +63,7 @@ public final class TrainBench {
     public String report() {
       return String.format(Locale.ROOT, String.join("\n",
           "TrainBench %s seq %d batch %d (%d parameters, %d threads)",
-          "  narrow (DJL/libtorch): %.0f tokens/s, %.3f s/step (fastest of the timed steps: %s)",
+          "  narrow (libtorch): %.0f tokens/s, %.3f s/step (fastest of the timed steps: %s)",
           "  MFU: %.2f%% of %.1f GFLOP/s peak (%s)",
           "  eager PyTorch: %.0f tokens/s (%s); narrow/PyTorch = %.2f",
           "  peak resident (VmHWM): %d MiB",
@@ -103,7 +103,7 @@ public final class TrainBench {
       List<Double> stepSeconds = new ArrayList<>();
       long tokensPerStep = 0;
       try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data, args))) {
-        params = t.model().parameters().values().stream().mapToLong(a -> a.size()).sum();
+        params = t.model().parameters().values().stream().mapToLong(narrow.engine.Tensors::numel).sum();
         for (int i = 0; i < o.warmupSteps(); i++) t.step();
         for (int i = 0; i < o.timedSteps(); i++) {
           Trainer.StepStats s = t.step();

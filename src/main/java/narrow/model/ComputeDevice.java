@@ -1,41 +1,55 @@
 package narrow.model;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
+import narrow.engine.Device;
+import narrow.engine.Torch;
+import narrow.util.UserError;
 
 /**
- * Where a model computes. A GPU needs a CUDA build of libtorch 2.7.1 that DJL is pointed at
- * ({@code PYTORCH_LIBRARY_PATH}, {@code PYTORCH_FLAVOR=cu128}: see the README) and a visible
- * GPU; otherwise the CPU.
- * Create the model's manager on the chosen device:
- * {@code NDManager.newBaseManager(ComputeDevice.choose(true))}.
+ * Where a model computes, from the {@code model.device} setting. A GPU needs the CUDA build of the
+ * libtorch bindings on the classpath (the {@code gpu} Maven profile, see the README) and a visible
+ * CUDA device; otherwise the CPU.
  */
 public final class ComputeDevice {
   private ComputeDevice() {}
 
-  /** GPU 0 when {@code preferGpu} and the engine sees a GPU, else the CPU. */
+  /** CUDA device 0 when {@code preferGpu} and libtorch sees one, else the CPU. */
   public static Device choose(boolean preferGpu) {
-    return preferGpu && Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+    return preferGpu && Torch.cudaAvailable() ? Device.cuda(0) : Device.CPU;
   }
 
   /**
-   * Parses a config value: "cpu"; "auto" (a GPU if the engine sees one, else the CPU); "gpu"
-   * (a GPU, and an error when there is none: asking for a GPU and silently training on the CPU
-   * would cost a researcher days).
+   * Parses a config value: "cpu"; "auto" (a GPU if libtorch sees one, else the CPU); "gpu" or
+   * "cuda" (a GPU, and an error when there is none: asking for a GPU and silently training on the
+   * CPU would cost a researcher days); "cuda:N" for a given device.
    */
   public static Device fromSetting(String setting) {
-    return switch (setting == null ? "auto" : setting.trim().toLowerCase()) {
-      case "cpu" -> Device.cpu();
+    String s = setting == null ? "auto" : setting.trim().toLowerCase();
+    if (s.startsWith("cuda:")) {
+      int index;
+      try {
+        index = Integer.parseInt(s.substring(5));
+      } catch (NumberFormatException e) {
+        throw new UserError("device '" + setting + "': the index after cuda: is not a number");
+      }
+      requireGpu(setting, index + 1);
+      return Device.cuda(index);
+    }
+    return switch (s) {
+      case "cpu" -> Device.CPU;
       case "auto" -> choose(true);
       case "gpu", "cuda" -> {
-        if (Engine.getInstance().getGpuCount() == 0) {
-          throw new IllegalArgumentException("device gpu: DJL's PyTorch engine sees no GPU (CPU "
-              + "libtorch, or no CUDA device visible); see the README's CPU or GPU section");
-        }
-        yield Device.gpu();
+        requireGpu(setting, 1);
+        yield Device.cuda(0);
       }
-      default -> throw new IllegalArgumentException(
-          "device '" + setting + "' is not one of cpu, gpu, auto");
+      default -> throw new UserError("device '" + setting + "' is not one of cpu, gpu, cuda:N, auto");
     };
+  }
+
+  private static void requireGpu(String setting, int needed) {
+    int seen = Torch.cudaDeviceCount();
+    if (seen < needed) {
+      throw new UserError("device " + setting + ": libtorch sees " + seen + " CUDA device(s) (the "
+          + "CPU build of the bindings, or no GPU visible); see the README's CPU or GPU section");
+    }
   }
 }

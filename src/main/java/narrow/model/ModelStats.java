@@ -1,6 +1,5 @@
 package narrow.model;
 
-import ai.djl.ndarray.NDArray;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +7,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Parameter counts of a model, from its config alone (so a size can be reported before it is
@@ -31,10 +32,10 @@ public record ModelStats(long nParams, long nTrainableParams, long embedding, lo
   }
 
   /** The same breakdown counted from real tensors by their HF names (a tied head counts once). */
-  public static ModelStats count(Map<String, NDArray> parameters) {
+  public static ModelStats count(Map<String, Tensor> parameters) {
     long embedding = 0, attention = 0, mlp = 0, norms = 0, lmHead = 0;
-    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-      long n = e.getValue().getShape().size();
+    for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+      long n = Tensors.numel(e.getValue());
       String name = e.getKey();
       if (name.equals("model.embed_tokens.weight")) embedding += n;
       else if (name.equals("lm_head.weight")) lmHead += n;

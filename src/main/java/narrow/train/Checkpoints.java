@@ -1,7 +1,5 @@
 package narrow.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +12,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import narrow.engine.Device;
 import narrow.model.LlamaForCausalLM;
 import narrow.model.io.DType;
 import narrow.model.io.Safetensors;
@@ -78,7 +77,7 @@ public final class Checkpoints {
    * by the caller from the same folder); returns its trainer state.
    */
   static TrainerState restore(Path checkpoint, Consumer<TrainingPosition> position, AdamW optimizer,
-      NDManager manager) throws IOException {
+      Device device) throws IOException {
     for (String f : List.of(TRAINER_STATE, OPTIMIZER_FILE, TrainingPosition.FILE)) {
       if (!Files.exists(checkpoint.resolve(f))) {
         throw new IOException("cannot resume from " + checkpoint + ": no " + f);
@@ -87,11 +86,8 @@ public final class Checkpoints {
     TrainerState state = TrainerState.read(checkpoint.resolve(TRAINER_STATE));
     TrainingPosition p = TrainingPosition.read(checkpoint);
     position.accept(p);
-    try (NDManager scratch = manager.newSubManager()) {
-      Map<String, NDArray> moments = Safetensors.read(checkpoint.resolve(OPTIMIZER_FILE), scratch);
-      long step = Long.parseLong(Safetensors.readHeader(checkpoint.resolve(OPTIMIZER_FILE)).metadata().get("step"));
-      optimizer.restore(moments, step);
-    }
+    long step = Long.parseLong(Safetensors.readHeader(checkpoint.resolve(OPTIMIZER_FILE)).metadata().get("step"));
+    optimizer.restore(Safetensors.read(checkpoint.resolve(OPTIMIZER_FILE), device), step);
     state.totalFlos = p.totalFlos();
     return state;
   }

@@ -12,38 +12,50 @@ import java.util.function.Consumer;
  *     {@code <dataset>/tokenizer.json} if there is one
  * @param resumeFrom a {@code checkpoint-N} folder to continue from, or {@code null}
  * @param console progress lines (step, loss, tokens/s, ETA)
- * @param device {@code auto} (a GPU when the engine sees one), {@code cpu} or {@code gpu}
+ * @param device {@code auto} (a GPU when libtorch sees one), {@code cpu}, {@code gpu} or {@code cuda:N}
+ * @param threads libtorch's intra-op threads: the cores this run owns (a Spark task's
+ *     {@code spark.task.cpus}); 0 takes every core of the machine
  */
 public record TrainRun(ModelSource model, Path dataset, TrainingArguments args, Path tokenizer,
-    Path resumeFrom, TrainingHooks hooks, Consumer<String> console, String device) {
+    Path resumeFrom, TrainingHooks hooks, Consumer<String> console, String device, int threads) {
 
   public TrainRun {
     if (hooks == null) hooks = TrainingHooks.none();
     if (console == null) console = System.err::println;
     if (device == null) device = "auto";
+    if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
   }
 
   public static TrainRun of(ModelSource model, Path dataset, TrainingArguments args) {
-    return new TrainRun(model, dataset, args, null, null, TrainingHooks.none(), null, null);
+    return new TrainRun(model, dataset, args, null, null, TrainingHooks.none(), null, null, 0);
+  }
+
+  /** The threads to give libtorch: {@link #threads}, or every core when it is 0. */
+  public int effectiveThreads() {
+    return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+  }
+
+  public TrainRun withThreads(int n) {
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, device, n);
   }
 
   public TrainRun resumingFrom(Path checkpoint) {
-    return new TrainRun(model, dataset, args, tokenizer, checkpoint, hooks, console, device);
+    return new TrainRun(model, dataset, args, tokenizer, checkpoint, hooks, console, device, threads);
   }
 
   public TrainRun withTokenizer(Path tokenizerJson) {
-    return new TrainRun(model, dataset, args, tokenizerJson, resumeFrom, hooks, console, device);
+    return new TrainRun(model, dataset, args, tokenizerJson, resumeFrom, hooks, console, device, threads);
   }
 
   public TrainRun withHooks(TrainingHooks h) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, h, console, device);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, h, console, device, threads);
   }
 
   public TrainRun withConsole(Consumer<String> c) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, c, device);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, c, device, threads);
   }
 
   public TrainRun onDevice(String setting) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, setting);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, setting, threads);
   }
 }

@@ -1,9 +1,5 @@
 package narrow.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,17 +7,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import narrow.model.Autograd;
+import narrow.engine.Autocast;
+import narrow.engine.Autograd;
+import narrow.engine.Device;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import narrow.engine.Torch;
 import narrow.model.CausalLmLoss;
+import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
-import narrow.model.ComputeDevice;
 import narrow.util.Progress;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Hugging Face Trainer semantics on one machine: AdamW, warmup then the schedule, gradient
  * accumulation (each micro-batch's mean loss divided by the accumulation count), global-norm
- * clipping, logging/eval/save by step, rotating checkpoints, exact resume.
+ * clipping, logging/eval/save by step, rotating checkpoints, exact resume, and {@code bf16}
+ * mixed precision (forward under autocast; weights, gradients, optimizer state and loss float32).
  *
  * <pre>{@code TrainResult r = Trainer.train(TrainRun.of(new ModelSource.Preset("d256_l4_h4", 42), dataset, args));}</pre>
  */
@@ -31,9 +34,10 @@ public final class Trainer implements AutoCloseable {
   private final TrainRun run;
   private final TrainingArguments args;
   private final Path outputDir;
-  private final NDManager manager;
+  private final Device device;
+  private final boolean bf16;
   private final LlamaForCausalLM model;
-  private final Map<String, NDArray> params;
+  private final Map<String, Tensor> params;
   private final AdamW optimizer;
   private final LrSchedule schedule;
   private final List<int[]> trainRows;
@@ -56,24 +60,29 @@ public final class Trainer implements AutoCloseable {
     this.run = run;
     this.args = run.args();
     this.outputDir = Path.of(args.outputDir());
-    this.manager = NDManager.newBaseManager(ComputeDevice.fromSetting(run.device()));
+    this.device = ComputeDevice.fromSetting(run.device());
+    this.bf16 = args.bf16On(device);
+    Torch.setThreads(run.effectiveThreads());
+    if (args.tf32() != null) Torch.allowTf32(args.tf32());
+    LlamaForCausalLM loaded = null;
+    AdamW adamW = null;
     boolean ok = false;
     try {
       this.trainRows = TokenShards.read(run.dataset(), "train", args.maxLength());
       this.validRows = args.evalSteps() > 0 ? TokenShards.read(run.dataset(), "validation", args.maxLength()) : List.of();
       this.order = new DataOrder(args.seed(), trainRows.size(), args.perDeviceTrainBatchSize());
-      this.model = loadModel(run, manager);
+      this.model = loaded = loadModel(run, device);
       this.params = model.parameters();
       Autograd.requireGradients(params.values());
       this.nonEmbeddingParams = countNonEmbedding(params);
       LlamaConfig cfg = model.config();
       this.padId = padId(cfg);
-      this.optimizer = new AdamW(args.adamWSettings(), AdamW.hfDecays(), manager);
+      this.optimizer = adamW = new AdamW(args.adamWSettings(), AdamW.hfDecays());
       this.schedule = args.schedule();
       this.tokenizer = tokenizerPath(run);
       long updatesPerEpoch = Math.max(1, order.batchesPerEpoch() / args.gradientAccumulationSteps());
       if (run.resumeFrom() != null) {
-        this.state = Checkpoints.restore(run.resumeFrom(), this::restorePosition, optimizer, manager);
+        this.state = Checkpoints.restore(run.resumeFrom(), this::restorePosition, optimizer, device);
         this.lastCheckpoint = run.resumeFrom();
       } else {
         this.state = TrainerState.start(args, (args.maxSteps() + updatesPerEpoch - 1) / updatesPerEpoch);
@@ -85,7 +94,10 @@ public final class Trainer implements AutoCloseable {
       }
       ok = true;
     } finally {
-      if (!ok) manager.close();
+      if (!ok) {
+        if (adamW != null) adamW.close();
+        if (loaded != null) loaded.close();
+      }
     }
   }
 
@@ -127,13 +139,18 @@ public final class Trainer implements AutoCloseable {
     return state;
   }
 
-  private static LlamaForCausalLM loadModel(TrainRun run, NDManager manager) throws IOException {
-    if (run.resumeFrom() != null) return LlamaForCausalLM.load(run.resumeFrom(), manager);
+  /** Whether this run's forward passes run under bf16 autocast. */
+  public boolean bf16() {
+    return bf16;
+  }
+
+  private static LlamaForCausalLM loadModel(TrainRun run, Device device) throws IOException {
+    if (run.resumeFrom() != null) return LlamaForCausalLM.load(run.resumeFrom(), device);
     if (run.model() instanceof ModelSource.Preset p) {
-      return LlamaForCausalLM.init(LlamaConfig.preset(p.name()), p.seed(), manager);
+      return LlamaForCausalLM.init(LlamaConfig.preset(p.name()), p.seed(), device);
     }
-    if (run.model() instanceof ModelSource.Fresh f) return LlamaForCausalLM.init(f.config(), f.seed(), manager);
-    return LlamaForCausalLM.load(((ModelSource.Pretrained) run.model()).dir(), manager);
+    if (run.model() instanceof ModelSource.Fresh f) return LlamaForCausalLM.init(f.config(), f.seed(), device);
+    return LlamaForCausalLM.load(((ModelSource.Pretrained) run.model()).dir(), device);
   }
 
   private static Path tokenizerPath(TrainRun run) {
@@ -150,10 +167,10 @@ public final class Trainer implements AutoCloseable {
   }
 
   /** HF's {@code num_parameters(exclude_embeddings=True)}: every parameter but the token embedding. */
-  static long countNonEmbedding(Map<String, NDArray> params) {
+  static long countNonEmbedding(Map<String, Tensor> params) {
     long n = 0;
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      if (!e.getKey().endsWith("embed_tokens.weight")) n += e.getValue().size();
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
+      if (!e.getKey().endsWith("embed_tokens.weight")) n += Tensors.numel(e.getValue());
     }
     return n;
   }
@@ -199,35 +216,39 @@ public final class Trainer implements AutoCloseable {
     Map<String, Double> stepSums = new LinkedHashMap<>();
     long tokens = 0;
     long padded = 0;
-    try (NDManager stepManager = manager.newSubManager(); NDScope stepScope = new NDScope()) {
+    try (TensorScope stepScope = new TensorScope()) {
       for (int micro = 0; micro < accum; micro++) {
         int[] idx = order.batch(microBatchesConsumed);
         List<int[]> seqs = new java.util.ArrayList<>(idx.length);
         for (int i : idx) seqs.add(trainRows.get(i));
         Batch batch = Batch.collate(seqs, padId);
-        try (NDManager sm = manager.newSubManager(); NDScope scope = new NDScope()) {
-          NDArray ids = sm.create(batch.inputIds(), new Shape(batch.rows(), batch.cols()));
-          NDArray labels = sm.create(batch.labels(), new Shape(batch.rows(), batch.cols()));
+        try (TensorScope microScope = new TensorScope()) {
+          Tensor ids = Tensors.longs(batch.inputIds(), device, batch.rows(), batch.cols());
+          Tensor labels = Tensors.longs(batch.labels(), device, batch.rows(), batch.cols());
           try (Autograd.Recording rec = Autograd.record()) {
-            NDArray logits = model.logits(ids);
-            NDArray dataLoss = CausalLmLoss.loss(logits, labels);
-            NDArray total = dataLoss;
-            Map<String, NDArray> extra = new LinkedHashMap<>();
-            for (TrainingHooks.LossTerm term : run.hooks().lossTerms()) {
-              NDArray t = term.compute(params, ids, labels, logits, dataLoss, state.globalStep);
-              extra.put(term.name(), t);
-              total = total.add(t);
+            Tensor total;
+            Tensor dataLoss;
+            Map<String, Tensor> extra = new LinkedHashMap<>();
+            try (Autocast autocast = Autocast.bf16If(bf16, device)) {
+              Tensor logits = model.logits(ids);
+              dataLoss = CausalLmLoss.loss(logits, labels);
+              total = dataLoss;
+              for (TrainingHooks.LossTerm term : run.hooks().lossTerms()) {
+                Tensor t = term.compute(params, ids, labels, logits, dataLoss, state.globalStep);
+                extra.put(term.name(), t);
+                total = total.add(t);
+              }
             }
-            double totalValue = total.getFloat();
+            double totalValue = Tensors.value(total);
             if (!Double.isFinite(totalValue)) {
               throw new TrainingDivergedException(step, "loss", totalValue, lastCheckpoint);
             }
             rec.backward(total, 1.0 / accum); // HF's loss / accumulation steps
             stepSums.merge("loss", totalValue / accum, Double::sum);
-            for (Map.Entry<String, NDArray> e : extra.entrySet()) {
-              stepSums.merge(e.getKey(), e.getValue().getFloat() / (double) accum, Double::sum);
+            for (Map.Entry<String, Tensor> e : extra.entrySet()) {
+              stepSums.merge(e.getKey(), Tensors.value(e.getValue()) / accum, Double::sum);
             }
-            if (!extra.isEmpty()) stepSums.merge("data_loss", dataLoss.getFloat() / (double) accum, Double::sum);
+            if (!extra.isEmpty()) stepSums.merge("data_loss", Tensors.value(dataLoss) / accum, Double::sum);
           }
         }
         microBatchesConsumed++;
@@ -236,7 +257,7 @@ public final class Trainer implements AutoCloseable {
         tokensSeen += (long) batch.rows() * batch.cols();
         state.totalFlos += 6.0 * nonEmbeddingParams * batch.rows() * batch.cols();
       }
-      Map<String, NDArray> grads = gradients(stepManager);
+      Map<String, Tensor> grads = gradients();
       if (run.hooks().gradientHook() != null) run.hooks().gradientHook().afterBackward(grads, state.globalStep);
       double norm = GradientClipping.clip(grads.values(), args.maxGradNorm());
       if (!Double.isFinite(norm)) throw new TrainingDivergedException(step, "gradient norm", norm, lastCheckpoint);
@@ -259,10 +280,10 @@ public final class Trainer implements AutoCloseable {
   }
 
   /** Parameters without a gradient (unused by the loss) are left out, as torch's grad None. */
-  private Map<String, NDArray> gradients(NDManager into) {
-    Map<String, NDArray> grads = new LinkedHashMap<>();
-    for (Map.Entry<String, NDArray> e : params.entrySet()) {
-      NDArray g = Autograd.gradient(e.getValue(), into);
+  private Map<String, Tensor> gradients() {
+    Map<String, Tensor> grads = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
+      Tensor g = Autograd.gradient(e.getValue());
       if (g != null) grads.put(e.getKey(), g);
     }
     return grads;
@@ -307,7 +328,7 @@ public final class Trainer implements AutoCloseable {
     if (args.maxEvalSamples() != null && rows.size() > args.maxEvalSamples()) {
       rows = rows.subList(0, args.maxEvalSamples());
     }
-    double loss = evaluate(model, rows, args.perDeviceEvalBatchSize(), padId);
+    double loss = evaluate(model, rows, args.perDeviceEvalBatchSize(), padId, bf16);
     double seconds = (System.nanoTime() - start) / 1e9;
     long batches = (rows.size() + args.perDeviceEvalBatchSize() - 1) / args.perDeviceEvalBatchSize();
     Map<String, Object> entry = new LinkedHashMap<>();
@@ -327,17 +348,23 @@ public final class Trainer implements AutoCloseable {
    * number of rows, batches in order, no gradients.
    */
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId) {
+    return evaluate(model, rows, batchSize, padId, false);
+  }
+
+  /** {@link #evaluate(LlamaForCausalLM, List, int, long)}, under bf16 autocast when {@code bf16}. */
+  public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId,
+      boolean bf16) {
     if (rows.isEmpty()) throw new IllegalArgumentException("no validation rows");
     double sum = 0;
-    NDManager parent = model.manager();
     try (Autograd.Scope noGrad = Autograd.noGrad()) {
       for (int from = 0; from < rows.size(); from += batchSize) {
         List<int[]> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
         Batch b = Batch.collate(part, padId);
-        try (NDManager sm = parent.newSubManager(); NDScope scope = new NDScope()) {
-          NDArray ids = sm.create(b.inputIds(), new Shape(b.rows(), b.cols()));
-          NDArray labels = sm.create(b.labels(), new Shape(b.rows(), b.cols()));
-          sum += CausalLmLoss.loss(model.logits(ids), labels).getFloat() * part.size();
+        try (TensorScope scope = new TensorScope();
+            Autocast autocast = Autocast.bf16If(bf16, model.device())) {
+          Tensor ids = Tensors.longs(b.inputIds(), model.device(), b.rows(), b.cols());
+          Tensor labels = Tensors.longs(b.labels(), model.device(), b.rows(), b.cols());
+          sum += Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size();
         }
       }
     }
@@ -377,6 +404,6 @@ public final class Trainer implements AutoCloseable {
   @Override
   public void close() {
     optimizer.close();
-    manager.close();
+    model.close();
   }
 }

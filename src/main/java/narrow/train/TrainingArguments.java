@@ -21,6 +21,10 @@ import java.util.Map;
  *     longer rows are cut, used for FLOP and token counts
  * @param maxEvalSamples validation rows per evaluation, {@code null} for all of them
  * @param saveTotalLimit checkpoints kept (oldest deleted first), {@code null} keeps all
+ * @param bf16 HF's mixed precision (float32 weights, gradients and optimizer state; forward under
+ *     bfloat16 autocast); {@code null} (the default here): on where the device computes bf16 in
+ *     hardware (a CPU with AVX-512 BF16 or AMX, a CUDA GPU)
+ * @param tf32 TF32 matmuls for float32 work on Ampere or newer GPUs; {@code null}: libtorch's default (off)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = false)
@@ -46,7 +50,9 @@ public record TrainingArguments(
     long seed,
     int maxLength,
     Integer maxEvalSamples,
-    String optim) {
+    String optim,
+    Boolean bf16,
+    Boolean tf32) {
 
   static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
@@ -80,7 +86,7 @@ public record TrainingArguments(
   /** Hugging Face's defaults where it has them (max_steps, max_length: this project's). */
   public static TrainingArguments defaults(String outputDir) {
     return new TrainingArguments(outputDir, 5e-5, 0.0, 0.9, 0.999, 1e-8, 1.0, 0, 0.0, "linear",
-        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch");
+        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch", null, null);
   }
 
   /** This record with one field replaced, by its HF name. */
@@ -164,6 +170,12 @@ public record TrainingArguments(
 
   public LrSchedule schedule() {
     return LrSchedule.named(lrSchedulerType, learningRate, effectiveWarmupSteps(), maxSteps);
+  }
+
+  /** Whether this run trains under bf16 autocast on {@code device}: {@code bf16}, or the device's default. */
+  public boolean bf16On(narrow.engine.Device device) {
+    if (bf16 != null) return bf16;
+    return device.isCuda() || narrow.engine.Torch.cpuHasBf16();
   }
 
   public AdamW.Settings adamWSettings() {

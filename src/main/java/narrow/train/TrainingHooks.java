@@ -1,8 +1,8 @@
 package narrow.train;
 
-import ai.djl.ndarray.NDArray;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Where later stages plug into the training step without changing it:
@@ -23,9 +23,8 @@ public record TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook,
   /**
    * A scalar added to a micro-batch's data loss inside the autograd recording; like the data loss
    * it is divided by the accumulation count. Its value is logged under {@link #name()}
-   * (averaged over the logging window, as the loss is). Scalars in the term's graph come from
-   * {@link narrow.model.TorchOwned#scalar}, not {@code x.mul(0.5)}: DJL frees the latter's scalar
-   * before backward reads it.
+   * (averaged over the logging window, as the loss is). The term runs inside the step's
+   * {@link narrow.engine.TensorScope} and under the step's autocast, like the model.
    */
   public interface LossTerm {
     String name();
@@ -38,19 +37,19 @@ public record TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook,
      * @param dataLoss the causal-LM loss of this micro-batch
      * @param globalStep optimizer steps done before this one
      */
-    NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
-        NDArray dataLoss, long globalStep);
+    Tensor compute(Map<String, Tensor> parameters, Tensor inputIds, Tensor labels, Tensor logits,
+        Tensor dataLoss, long globalStep);
   }
 
   /** Sees (and may replace in place) the accumulated gradients before clipping and the optimizer step. */
   @FunctionalInterface
   public interface GradientHook {
-    void afterBackward(Map<String, NDArray> gradients, long globalStep);
+    void afterBackward(Map<String, Tensor> gradients, long globalStep);
   }
 
   /** Applied to the parameters once before training and after every optimizer step. */
   @FunctionalInterface
   public interface ParameterMask {
-    void apply(Map<String, NDArray> parameters);
+    void apply(Map<String, Tensor> parameters);
   }
 }

@@ -1,12 +1,11 @@
 package narrow.model;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 
 /** The shared golden fixtures (read in place, never copied). */
 public final class Fixtures {
@@ -29,7 +28,7 @@ public final class Fixtures {
   }
 
   /** batches[i].{input_ids|labels} as an int64 [B, T] array. */
-  static NDArray batch(NDManager manager, int index, String field) throws IOException {
+  static Tensor batch(int index, String field) throws IOException {
     JsonNode rows = golden().get("batches").get(index).get(field);
     int b = rows.size();
     int t = rows.get(0).size();
@@ -37,7 +36,7 @@ public final class Fixtures {
     for (int i = 0; i < b; i++) {
       for (int j = 0; j < t; j++) values[i * t + j] = rows.get(i).get(j).asLong();
     }
-    return manager.create(values, new Shape(b, t));
+    return Tensors.longs(values, b, t);
   }
 
   /** max|actual − expected| / max|expected|: the error measure of every exactness check. */

@@ -2,10 +2,12 @@ package narrow.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
+import narrow.engine.Autograd;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 import narrow.model.io.Safetensors;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,32 +20,32 @@ class LlamaGoldenTest {
   @ValueSource(strings = {Fixtures.UNTIED, Fixtures.TIED})
   void logitsLossAndGradientsMatchPyTorch(String name) throws Exception {
     JsonNode golden = Fixtures.golden().get("models").get(name);
-    try (NDManager manager = NDManager.newBaseManager();
-        LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(name), manager)) {
-      Map<String, NDArray> expected =
-          Safetensors.read(Fixtures.model(name).resolve("golden.safetensors"), manager);
-      NDArray ids = Fixtures.batch(manager, 0, "input_ids");
-      NDArray labels = Fixtures.batch(manager, 0, "labels");
+    try (TensorScope scope = new TensorScope();
+        LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(name))) {
+      Map<String, Tensor> expected =
+          Safetensors.read(Fixtures.model(name).resolve("golden.safetensors"), narrow.engine.Device.CPU);
+      Tensor ids = Fixtures.batch(0, "input_ids");
+      Tensor labels = Fixtures.batch(0, "labels");
       Autograd.requireGradients(model.parameters().values());
 
       double loss;
       try (Autograd.Recording r = Autograd.record()) {
-        NDArray logits = model.logits(ids);
-        double logitsError = Fixtures.relativeError(logits.toFloatArray(),
-            expected.get("logits").toFloatArray());
+        Tensor logits = model.logits(ids);
+        double logitsError = Fixtures.relativeError(Tensors.toFloats(logits),
+            Tensors.toFloats(expected.get("logits")));
         System.out.printf("%s logits relative error %.3g%n", name, logitsError);
         assertTrue(logitsError <= TOLERANCE, "logits relative error " + logitsError);
-        NDArray lossArray = CausalLmLoss.loss(logits, labels);
-        loss = lossArray.getFloat();
+        Tensor lossArray = CausalLmLoss.loss(logits, labels);
+        loss = Tensors.value(lossArray);
         r.backward(lossArray);
       }
       double expectedLoss = golden.get("loss_batch0").asDouble();
       double lossError = Math.abs(loss - expectedLoss) / Math.abs(expectedLoss);
-      NDArray labelsAgain = Fixtures.batch(manager, 0, "labels");
+      Tensor labelsAgain = Fixtures.batch(0, "labels");
       long counted = CausalLmLoss.countedLabels(labelsAgain);
       assertEquals(3 * 23 - 5, counted, "3 rows of 23 targets, 5 ignored");
       try (Autograd.Scope s = Autograd.noGrad()) {
-        double sum = CausalLmLoss.sum(model.logits(ids), labelsAgain).getFloat();
+        double sum = Tensors.value(CausalLmLoss.sum(model.logits(ids), labelsAgain));
         assertEquals(expectedLoss, sum / counted, 1e-4 * expectedLoss);
       }
       System.out.printf("%s loss %.8f expected %.8f relative error %.3g%n", name, loss,
@@ -52,12 +54,12 @@ class LlamaGoldenTest {
 
       double worst = 0;
       String worstName = "";
-      for (Map.Entry<String, NDArray> p : model.parameters().entrySet()) {
-        NDArray want = expected.get("grad." + p.getKey());
+      for (Map.Entry<String, Tensor> p : model.parameters().entrySet()) {
+        Tensor want = expected.get("grad." + p.getKey());
         assertNotNull(want, "golden has no grad." + p.getKey());
-        NDArray grad = Autograd.gradient(p.getValue(), manager);
+        Tensor grad = Autograd.gradient(p.getValue());
         assertNotNull(grad, "no gradient for " + p.getKey());
-        double err = Fixtures.relativeError(grad.toFloatArray(), want.toFloatArray());
+        double err = Fixtures.relativeError(Tensors.toFloats(grad), Tensors.toFloats(want));
         if (err > worst) {
           worst = err;
           worstName = p.getKey();
@@ -66,14 +68,15 @@ class LlamaGoldenTest {
       }
       System.out.printf("%s worst gradient relative error %.3g (%s)%n", name, worst, worstName);
 
-      double norm = Autograd.globalGradientNorm(model.parameters().values());
+      double norm = narrow.train.GradientClipping.globalNorm(
+          model.parameters().values().stream().map(Autograd::gradient).toList());
       double expectedNorm = golden.get("grad_global_norm_batch0").asDouble();
       double normError = Math.abs(norm - expectedNorm) / expectedNorm;
       System.out.printf("%s grad norm %.8f expected %.8f relative error %.3g%n", name, norm,
           expectedNorm, normError);
       assertTrue(normError <= TOLERANCE, "global gradient norm relative error " + normError);
 
-      long count = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+      long count = model.parameters().values().stream().mapToLong(Tensors::numel).sum();
       assertEquals(golden.get("num_parameters").asLong(), count);
       assertEquals(count, ModelStats.of(model.config()).nParams());
     }

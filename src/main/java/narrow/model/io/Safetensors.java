@@ -1,12 +1,5 @@
 package narrow.model.io;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,21 +12,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.*;
+import narrow.engine.Device;
+import narrow.engine.TensorBytes;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * Reads and writes safetensors files and Hugging Face checkpoints (one {@code model.safetensors}
- * or shards listed in {@code model.safetensors.index.json}). Everything read becomes float32.
- * Files are read through a {@link FileChannel} at long offsets, a bounded chunk at a time, so
- * files (and tensors) over 2 GB work without any Java array over 2 GB.
+ * or shards listed in {@code model.safetensors.index.json}). Everything read becomes float32
+ * (owned by the caller: free with {@link Tensors#free}). Bytes move between the file and libtorch's
+ * memory directly ({@link TensorBytes}), so files and tensors over 2 GB need no Java array.
  */
 public final class Safetensors {
   public static final String SINGLE_FILE = "model.safetensors";
   public static final String INDEX_FILE = "model.safetensors.index.json";
   /** Hugging Face's default shard size. */
   public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
-
-  /** Bytes moved per read or write call; also the largest direct buffer DJL gets at once. */
-  static final int CHUNK_BYTES = 1 << 26;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -46,16 +41,16 @@ public final class Safetensors {
   }
 
   /** Every tensor of one file as float32, in file order. */
-  public static Map<String, NDArray> read(Path file, NDManager manager) throws IOException {
+  public static Map<String, Tensor> read(Path file, Device device) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       SafetensorsHeader header = SafetensorsHeader.read(file, ch);
-      Map<String, NDArray> out = new LinkedHashMap<>();
+      Map<String, Tensor> out = new LinkedHashMap<>();
       try {
         for (SafetensorsHeader.TensorInfo t : header.tensors().values()) {
-          out.put(t.name(), readTensor(ch, header, t, manager));
+          out.put(t.name(), readTensor(ch, header, t, device));
         }
       } catch (IOException | RuntimeException e) {
-        out.values().forEach(NDArray::close);
+        out.values().forEach(Tensors::free);
         throw e;
       }
       return out;
@@ -63,31 +58,31 @@ public final class Safetensors {
   }
 
   /** One named tensor of a file as float32, without reading the others. */
-  public static NDArray readTensor(Path file, String name, NDManager manager) throws IOException {
+  public static Tensor readTensor(Path file, String name, Device device) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       SafetensorsHeader header = SafetensorsHeader.read(file, ch);
       SafetensorsHeader.TensorInfo t = header.tensors().get(name);
       if (t == null) throw new IOException(file + ": no tensor '" + name + "'");
-      return readTensor(ch, header, t, manager);
+      return readTensor(ch, header, t, device);
     }
   }
 
   /** The weights of a checkpoint folder: {@code model.safetensors}, or the shards of its index. */
-  public static Map<String, NDArray> readCheckpoint(Path dir, NDManager manager) throws IOException {
+  public static Map<String, Tensor> readCheckpoint(Path dir, Device device) throws IOException {
     Path single = dir.resolve(SINGLE_FILE);
-    if (Files.exists(single)) return read(single, manager);
+    if (Files.exists(single)) return read(single, device);
     Path index = dir.resolve(INDEX_FILE);
     if (!Files.exists(index)) {
       throw new IOException(dir + ": neither " + SINGLE_FILE + " nor " + INDEX_FILE);
     }
     Map<String, String> weightMap = readIndex(index);
-    Map<String, NDArray> out = new LinkedHashMap<>();
+    Map<String, Tensor> out = new LinkedHashMap<>();
     try {
       for (String shard : new LinkedHashSet<>(weightMap.values())) {
-        Map<String, NDArray> tensors = read(dir.resolve(shard), manager);
-        for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+        Map<String, Tensor> tensors = read(dir.resolve(shard), device);
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
           if (!shard.equals(weightMap.get(e.getKey()))) {
-            tensors.values().forEach(NDArray::close);
+            tensors.values().forEach(Tensors::free);
             throw new IOException(dir.resolve(shard) + ": tensor '" + e.getKey()
                 + "' is not listed for this shard in " + INDEX_FILE);
           }
@@ -101,7 +96,7 @@ public final class Safetensors {
         }
       }
     } catch (IOException | RuntimeException e) {
-      out.values().forEach(NDArray::close);
+      out.values().forEach(Tensors::free);
       throw e;
     }
     return out;
@@ -131,65 +126,34 @@ public final class Safetensors {
     return out;
   }
 
-  private static NDArray readTensor(FileChannel ch, SafetensorsHeader header,
-      SafetensorsHeader.TensorInfo t, NDManager manager) throws IOException {
+  private static Tensor readTensor(FileChannel ch, SafetensorsHeader header,
+      SafetensorsHeader.TensorInfo t, Device device) throws IOException {
     if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
       throw SafetensorsHeader.bad(header.file(), "tensor '" + t.name() + "': dtype " + t.dtype()
           + " is not a float type this reader converts (F32, BF16, F16)");
     }
-    Shape shape = new Shape(t.shape());
-    long numel = t.numel();
-    long rowElems = t.shape().length == 0 ? 1 : numel / Math.max(1, t.shape()[0]);
-    // Rows per piece: whole rows, at most CHUNK_BYTES of float32 each, so that no Java buffer
-    // and no single DJL direct buffer exceeds 2 GB; the pieces are concatenated natively.
-    long rowsPerPiece = Math.max(1, (CHUNK_BYTES / 4) / Math.max(1, rowElems));
-    if (t.shape().length == 0 || numel == 0 || rowElems * 4L > Integer.MAX_VALUE - 8) {
-      if (numel * 4L > Integer.MAX_VALUE - 8) {
-        throw SafetensorsHeader.bad(header.file(), "tensor '" + t.name()
-            + "': a single row over 2 GB is not supported");
-      }
-      return manager.create(readFloats(ch, header, t, 0, numel), shape);
-    }
-    long rows = t.shape()[0];
-    if (rows <= rowsPerPiece) {
-      return manager.create(readFloats(ch, header, t, 0, numel), shape);
-    }
-    NDList pieces = new NDList();
-    try {
-      for (long r = 0; r < rows; r += rowsPerPiece) {
-        long n = Math.min(rowsPerPiece, rows - r);
-        long[] pieceShape = t.shape().clone();
-        pieceShape[0] = n;
-        pieces.add(manager.create(readFloats(ch, header, t, r * rowElems, n * rowElems),
-            new Shape(pieceShape)));
-      }
-      return NDArrays.concat(pieces, 0);
-    } finally {
-      pieces.close();
+    try (TensorScope scope = new TensorScope()) {
+      Tensor raw = TensorBytes.read(ch, header.dataStart() + t.begin(), elementType(t.dtype()),
+          t.shape(), header.file() + ": tensor '" + t.name() + "'");
+      Tensor f32 = Tensors.isFloat32(raw) && !device.isCuda() ? raw : narrow.engine.Ops.to(
+          TensorBytes.toFloat32(raw), device);
+      return Tensors.own(scope.keep(f32));
     }
   }
 
-  /** Elements [first, first+count) of a tensor, converted to float32. */
-  static java.nio.FloatBuffer readFloats(FileChannel ch, SafetensorsHeader header,
-      SafetensorsHeader.TensorInfo t, long first, long count) throws IOException {
-    int width = t.dtype().bytes();
-    ByteBuffer raw = ByteBuffer.allocate(Math.toIntExact(count * width)).order(ByteOrder.LITTLE_ENDIAN);
-    SafetensorsHeader.readFully(ch, raw, header.dataStart() + t.begin() + first * width,
-        header.file());
-    raw.flip();
-    if (t.dtype() == DType.F32) return raw.asFloatBuffer();
-    float[] out = new float[(int) count];
-    for (int i = 0; i < out.length; i++) {
-      short bits = raw.getShort();
-      out[i] = t.dtype() == DType.BF16 ? Floats.bf16ToFloat(bits) : Floats.f16ToFloat(bits);
-    }
-    return java.nio.FloatBuffer.wrap(out);
+  static TensorBytes.ElementType elementType(DType d) {
+    return switch (d) {
+      case F32 -> TensorBytes.ElementType.FLOAT32;
+      case BF16 -> TensorBytes.ElementType.BFLOAT16;
+      case F16 -> TensorBytes.ElementType.FLOAT16;
+      default -> throw new IllegalArgumentException("no tensor element type for " + d);
+    };
   }
 
   // ---------------------------------------------------------------- writing
 
   /** Writes tensors (any float dtype in memory) as one file in {@code dtype} (F32 or BF16). */
-  public static void write(Path file, Map<String, NDArray> tensors, DType dtype,
+  public static void write(Path file, Map<String, Tensor> tensors, DType dtype,
       Map<String, String> metadata) throws IOException {
     if (dtype != DType.F32 && dtype != DType.BF16) {
       throw new IllegalArgumentException("safetensors are written as F32 or BF16, not " + dtype);
@@ -200,9 +164,9 @@ public final class Safetensors {
       metadata.forEach(meta::put);
     }
     long offset = 0;
-    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-      long[] shape = e.getValue().getShape().getShape();
-      long bytes = e.getValue().getShape().size() * dtype.bytes();
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      long[] shape = Tensors.shape(e.getValue());
+      long bytes = Tensors.numel(e.getValue()) * dtype.bytes();
       ObjectNode entry = header.putObject(e.getKey());
       entry.put("dtype", dtype.name());
       var shapeNode = entry.putArray("shape");
@@ -220,44 +184,12 @@ public final class Safetensors {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
       writeFully(ch, head);
-      for (NDArray tensor : tensors.values()) writeTensor(ch, tensor, dtype);
+      for (Tensor tensor : tensors.values()) writeTensor(ch, tensor, dtype);
     }
   }
 
-  private static void writeTensor(FileChannel ch, NDArray tensor, DType dtype) throws IOException {
-    long[] shape = tensor.getShape().getShape();
-    long numel = tensor.getShape().size();
-    if (numel == 0) return;
-    long rows = shape.length == 0 ? 1 : shape[0];
-    long rowElems = numel / rows;
-    long rowsPerPiece = Math.max(1, (CHUNK_BYTES / 4) / rowElems);
-    for (long r = 0; r < rows; r += rowsPerPiece) {
-      long n = Math.min(rowsPerPiece, rows - r);
-      float[] values;
-      if (shape.length == 0 || n == rows) {
-        values = asFloats(tensor);
-      } else {
-        try (NDArray piece = tensor.get(new NDIndex("{}:{}", r, r + n))) {
-          values = asFloats(piece);
-        }
-      }
-      ByteBuffer buf = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-      if (dtype == DType.F32) {
-        buf.asFloatBuffer().put(values);
-      } else {
-        for (float v : values) buf.putShort(Floats.floatToBf16(v));
-        buf.flip();
-      }
-      buf.rewind();
-      writeFully(ch, buf);
-    }
-  }
-
-  private static float[] asFloats(NDArray a) {
-    if (a.getDataType() == DataType.FLOAT32) return a.toFloatArray();
-    try (NDArray f = a.toType(DataType.FLOAT32, true)) {
-      return f.toFloatArray();
-    }
+  private static void writeTensor(FileChannel ch, Tensor tensor, DType dtype) throws IOException {
+    TensorBytes.write(tensor, elementType(dtype), ch);
   }
 
   private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
@@ -269,15 +201,15 @@ public final class Safetensors {
    * {@code maxShardBytes}, else {@code model-0000i-of-0000n.safetensors} shards and the index,
    * the way transformers' {@code save_pretrained} names them.
    */
-  public static void writeCheckpoint(Path dir, Map<String, NDArray> tensors, DType dtype,
+  public static void writeCheckpoint(Path dir, Map<String, Tensor> tensors, DType dtype,
       long maxShardBytes) throws IOException {
     Map<String, String> metadata = Map.of("format", "pt");
-    List<Map<String, NDArray>> shards = new ArrayList<>();
-    Map<String, NDArray> current = new LinkedHashMap<>();
+    List<Map<String, Tensor>> shards = new ArrayList<>();
+    Map<String, Tensor> current = new LinkedHashMap<>();
     long currentBytes = 0;
     long total = 0;
-    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-      long bytes = e.getValue().getShape().size() * dtype.bytes();
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      long bytes = Tensors.numel(e.getValue()) * dtype.bytes();
       if (!current.isEmpty() && currentBytes + bytes > maxShardBytes) {
         shards.add(current);
         current = new LinkedHashMap<>();

@@ -68,6 +68,12 @@ public final class TorchSave {
       return new Tensor(Dtype.INT64, shape, b.array());
     }
 
+    /** A libtorch tensor's elements (any device), as float32: e.g. a pruning mask. */
+    public static Tensor ofTensor(org.bytedeco.pytorch.Tensor t) {
+      return new Tensor(Dtype.FLOAT32, narrow.engine.Tensors.shape(t),
+          narrow.engine.TensorBytes.toBytes(t, narrow.engine.TensorBytes.ElementType.FLOAT32));
+    }
+
     public long numel() {
       return numel(shape);
     }

@@ -1,0 +1,107 @@
+package narrow.engine;
+
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+
+/**
+ * libtorch's grad mode, which is per thread: PyTorch starts every thread with it ON, so code on a
+ * pool thread that only evaluates should open {@link #noGrad()}.
+ *
+ * <pre>{@code
+ * Autograd.requireGradients(model.parameters().values());
+ * try (Autograd.Recording r = Autograd.record()) {
+ *   r.backward(CausalLmLoss.mean(model.logits(ids), labels), 1.0 / accumulation);
+ * }
+ * Tensor g = Autograd.gradient(parameter);
+ * }</pre>
+ */
+public final class Autograd {
+  static {
+    Torch.load();
+  }
+
+  private Autograd() {}
+
+  /** Grad mode on for this thread until closed; closing restores what was there before. */
+  public static Recording record() {
+    return new Recording(setGradMode(true));
+  }
+
+  /** Grad mode off for this thread until closed (evaluation, optimizer updates in place). */
+  public static Scope noGrad() {
+    return new Scope(setGradMode(false));
+  }
+
+  public static boolean isRecording() {
+    return GradMode.is_enabled();
+  }
+
+  private static boolean setGradMode(boolean on) {
+    boolean previous = GradMode.is_enabled();
+    GradMode.set_enabled(on);
+    return previous;
+  }
+
+  /** Marks parameters as leaves whose gradients accumulate on backward. */
+  public static void requireGradients(Iterable<Tensor> parameters) {
+    for (Tensor p : parameters) p.set_requires_grad(true);
+  }
+
+  /** The accumulated gradient of a leaf, or null before its first backward (torch: None). */
+  public static Tensor gradient(Tensor parameter) {
+    Tensor g = parameter.grad();
+    return g.defined() ? g : null;
+  }
+
+  /** Sets every accumulated gradient to zero in place (the buffers are reused by the next backward). */
+  public static void zeroGradients(Iterable<Tensor> parameters) {
+    try (TensorScope scope = new TensorScope()) {
+      for (Tensor p : parameters) {
+        Tensor g = p.grad();
+        if (g.defined()) g.zero_();
+      }
+    }
+  }
+
+  /** A scope that restores the thread's previous grad mode on close. */
+  public static class Scope implements AutoCloseable {
+    private final boolean previous;
+    private final long thread = Thread.currentThread().getId();
+
+    Scope(boolean previous) {
+      this.previous = previous;
+    }
+
+    @Override
+    public void close() {
+      if (Thread.currentThread().getId() != thread) {
+        throw new IllegalStateException("grad mode scope closed on another thread than it was opened");
+      }
+      GradMode.set_enabled(previous);
+    }
+  }
+
+  /** Grad mode on; {@link #backward} accumulates d(loss)/d(parameter) into each parameter. */
+  public static final class Recording extends Scope {
+    Recording(boolean previous) {
+      super(previous);
+    }
+
+    public void backward(Tensor loss) {
+      backward(loss, 1);
+    }
+
+    /**
+     * Back-propagates {@code scale · loss} by seeding backward with {@code scale} (HF's
+     * {@code loss / gradient_accumulation_steps}); the graph is freed afterwards.
+     */
+    public void backward(Tensor loss, double scale) {
+      try (TensorScope scope = new TensorScope()) {
+        Tensor seed = org.bytedeco.pytorch.global.torch.full_like(loss, Tensors.scalar(scale));
+        loss.backward(seed, new BoolOptional(false), false, new TensorArrayRefOptional());
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package narrow.engine;
+
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The tensor functions the model and the trainer use that the binding only offers with its own
+ * optional and scalar wrappers; with these, model code reads like the math. Methods that take
+ * tensors and integers only ({@code add}, {@code matmul}, {@code reshape}, {@code transpose}, …)
+ * are called on {@link Tensor} directly.
+ */
+public final class Ops {
+  static {
+    Torch.load();
+  }
+
+  /** torch's {@code reduction} codes for the loss functions. */
+  private static final long REDUCTION_SUM = 2;
+
+  private Ops() {}
+
+  /** {@code x @ weightᵀ} ({@code torch.nn.functional.linear} without bias). */
+  public static Tensor linear(Tensor x, Tensor weight) {
+    return torch.linear(x, weight);
+  }
+
+  /** Rows of {@code weight} for each id; the row {@code paddingIdx} gets no gradient (-1: none). */
+  public static Tensor embedding(Tensor weight, Tensor ids, long paddingIdx) {
+    return torch.embedding(weight, ids, paddingIdx, false, false);
+  }
+
+  public static Tensor mul(Tensor x, double s) {
+    return x.mul(Tensors.scalar(s));
+  }
+
+  public static Tensor add(Tensor x, double s) {
+    return x.add(Tensors.scalar(s));
+  }
+
+  public static Tensor pow(Tensor x, double exponent) {
+    return x.pow(Tensors.scalar(exponent));
+  }
+
+  /** Mean over the last dimension, kept as a dimension of size 1. */
+  public static Tensor meanLastDim(Tensor x) {
+    return x.mean(new long[] {-1}, true, new ScalarTypeOptional());
+  }
+
+  public static Tensor silu(Tensor x) {
+    return torch.silu(x);
+  }
+
+  public static Tensor cat(Tensor a, Tensor b, long dim) {
+    return torch.cat(new TensorVector(a, b), dim);
+  }
+
+  public static Tensor float32(Tensor x) {
+    return x.scalar_type() == ScalarType.Float ? x : x.to(ScalarType.Float);
+  }
+
+  /** Softmax over {@code dim} computed in float32 (HF's eager attention), whatever the input type. */
+  public static Tensor softmaxFloat32(Tensor x, long dim) {
+    return torch.softmax(x, dim, new ScalarTypeOptional(ScalarType.Float));
+  }
+
+  /** {@code scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)}. */
+  public static Tensor causalAttention(Tensor q, Tensor k, Tensor v, double scale) {
+    return torch.scaled_dot_product_attention(q, k, v, new TensorOptional(), 0.0, true,
+        new DoubleOptional(scale), false);
+  }
+
+  /**
+   * Summed cross entropy of logits [N, V] against labels [N], labels equal to {@code ignoreIndex}
+   * left out (torch's {@code cross_entropy(reduction="sum", ignore_index=…)}), in float32.
+   */
+  public static Tensor crossEntropySum(Tensor logits, Tensor labels, long ignoreIndex) {
+    return torch.cross_entropy_loss(float32(logits), labels, new TensorOptional(), REDUCTION_SUM,
+        ignoreIndex, 0.0);
+  }
+
+  /** The tensor as int64 (token ids), the same tensor when it already is. */
+  public static Tensor int64(Tensor x) {
+    return x.scalar_type() == ScalarType.Long ? x : x.to(ScalarType.Long);
+  }
+
+  /** The device a tensor lives on. */
+  public static Device deviceOf(Tensor x) {
+    return x.is_cuda() ? Device.cuda(x.device().index()) : Device.CPU;
+  }
+
+  /** Moves a tensor to {@code device}, keeping its type. */
+  public static Tensor to(Tensor x, Device device) {
+    return x.to(device.toTorch(), x.scalar_type());
+  }
+
+  /** The L2 norm of all elements, as a float32 0-d tensor. */
+  public static Tensor norm(Tensor x) {
+    return x.norm();
+  }
+
+  /** {@code stack(tensors)} along a new first dimension. */
+  public static Tensor stack(Iterable<Tensor> tensors) {
+    TensorVector v = new TensorVector();
+    for (Tensor t : tensors) v.push_back(t);
+    return torch.stack(new org.bytedeco.pytorch.TensorArrayRef(v), 0);
+  }
+
+  /** {@code x *= factor}, in place. */
+  public static void scaleInPlace(Tensor x, double factor) {
+    x.mul_(Tensors.scalar(factor));
+  }
+
+  /**
+   * One AdamW update of one parameter, in place, with the kernels of torch's single-tensor AdamW:
+   * decoupled weight decay {@code p -= lr·wd·p}; {@code m ← lerp(m, g, 1−β1)};
+   * {@code v ← β2·v + (1−β2)·g²}; {@code p -= lr/(1−β1^t) · m / (√v/√(1−β2^t) + eps)}.
+   * Call with grad mode off.
+   */
+  public static void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq,
+      long step, double lr, double beta1, double beta2, double eps, double weightDecay) {
+    if (weightDecay != 0) param.mul_(Tensors.scalar(1 - lr * weightDecay));
+    expAvg.lerp_(grad, Tensors.scalar(1 - beta1));
+    expAvgSq.mul_(Tensors.scalar(beta2)).addcmul_(grad, grad, Tensors.scalar(1 - beta2));
+    double biasCorrection1 = 1 - Math.pow(beta1, step);
+    double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
+    Tensor denom = expAvgSq.sqrt().div_(Tensors.scalar(biasCorrection2Sqrt)).add_(Tensors.scalar(eps));
+    param.addcdiv_(expAvg, denom, Tensors.scalar(-lr / biasCorrection1));
+  }
+
+  /** How many elements differ from {@code value}, as a float32 0-d tensor on the same device. */
+  public static Tensor countNotEqual(Tensor x, long value) {
+    return x.ne(Tensors.scalar(value)).sum().to(ScalarType.Float);
+  }
+
+  /** How many elements are nonzero / true, as a Java number. */
+  public static long countNonzero(Tensor x) {
+    return x.ne(Tensors.scalar(0)).sum().item().toLong();
+  }
+}

@@ -1,0 +1,100 @@
+package narrow.engine;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Tensor bytes to and from files: the raw little-endian element bytes that safetensors and
+ * PyTorch's zip format store, moved between a {@link FileChannel} and libtorch's memory a bounded
+ * chunk at a time (no Java array, no 2 GB limit). Type conversions (bf16 ↔ float32) are
+ * libtorch's own casts, bit for bit what {@code tensor.to(dtype)} gives in PyTorch.
+ */
+public final class TensorBytes {
+  static {
+    Torch.load();
+  }
+
+  /** Bytes moved per read or write call. */
+  static final int CHUNK_BYTES = 1 << 26;
+
+  /** The element types files hold, with their width in bytes. */
+  public enum ElementType {
+    FLOAT32(ScalarType.Float, 4), BFLOAT16(ScalarType.BFloat16, 2), FLOAT16(ScalarType.Half, 2),
+    INT64(ScalarType.Long, 8), INT32(ScalarType.Int, 4), INT8(ScalarType.Char, 1),
+    UINT8(ScalarType.Byte, 1), BOOL(ScalarType.Bool, 1);
+
+    final ScalarType scalarType;
+    public final int bytes;
+
+    ElementType(ScalarType scalarType, int bytes) {
+      this.scalarType = scalarType;
+      this.bytes = bytes;
+    }
+  }
+
+  private TensorBytes() {}
+
+  /** A CPU tensor of {@code type} and {@code shape} read from {@code ch} at {@code offset}. */
+  public static Tensor read(FileChannel ch, long offset, ElementType type, long[] shape, String what)
+      throws IOException {
+    Tensor t = torch.empty(shape, new org.bytedeco.pytorch.TensorOptions(type.scalarType),
+        new MemoryFormatOptional());
+    long bytes = t.nbytes();
+    if (bytes == 0) return t;
+    try (BytePointer p = new BytePointer(t.data_ptr())) {
+      for (long done = 0; done < bytes; ) {
+        long n = Math.min(CHUNK_BYTES, bytes - done);
+        ByteBuffer buf = p.position(done).limit(done + n).asByteBuffer();
+        while (buf.hasRemaining()) {
+          int r = ch.read(buf, offset + done + buf.position());
+          if (r < 0) throw new EOFException(what + ": file ends inside the tensor's data");
+        }
+        done += n;
+      }
+    }
+    return t;
+  }
+
+  /** Writes the elements of {@code t} converted to {@code type}, row-major, at the channel's position. */
+  public static void write(Tensor t, ElementType type, FileChannel ch) throws IOException {
+    try (TensorScope scope = new TensorScope()) {
+      Tensor c = t.detach().to(Tensors.cpu(), type.scalarType).contiguous();
+      long bytes = c.nbytes();
+      if (bytes == 0) return;
+      try (BytePointer p = new BytePointer(c.data_ptr())) {
+        for (long done = 0; done < bytes; ) {
+          long n = Math.min(CHUNK_BYTES, bytes - done);
+          ByteBuffer buf = p.position(done).limit(done + n).asByteBuffer();
+          while (buf.hasRemaining()) ch.write(buf);
+          done += n;
+        }
+      }
+    }
+  }
+
+  /** The elements of {@code t} converted to {@code type} as bytes (for small tensors: under 2 GB). */
+  public static byte[] toBytes(Tensor t, ElementType type) {
+    try (TensorScope scope = new TensorScope()) {
+      Tensor c = t.detach().to(Tensors.cpu(), type.scalarType).contiguous();
+      byte[] out = new byte[Math.toIntExact(c.nbytes())];
+      if (out.length > 0) {
+        try (BytePointer p = new BytePointer(c.data_ptr())) {
+          p.get(out);
+        }
+      }
+      return out;
+    }
+  }
+
+  /** {@code t} as float32 (a no-op when it already is), on the same device. */
+  public static Tensor toFloat32(Tensor t) {
+    return Ops.float32(t);
+  }
+}
