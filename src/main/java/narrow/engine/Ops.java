@@ -59,8 +59,10 @@ public final class Ops {
     return torch.cat(new TensorVector(a, b), dim);
   }
 
+  // JavaCPP makes a new enum object per native call: compare interned ones, never the raw result
+
   public static Tensor float32(Tensor x) {
-    return x.scalar_type() == ScalarType.Float ? x : x.to(ScalarType.Float);
+    return x.scalar_type().intern() == ScalarType.Float ? x : x.to(ScalarType.Float);
   }
 
   /** Softmax over {@code dim} computed in float32 (HF's eager attention), whatever the input type. */
@@ -85,7 +87,7 @@ public final class Ops {
 
   /** The tensor as int64 (token ids), the same tensor when it already is. */
   public static Tensor int64(Tensor x) {
-    return x.scalar_type() == ScalarType.Long ? x : x.to(ScalarType.Long);
+    return x.scalar_type().intern() == ScalarType.Long ? x : x.to(ScalarType.Long);
   }
 
   /** The device a tensor lives on. */

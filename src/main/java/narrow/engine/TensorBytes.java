@@ -22,7 +22,7 @@ public final class TensorBytes {
   }
 
   /** Bytes moved per read or write call. */
-  static final int CHUNK_BYTES = 1 << 26;
+  public static final int CHUNK_BYTES = 1 << 26;
 
   /** The element types files hold, with their width in bytes. */
   public enum ElementType {
@@ -48,10 +48,10 @@ public final class TensorBytes {
         new MemoryFormatOptional());
     long bytes = t.nbytes();
     if (bytes == 0) return t;
-    try (BytePointer p = new BytePointer(t.data_ptr())) {
+    try (BytePointer base = new BytePointer(t.data_ptr())) {
       for (long done = 0; done < bytes; ) {
         long n = Math.min(CHUNK_BYTES, bytes - done);
-        ByteBuffer buf = p.position(done).limit(done + n).asByteBuffer();
+        ByteBuffer buf = chunk(base, done, n);
         while (buf.hasRemaining()) {
           int r = ch.read(buf, offset + done + buf.position());
           if (r < 0) throw new EOFException(what + ": file ends inside the tensor's data");
@@ -68,15 +68,24 @@ public final class TensorBytes {
       Tensor c = t.detach().to(Tensors.cpu(), type.scalarType).contiguous();
       long bytes = c.nbytes();
       if (bytes == 0) return;
-      try (BytePointer p = new BytePointer(c.data_ptr())) {
+      try (BytePointer base = new BytePointer(c.data_ptr())) {
         for (long done = 0; done < bytes; ) {
           long n = Math.min(CHUNK_BYTES, bytes - done);
-          ByteBuffer buf = p.position(done).limit(done + n).asByteBuffer();
+          ByteBuffer buf = chunk(base, done, n);
           while (buf.hasRemaining()) ch.write(buf);
           done += n;
         }
       }
     }
+  }
+
+  /**
+   * A direct buffer over bytes [from, from + n) of native memory at {@code base}: a pointer moved
+   * to the chunk, so no buffer index ever passes 2 GB whatever the tensor's size.
+   */
+  private static ByteBuffer chunk(BytePointer base, long from, long n) {
+    BytePointer at = base.getPointer(from);
+    return at.limit(n).asByteBuffer();
   }
 
   /** The elements of {@code t} converted to {@code type} as bytes (for small tensors: under 2 GB). */

@@ -111,11 +111,11 @@ public final class Tensors {
   }
 
   public static boolean isFloat32(Tensor t) {
-    return t.scalar_type() == ScalarType.Float;
+    return t.scalar_type().intern() == ScalarType.Float;
   }
 
   public static boolean isBf16(Tensor t) {
-    return t.scalar_type() == ScalarType.BFloat16;
+    return t.scalar_type().intern() == ScalarType.BFloat16;
   }
 
   /** A float32 copy in libtorch's memory (detached from any graph). */

@@ -6,9 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the garbage collector, then fills fresh direct buffers with NaN: Java memory that closed
- * arrays gave up (see {@link TorchOwned}) is freed and, as the allocator hands it out again, now
- * holds NaN. Done between forward and backward, anything backward still reads from such memory
+ * Runs the garbage collector, then fills fresh direct buffers with NaN: Java memory that
+ * unreachable buffers gave up is freed and, as the allocator hands it out again, now holds NaN. Done between forward and backward, anything backward still reads from such memory
  * shows up in the gradients. Keep the result alive until backward has run.
  */
 public final class FreedMemoryPoison {

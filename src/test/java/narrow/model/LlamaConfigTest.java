@@ -2,8 +2,8 @@ package narrow.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -124,11 +124,10 @@ class LlamaConfigTest {
   @Test
   void modelStatsMatchTheTensorsOfAnInitialisedPreset(@TempDir Path dir) throws IOException {
     LlamaConfig small = LlamaConfig.preset("d64_l2_h4"); // real vocabulary: 16.5M parameters
-    try (NDManager m = NDManager.newBaseManager();
-        LlamaForCausalLM model = LlamaForCausalLM.init(small, 1, m)) {
+    try (LlamaForCausalLM model = LlamaForCausalLM.init(small, 1)) {
       ModelStats fromConfig = ModelStats.of(small);
       assertEquals(ModelStats.count(model.parameters()), fromConfig);
-      long tensors = model.parameters().values().stream().mapToLong(a -> a.getShape().size()).sum();
+      long tensors = model.parameters().values().stream().mapToLong(Tensors::numel).sum();
       assertEquals(tensors, fromConfig.nParams());
       assertEquals(2 + 9 * 2 + 1, model.parameters().size());
       Path file = dir.resolve("model_stats.json");
@@ -139,8 +138,7 @@ class LlamaConfigTest {
       assertEquals(64L * 128256, written.get("breakdown").get("lm_head").asLong());
     }
     // tied: the head is the embedding, counted once
-    try (NDManager m = NDManager.newBaseManager();
-        LlamaForCausalLM tied = LlamaForCausalLM.load(Fixtures.model(Fixtures.TIED), m)) {
+    try (LlamaForCausalLM tied = LlamaForCausalLM.load(Fixtures.model(Fixtures.TIED))) {
       assertEquals(ModelStats.count(tied.parameters()), ModelStats.of(tied.config()));
       assertEquals(0, ModelStats.of(tied.config()).lmHead());
     }
@@ -150,23 +148,22 @@ class LlamaConfigTest {
   void initFollowsHfInitWeights() {
     LlamaConfig c = new LlamaConfig(500, 32, 64, 1, 4, 4, 8, 1e-5, 10000.0, null, 128, false, 0,
         List.of(1), 7, 0.02, "float32", Map.of());
-    try (NDManager m = NDManager.newBaseManager();
-        LlamaForCausalLM a = LlamaForCausalLM.init(c, 42, m);
-        LlamaForCausalLM b = LlamaForCausalLM.init(c, 42, m);
-        LlamaForCausalLM other = LlamaForCausalLM.init(c, 43, m)) {
-      NDArray embed = a.parameters().get("model.embed_tokens.weight");
-      float[] all = embed.toFloatArray();
+    try (LlamaForCausalLM a = LlamaForCausalLM.init(c, 42);
+        LlamaForCausalLM b = LlamaForCausalLM.init(c, 42);
+        LlamaForCausalLM other = LlamaForCausalLM.init(c, 43)) {
+      Tensor embed = a.parameters().get("model.embed_tokens.weight");
+      float[] all = Tensors.toFloats(embed);
       double sumSquares = 0;
       for (float v : all) sumSquares += v * v;
       assertEquals(0.02, Math.sqrt(sumSquares / all.length), 0.001, "std = initializer_range");
       for (int j = 0; j < 32; j++) assertEquals(0f, all[7 * 32 + j], "padding row is zero");
-      for (float v : a.parameters().get("model.norm.weight").toFloatArray()) assertEquals(1f, v);
+      for (float v : Tensors.toFloats(a.parameters().get("model.norm.weight"))) assertEquals(1f, v);
       for (String name : a.parameters().keySet()) {
-        assertArrayEquals(a.parameters().get(name).toFloatArray(),
-            b.parameters().get(name).toFloatArray(), "same seed, same " + name);
+        assertArrayEquals(Tensors.toFloats(a.parameters().get(name)),
+            Tensors.toFloats(b.parameters().get(name)), "same seed, same " + name);
       }
       assertFalse(java.util.Arrays.equals(all,
-          other.parameters().get("model.embed_tokens.weight").toFloatArray()));
+          Tensors.toFloats(other.parameters().get("model.embed_tokens.weight"))));
     }
   }
 
@@ -175,11 +172,10 @@ class LlamaConfigTest {
     // 70000 × 256 floats is past the 2^24-float block: two blocks, the pad row in the second
     LlamaConfig c = new LlamaConfig(70000, 256, 64, 1, 4, 4, 64, 1e-5, 10000.0, null, 128, true, 0,
         List.of(1), 69000, 0.02, "float32", Map.of());
-    try (NDManager m = NDManager.newBaseManager();
-        LlamaForCausalLM model = LlamaForCausalLM.init(c, 3, m)) {
-      NDArray embed = model.parameters().get("model.embed_tokens.weight");
-      assertEquals(new ai.djl.ndarray.types.Shape(70000, 256), embed.getShape());
-      float[] all = embed.toFloatArray();
+    try (LlamaForCausalLM model = LlamaForCausalLM.init(c, 3)) {
+      Tensor embed = model.parameters().get("model.embed_tokens.weight");
+      assertArrayEquals(new long[] {70000, 256}, Tensors.shape(embed));
+      float[] all = Tensors.toFloats(embed);
       for (int j = 0; j < 256; j++) assertEquals(0f, all[69000 * 256 + j]);
       double sumSquares = 0;
       for (int i = 65536 * 256; i < all.length; i++) sumSquares += all[i] * all[i];

@@ -2,8 +2,6 @@ package narrow.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import narrow.engine.Device;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -47,10 +49,10 @@ class OptimizerMathTest {
     JsonNode golden = goldenJson().get("models").get(modelName);
     JsonNode adamw = golden.get("adamw");
     Path dir = fixtures().resolve(modelName);
-    try (NDManager manager = NDManager.newBaseManager()) {
-      Map<String, NDArray> params = Safetensors.read(dir.resolve("model.safetensors"), manager);
-      Map<String, NDArray> goldenTensors = Safetensors.read(dir.resolve("golden.safetensors"), manager);
-      Map<String, NDArray> grads = new LinkedHashMap<>();
+    try (TensorScope scope = new TensorScope()) {
+      Map<String, Tensor> params = Safetensors.read(dir.resolve("model.safetensors"), Device.CPU);
+      Map<String, Tensor> goldenTensors = Safetensors.read(dir.resolve("golden.safetensors"), Device.CPU);
+      Map<String, Tensor> grads = new LinkedHashMap<>();
       for (String name : params.keySet()) {
         grads.put(name, goldenTensors.get("grad." + name));
         assertNotNull(grads.get(name), "grad." + name);
@@ -60,8 +62,8 @@ class OptimizerMathTest {
       assertRel(golden.get("grad_global_norm_batch0").asDouble(), norm, "global norm");
       assertRel(golden.get("clip_coefficient").asDouble(),
           GradientClipping.coefficient(norm, adamw.get("max_grad_norm").asDouble()), "clip coefficient");
-      List<NDArray> before = new ArrayList<>();
-      for (NDArray g : grads.values()) before.add(g.duplicate());
+      List<Tensor> before = new ArrayList<>();
+      for (Tensor g : grads.values()) before.add(g.clone());
       assertEquals(norm, GradientClipping.clip(grads.values(), 1.0), 0.0);
       assertRel(1.0, GradientClipping.globalNorm(grads.values()), "norm after clipping");
 
@@ -73,11 +75,11 @@ class OptimizerMathTest {
       AdamW.Settings settings = new AdamW.Settings(adamw.get("betas").get(0).asDouble(),
           adamw.get("betas").get(1).asDouble(), adamw.get("eps").asDouble(),
           adamw.get("weight_decay").asDouble());
-      try (AdamW opt = new AdamW(settings, AdamW.hfDecays(), manager)) {
+      try (AdamW opt = new AdamW(settings, AdamW.hfDecays())) {
         opt.step(params, grads, adamw.get("lr").asDouble());
         assertEquals(1, opt.stepCount());
         for (String name : params.keySet()) {
-          NDArray want = goldenTensors.get("adamw_step1." + name);
+          Tensor want = goldenTensors.get("adamw_step1." + name);
           assertNotNull(want, "adamw_step1." + name);
           assertClose(want, params.get(name), name);
         }
@@ -99,9 +101,9 @@ class OptimizerMathTest {
   }
 
   /** Relative error against the tensor's scale: max |got - want| / max |want|. */
-  static void assertClose(NDArray want, NDArray got, String what) {
-    assertArrayEquals(want.getShape().getShape(), got.getShape().getShape(), what);
-    float[] w = want.toFloatArray(), g = got.toFloatArray();
+  static void assertClose(Tensor want, Tensor got, String what) {
+    assertArrayEquals(Tensors.shape(want), Tensors.shape(got), what);
+    float[] w = Tensors.toFloats(want), g = Tensors.toFloats(got);
     double maxDiff = 0, scale = 0;
     for (int i = 0; i < w.length; i++) {
       maxDiff = Math.max(maxDiff, Math.abs(w[i] - g[i]));

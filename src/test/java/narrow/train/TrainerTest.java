@@ -2,8 +2,6 @@ package narrow.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
 import narrow.model.io.Safetensors;
+import narrow.engine.Device;
+import narrow.engine.Ops;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +29,7 @@ class TrainerTest {
   }
 
   /** A loss term computed from the micro-batch's data loss and the optimizer steps done. */
-  static TrainingHooks.LossTerm lossTerm(String name, java.util.function.BiFunction<NDArray, Long, NDArray> f) {
+  static TrainingHooks.LossTerm lossTerm(String name, java.util.function.BiFunction<Tensor, Long, Tensor> f) {
     return new TrainingHooks.LossTerm() {
       @Override
       public String name() {
@@ -34,8 +37,8 @@ class TrainerTest {
       }
 
       @Override
-      public NDArray compute(Map<String, NDArray> parameters, NDArray inputIds, NDArray labels, NDArray logits,
-          NDArray dataLoss, long globalStep) {
+      public Tensor compute(Map<String, Tensor> parameters, Tensor inputIds, Tensor labels, Tensor logits,
+          Tensor dataLoss, long globalStep) {
         return f.apply(dataLoss, globalStep);
       }
     };
@@ -64,19 +67,19 @@ class TrainerTest {
           assertEquals(hookCalls.getAndIncrement(), step);
           assertFalse(grads.isEmpty());
         },
-        params -> params.get(masked).set(new ai.djl.ndarray.index.NDIndex("0:10, :"), 0f));
+        params -> params.get(masked).narrow(0, 0, 10).zero_());
     List<String> console = new java.util.ArrayList<>();
     TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 3), data, args(out, 40).with("eval_steps", 20))
         .withTokenizer(tokenizer).withHooks(hooks).withConsole(console::add);
     TrainResult result;
     try (Trainer t = Trainer.open(run)) {
       result = t.run();
-      try (NDManager m = NDManager.newBaseManager();
-          LlamaForCausalLM back = LlamaForCausalLM.load(result.finalModel(), m)) {
-        for (Map.Entry<String, NDArray> e : t.model().parameters().entrySet()) {
-          assertArrayEquals(e.getValue().toFloatArray(), back.parameters().get(e.getKey()).toFloatArray(), e.getKey());
+      try (TensorScope scope = new TensorScope();
+          LlamaForCausalLM back = LlamaForCausalLM.load(result.finalModel())) {
+        for (Map.Entry<String, Tensor> e : t.model().parameters().entrySet()) {
+          assertArrayEquals(Tensors.toFloats(e.getValue()), Tensors.toFloats(back.parameters().get(e.getKey())), e.getKey());
         }
-        float[] up = back.parameters().get(masked).toFloatArray();
+        float[] up = Tensors.toFloats(back.parameters().get(masked));
         for (int i = 0; i < 10 * 64; i++) assertEquals(0f, up[i], "mask held through training");
       }
     }
@@ -170,11 +173,11 @@ class TrainerTest {
           ((Number) gotEval.get(i).get("eval_loss")).doubleValue(), 1e-6);
     }
     assertEquals(a.trainLoss(), b.trainLoss(), 1e-6);
-    try (NDManager m = NDManager.newBaseManager()) {
-      Map<String, NDArray> wa = Safetensors.read(a.finalModel().resolve("model.safetensors"), m);
-      Map<String, NDArray> wb = Safetensors.read(b.finalModel().resolve("model.safetensors"), m);
+    try (TensorScope scope = new TensorScope()) {
+      Map<String, Tensor> wa = Safetensors.read(a.finalModel().resolve("model.safetensors"), Device.CPU);
+      Map<String, Tensor> wb = Safetensors.read(b.finalModel().resolve("model.safetensors"), Device.CPU);
       for (String k : wa.keySet()) {
-        float[] x = wa.get(k).toFloatArray(), y = wb.get(k).toFloatArray();
+        float[] x = Tensors.toFloats(wa.get(k)), y = Tensors.toFloats(wb.get(k));
         for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 1e-6f, k);
       }
     }
@@ -186,7 +189,7 @@ class TrainerTest {
   /**
    * The GC running between a micro-batch's forward and its backward (here forced by a loss term
    * that adds zero) changes no loss and no gradient: the step keeps nothing in Java memory that
-   * the GC may free before backward reads it (see {@link narrow.model.TorchOwned}).
+   * the GC may free before backward reads it (everything is libtorch's memory).
    */
   @Test
   void garbageCollectionInsideAStepChangesNothing() throws Exception {
@@ -198,7 +201,7 @@ class TrainerTest {
       } catch (InterruptedException e) {
         throw new IllegalStateException(e);
       }
-      return narrow.model.TorchOwned.scalar(dataLoss.getManager(), 0f);
+      return Ops.mul(dataLoss, 0);
     });
     List<Trainer.StepStats> plain = new java.util.ArrayList<>();
     List<Trainer.StepStats> collected = new java.util.ArrayList<>();
@@ -225,7 +228,7 @@ class TrainerTest {
     Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 3);
     Path out = tmp.resolve("out");
     TrainingHooks.LossTerm poison = lossTerm("poison", (dataLoss, step) ->
-        dataLoss.mul(narrow.model.TorchOwned.scalar(dataLoss.getManager(), step == 5 ? Float.NaN : 0f)));
+        Ops.mul(dataLoss, step == 5 ? Float.NaN : 0f));
     TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 1), data, args(out, 10).with("eval_steps", 0))
         .withHooks(new TrainingHooks(List.of(poison), null, null));
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> Trainer.train(run));

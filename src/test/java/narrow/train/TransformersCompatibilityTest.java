@@ -3,16 +3,17 @@ package narrow.train;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import narrow.model.Autograd;
+import narrow.engine.Autograd;
+import narrow.engine.Device;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import org.bytedeco.pytorch.Tensor;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
 import narrow.model.ModelStats;
@@ -48,14 +49,14 @@ class TransformersCompatibilityTest {
     for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 11) % 318;
     List<Path> dirs = List.of(out.resolve("checkpoint-3"), result.finalModel(), bf16Shards);
     List<float[]> narrowLogits = new ArrayList<>();
-    try (NDManager m = NDManager.newBaseManager()) {
-      try (LlamaForCausalLM trained = LlamaForCausalLM.load(result.finalModel(), m)) {
+    try (TensorScope scope = new TensorScope()) {
+      try (LlamaForCausalLM trained = LlamaForCausalLM.load(result.finalModel())) {
         config.withTorchDtype("bfloat16").write(java.nio.file.Files.createDirectories(bf16Shards).resolve("config.json"));
         Safetensors.writeCheckpoint(bf16Shards, trained.parameters(), DType.BF16, 20_000);
       }
       for (Path dir : dirs) {
-        try (LlamaForCausalLM model = LlamaForCausalLM.load(dir, m); Autograd.Scope s = Autograd.noGrad()) {
-          narrowLogits.add(model.logits(m.create(ids, new Shape(2, 16))).toFloatArray());
+        try (LlamaForCausalLM model = LlamaForCausalLM.load(dir); Autograd.Scope s = Autograd.noGrad()) {
+          narrowLogits.add(Tensors.toFloats(model.logits(Tensors.longs(ids, 2, 16))));
         }
       }
       assertTrue(java.nio.file.Files.exists(bf16Shards.resolve(Safetensors.INDEX_FILE)), "sharded");
@@ -65,9 +66,9 @@ class TransformersCompatibilityTest {
           hfOut.toString(), json(ids, 16)));
       dirs.forEach(d -> cmd.add(d.toString()));
       JsonNode facts = new ObjectMapper().readTree(HfTransformers.run(cmd));
-      Map<String, NDArray> hf = Safetensors.read(hfOut, m);
+      Map<String, Tensor> hf = Safetensors.read(hfOut, Device.CPU);
       for (int i = 0; i < dirs.size(); i++) {
-        double err = narrow.model.Fixtures.relativeError(narrowLogits.get(i), hf.get("logits." + i).toFloatArray());
+        double err = narrow.model.Fixtures.relativeError(narrowLogits.get(i), Tensors.toFloats(hf.get("logits." + i)));
         assertTrue(err <= 1e-5, dirs.get(i) + ": transformers' logits differ from narrow's by " + err);
         assertEquals(ModelStats.of(config).nParams(), facts.get("" + i).get("n_params").asLong(), dirs.get(i).toString());
       }
