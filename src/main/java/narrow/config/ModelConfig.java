@@ -31,8 +31,9 @@ public record ModelConfig(String preset, String pretrained, Long seed, String de
       errors.add("model.preset", "expected d{hidden}_l{layers}_h{heads} such as d256_l4_h4, got '" + preset + "'");
     }
     if (pretrained != null) errors.requireExistingLocal("model.pretrained", pretrained);
-    if (!List.of("auto", "cpu", "gpu").contains(device)) {
-      errors.add("model.device", "must be auto (a GPU when DJL sees one), cpu or gpu, got '" + device + "'");
+    if (!List.of("auto", "cpu", "gpu", "cuda").contains(device) && !device.matches("cuda:\\d+")) {
+      errors.add("model.device", "must be auto (a GPU when libtorch sees one), cpu, gpu or cuda:N, got '"
+          + device + "'");
     }
   }
 

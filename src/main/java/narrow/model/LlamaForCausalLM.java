@@ -39,7 +39,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
   private final Tensor lmHead;
   private final long paddingIdx;
   private final float[] inverseFrequencies;
-  private volatile AttentionKernel attention = AttentionKernel.EAGER;
+  private volatile AttentionKernel attention;
 
   /** One decoder layer's weights (views onto {@link #parameters}). */
   private record Layer(Tensor q, Tensor k, Tensor v, Tensor o, Tensor gate, Tensor up, Tensor down,
@@ -69,6 +69,9 @@ public final class LlamaForCausalLM implements AutoCloseable {
     Integer pad = config.padTokenId();
     this.paddingIdx = pad != null && pad >= 0 && pad < config.vocabSize() ? pad : -1;
     this.inverseFrequencies = Rotary.inverseFrequencies(config);
+    // GPUs: the fused kernel (flash / memory-efficient, attention memory linear in the length);
+    // CPUs: HF's eager form, which measured at least as fast here (bench train)
+    this.attention = device.isCuda() ? AttentionKernel.SDPA : AttentionKernel.EAGER;
   }
 
   // ---------------------------------------------------------------- construction
