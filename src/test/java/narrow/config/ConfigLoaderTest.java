@@ -173,6 +173,9 @@ class ConfigLoaderTest {
   void badPresetName() throws IOException {
     Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: big}\n");
     assertTrue(fails(file).getMessage().contains("key 'model.preset'"));
+    Path uneven = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d100_l2_h3}\n");
+    String m = fails(uneven).getMessage();
+    assertTrue(m.contains("key 'model.preset'") && m.contains("not divisible by 3 heads"), m);
     Path device = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: tpu}\n");
     assertTrue(fails(device).getMessage().contains("key 'model.device'"));
   }
