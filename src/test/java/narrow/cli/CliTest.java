@@ -56,6 +56,17 @@ class CliTest {
   }
 
   @Test
+  void aMissingSparkPropertiesFileIsAUserError() throws IOException {
+    Path conf = dir.resolve("exp.yaml");
+    Files.writeString(conf, "experiment: x\ndata: {input: " + dir + ", output: " + dir.resolve("out") + "}\n");
+    Path missing = dir.resolve("nope.conf");
+    Run r = narrow("tokenize", conf.toString(), "--spark-conf", missing.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().contains("Spark properties file not found: " + missing), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace for a user error:\n" + r.err());
+  }
+
+  @Test
   void ingestTokenizeTrainEndToEnd() throws IOException {
     Path src = Files.createDirectories(dir.resolve("src/repo/pkg"));
     for (int i = 0; i < 12; i++) {

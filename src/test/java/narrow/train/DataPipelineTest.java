@@ -72,6 +72,6 @@ class DataPipelineTest {
     assertArrayEquals(epoch1, again.batch(3), "recomputable from (seed, position) alone");
     assertArrayEquals(order.batch(1), again.batch(1));
     assertFalse(Arrays.equals(new DataOrder(8, 10, 3).batch(0), again.batch(0)));
-    assertThrows(IllegalArgumentException.class, () -> new DataOrder(1, 2, 3));
+    assertThrows(narrow.util.UserError.class, () -> new DataOrder(1, 2, 3), "fewer rows than a batch: the user's to fix");
   }
 }
