@@ -10,7 +10,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -64,6 +66,46 @@ class CliTest {
     assertEquals(2, r.exit(), r.err());
     assertTrue(r.err().contains("Spark properties file not found: " + missing), r.err());
     assertFalse(r.err().contains("\tat "), "no stack trace for a user error:\n" + r.err());
+  }
+
+  @Test
+  void eachBenchTakesItsOwnOptionsRightAfterItsName() throws IOException {
+    Path docs = Files.createDirectories(dir.resolve("docs"));
+    Files.writeString(docs.resolve("a.py"), "def f(x):\n    return x + 1  # héllo\n");
+    // the whole benchmark, made short: one round of one pass of each encoder
+    Run tokenizer = narrow("bench", "tokenizer", "--seconds=0", "--rounds", "1", docs.toString());
+    assertEquals(0, tokenizer.exit(), tokenizer.err());
+    assertTrue(tokenizer.out().contains("1 documents") && tokenizer.out().contains("median of 1 rounds of 0 s")
+        && tokenizer.out().contains("ratio"), tokenizer.out());
+
+    // the others parse without running: their options land where they belong
+    CommandLine.ParseResult job = new CommandLine(new Main())
+        .parseArgs("bench", "tokenize-job", "--encoder=oracle", "--repeats", "3", docs.toString());
+    BenchCommand.TokenizeJob parsed = (BenchCommand.TokenizeJob) job.subcommand().subcommand().commandSpec().userObject();
+    assertEquals(List.of("oracle", 3, 1, docs.toString()),
+        List.of(parsed.encoder, parsed.repeats, parsed.copies, parsed.source));
+    CommandLine.ParseResult train = new CommandLine(new Main())
+        .parseArgs("bench", "train", "preset=d16_l1_h2", "--steps=3", "seq=32");
+    assertEquals(List.of("preset=d16_l1_h2", "--steps=3", "seq=32"),
+        ((BenchCommand.Train) train.subcommand().subcommand().commandSpec().userObject()).args,
+        "the training benchmark reads its own arguments, in order");
+  }
+
+  @Test
+  void benchHelpNamesTheBenchmarksAndEachOneItsOptions() {
+    Run bench = narrow("bench", "--help");
+    assertEquals(0, bench.exit());
+    for (String b : new String[] {"tokenizer", "tokenize-job", "train"}) assertTrue(bench.out().contains(b), bench.out());
+    Run tokenizer = narrow("bench", "tokenizer", "--help");
+    assertTrue(tokenizer.out().contains("--seconds=N") && tokenizer.out().contains("--rounds=N"), tokenizer.out());
+    Run job = narrow("bench", "tokenize-job", "--help");
+    assertTrue(job.out().contains("--encoder") && job.out().contains("--repeats=N"), job.out());
+    Run unknown = narrow("bench", "tokenizr");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().contains("tokenizr"), unknown.err());
+    Run noFile = narrow("bench", "tokenizer", "--seconds=1", dir.resolve("nope").toString());
+    assertEquals(2, noFile.exit(), noFile.err());
+    assertTrue(noFile.err().contains("no such file or folder"), noFile.err());
   }
 
   @Test
