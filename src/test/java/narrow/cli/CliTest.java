@@ -58,6 +58,28 @@ class CliTest {
   }
 
   @Test
+  void configPrintsTheTrainingArgumentsWithHuggingFacesDefaults() throws IOException {
+    Path conf = dir.resolve("exp.yaml");
+    Files.writeString(conf, "experiment: x\ndata: {input: " + dir + ", output: out, seq_len: 64}\n"
+        + "model: {preset: d16_l1_h2}\ntrain: {output_dir: experiments, learning_rate: 1.0e-3}\n");
+    Run r = narrow("config", conf.toString(), "--set", "train.max_steps=7");
+    assertEquals(0, r.exit(), r.err());
+    for (String line : new String[] {
+        "learning_rate: 0.001", "max_steps: 7",                       // the file's, and --set's
+        "adam_beta2: 0.999", "lr_scheduler_type: \"linear\"", "optim: \"adamw_torch\"",
+        "per_device_train_batch_size: 8", "max_grad_norm: 1.0",         // Hugging Face's defaults
+        "max_length: 64",                                               // from data.seq_len
+        "output_dir: \"experiments\"", "layout: \"pack\""}) {          // as a config file spells them
+      assertTrue(r.out().contains("\n  " + line + "\n"), line + " in:\n" + r.out());
+    }
+
+    Run grid = narrow("config", "conf/trainscratch01.yaml", "--run", "d256_l4_h4");
+    assertEquals(0, grid.exit(), grid.err());
+    assertTrue(grid.out().contains("\n  per_device_train_batch_size: 16\n")
+        && grid.out().contains("\n  preset: \"d256_l4_h4\"\n"), grid.out());
+  }
+
+  @Test
   void aMissingSparkPropertiesFileIsAUserError() throws IOException {
     Path conf = dir.resolve("exp.yaml");
     Files.writeString(conf, "experiment: x\ndata: {input: " + dir + ", output: " + dir.resolve("out") + "}\n");
