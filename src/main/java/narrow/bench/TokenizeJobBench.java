@@ -16,6 +16,7 @@ import narrow.data.tokenizer.TokenEncoder;
 import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerFiles;
 import narrow.util.AtomicDirectory;
+import narrow.util.UserError;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -163,42 +164,61 @@ public final class TokenizeJobBench {
         .getOrCreate();
   }
 
+  /** The {@code source} that names this machine's Python standard library. */
+  public static final String STDLIB = "stdlib";
+
   /**
    * Args: [corpus parquet or source folder; "stdlib" (default) for this machine's Python stdlib]
-   * [fast|oracle] [repeats] [copies: the stdlib this many times, each copy's files made distinct
-   * by a first comment line, so dedup keeps them: a corpus large enough for fixed costs to fade].
+   * [fast|oracle] [repeats] [copies]; see {@link #measure}.
    */
   public static void main(String[] args) throws Exception {
-    String encoder = args.length > 1 ? args[1] : "fast";
-    int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 2;
-    int copies = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+    Result r = measure(args.length > 0 ? args[0] : STDLIB,
+        args.length > 1 ? args[1] : "fast",
+        args.length > 2 ? Integer.parseInt(args[2]) : 2,
+        args.length > 3 ? Integer.parseInt(args[3]) : 1);
+    System.out.println(r.report());
+  }
+
+  /**
+   * Ingests {@code source} when it is not a corpus yet, in a scratch folder deleted afterwards,
+   * and {@link #run}s the benchmark on it with the cached Llama-3.1 tokenizer.
+   *
+   * @param source a codeparrot Parquet corpus (a {@code .parquet} file or a folder with
+   *     {@code _SUCCESS}), a source folder, or {@link #STDLIB}
+   * @param copies for {@link #STDLIB}: the library this many times, each copy's files made
+   *     distinct by a first comment line, so dedup keeps them: a corpus large enough for fixed
+   *     costs to fade
+   */
+  public static Result measure(String source, String encoder, int repeats, int copies) throws IOException {
+    if (repeats < 1) throw new UserError("repeats must be at least 1 (one warm-up run comes first), got " + repeats);
     Path work = Files.createTempDirectory("tokenize-bench");
     try {
       String corpus;
-      Path source = args.length > 0 && !args[0].equals("stdlib") ? Path.of(args[0]) : null;
-      if (source != null && (source.toString().endsWith(".parquet") || Files.exists(source.resolve("_SUCCESS")))) {
-        corpus = source.toString();
+      Path folder = source.equals(STDLIB) ? null : Path.of(source);
+      if (folder != null && (folder.toString().endsWith(".parquet") || Files.exists(folder.resolve("_SUCCESS")))) {
+        corpus = folder.toString();
       } else {
-        if (source == null) {
-          Path stdlib = PythonLibrary.find().orElseThrow(() -> new IllegalStateException(
+        if (folder == null) {
+          Path stdlib = PythonLibrary.find().orElseThrow(() -> new UserError(
               "no Python standard library found: pass a source folder or a codeparrot Parquet corpus"));
-          source = work.resolve("python3-stdlib");
+          folder = work.resolve("python3-stdlib");
           for (int c = 0; c < copies; c++) {
-            Path copy = source.resolve("copy" + c);
+            Path copy = folder.resolve("copy" + c);
             PythonLibrary.copySubset(stdlib, copy, Integer.MAX_VALUE, true);
             if (c > 0) markCopy(copy, c);
           }
+        } else if (!Files.isDirectory(folder)) {
+          throw new UserError("no such source folder or corpus: " + folder);
         }
         corpus = work.resolve("corpus").toString();
         SparkSession spark = session("local[2]");
         try {
-          CorpusIngest.run(spark, source, corpus, false);
+          CorpusIngest.run(spark, folder, corpus, false);
         } finally {
           spark.stop();
         }
       }
-      Result r = run(corpus, TokenizerFiles.defaultLlama31(), encoder, work, repeats);
-      System.out.println(r.report());
+      return run(corpus, TokenizerFiles.defaultLlama31(), encoder, work, repeats);
     } finally {
       AtomicDirectory.deleteRecursively(work);
     }

@@ -26,7 +26,15 @@ public final class TokenizerBench {
 
   /** Median single-thread rates; {@code tokens} is one pass over the {@code docs} documents. */
   public record Result(
-      double oracleTokensPerSec, double fastTokensPerSec, double ratio, int docs, long tokens) {}
+      double oracleTokensPerSec, double fastTokensPerSec, double ratio, int docs, long tokens) {
+
+    /** The table the command line prints, for a run of {@code rounds} rounds of {@code seconds}. */
+    public String report(int rounds, int seconds) {
+      return String.format("%d documents, %d tokens per pass; median of %d rounds of %d s, one thread:%n"
+              + "  oracle %,.0f tokens/s%n  fast   %,.0f tokens/s%n  ratio  %.1fx%n",
+          docs, tokens, rounds, seconds, oracleTokensPerSec, fastTokensPerSec, ratio);
+    }
+  }
 
   private TokenizerBench() {}
 
@@ -67,10 +75,7 @@ public final class TokenizerBench {
       System.err.println("usage: TokenizerBench [--tokenizer=FILE] [--seconds=N] [--rounds=N] FILE_OR_DIR...");
       System.exit(2);
     }
-    Result r = run(tokenizer, files, seconds, rounds);
-    System.out.printf("%d documents, %d tokens per pass; median of %d rounds of %d s, one thread:%n"
-            + "  oracle %,.0f tokens/s%n  fast   %,.0f tokens/s%n  ratio  %.1fx%n",
-        r.docs(), r.tokens(), rounds, seconds, r.oracleTokensPerSec(), r.fastTokensPerSec(), r.ratio());
+    System.out.print(run(tokenizer, files, seconds, rounds).report(rounds, seconds));
   }
 
   /** One pass of each encoder; the tokens in a pass. */
@@ -104,7 +109,8 @@ public final class TokenizerBench {
     return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
-  private static List<Path> pythonFiles(Path fileOrDir) {
+  /** A file as it is, or a folder's {@code .py} files in name order. */
+  public static List<Path> pythonFiles(Path fileOrDir) {
     if (!Files.isDirectory(fileOrDir)) return List.of(fileOrDir);
     try (Stream<Path> walk = Files.walk(fileOrDir)) {
       return walk.filter(p -> p.toString().endsWith(".py") && Files.isRegularFile(p)).sorted().toList();

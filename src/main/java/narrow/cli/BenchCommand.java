@@ -1,36 +1,114 @@
 package narrow.cli;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import narrow.bench.TokenizeJobBench;
 import narrow.bench.TokenizerBench;
 import narrow.bench.TrainBench;
+import narrow.data.tokenizer.TokenizerFiles;
+import narrow.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /**
  * Benchmarks, not tests: each measures the things it compares side by side in one run, so the
- * ratios hold on a shared, noisy machine. Arguments after the name go to the benchmark.
+ * ratios hold on a shared, noisy machine. One subcommand per benchmark, so that each one's own
+ * options parse (and show in its {@code --help}) right after its name.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run a benchmark: tokenizer (fast encoder vs Hugging Face, tokens/s per core), "
-        + "tokenize-job (Spark job on local[1] and local[2] vs the raw encoder), "
-        + "train (training tokens/s, MFU, memory, vs eager PyTorch when /usr/bin/python3 has torch).")
-final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "NAME", description = "tokenizer | tokenize-job | train")
-  String name;
+    description = "Run a benchmark; its results print as a table. `narrow bench NAME --help` for its options.",
+    subcommands = {
+        BenchCommand.Tokenizer.class,
+        BenchCommand.TokenizeJob.class,
+        BenchCommand.Train.class,
+    })
+final class BenchCommand {
 
-  @Parameters(index = "1..*", paramLabel = "ARG", description = "the benchmark's own arguments")
-  String[] args = new String[0];
+  @Command(name = "tokenizer", mixinStandardHelpOptions = true,
+      description = "Single-thread tokens/s of the fast encoder and of Hugging Face's (the oracle), "
+          + "alternating rounds on the same documents; also checks that their ids agree.")
+  static final class Tokenizer implements Callable<Integer> {
+    @Option(names = "--tokenizer", paramLabel = "FILE",
+        description = "tokenizer.json (default: the cached Llama-3.1 one)")
+    Path tokenizer = TokenizerFiles.defaultLlama31();
 
-  @Override
-  public Integer call() throws Exception {
-    switch (name) {
-      case "tokenizer" -> TokenizerBench.main(args);
-      case "tokenize-job" -> TokenizeJobBench.main(args);
-      case "train" -> TrainBench.main(args);
-      default -> throw new IllegalArgumentException(
-          "no benchmark '" + name + "'; there are: tokenizer, tokenize-job, train");
+    @Option(names = "--seconds", paramLabel = "N", defaultValue = "10",
+        description = "seconds per round for each encoder (default: ${DEFAULT-VALUE})")
+    int seconds;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+        description = "rounds; the median counts (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE_OR_DIR", description = "documents: files, or folders' .py files")
+    List<Path> inputs;
+
+    @Override
+    public Integer call() {
+      if (rounds < 1 || seconds < 0) throw new UserError("--rounds must be at least 1 and --seconds not negative");
+      List<Path> files = new ArrayList<>();
+      for (Path input : inputs) {
+        if (!Files.exists(input)) throw new UserError("no such file or folder: " + input);
+        files.addAll(TokenizerBench.pythonFiles(input));
+      }
+      if (files.isEmpty()) throw new UserError("no .py files in " + inputs);
+      System.out.print(TokenizerBench.run(tokenizer, files, seconds, rounds).report(rounds, seconds));
+      return 0;
     }
-    return 0;
+  }
+
+  @Command(name = "tokenize-job", mixinStandardHelpOptions = true,
+      description = "The tokenize job's tokens/s on Spark local[1] and local[2] beside the raw "
+          + "encoder's on the same documents.")
+  static final class TokenizeJob implements Callable<Integer> {
+    @Parameters(arity = "0..1", paramLabel = "SOURCE", defaultValue = TokenizeJobBench.STDLIB,
+        description = "a codeparrot Parquet corpus, a source folder, or 'stdlib' (this machine's "
+            + "Python library; the default)")
+    String source;
+
+    @Option(names = "--encoder", paramLabel = "fast|oracle", defaultValue = "fast",
+        description = "the encoder the job runs (default: ${DEFAULT-VALUE})")
+    String encoder;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "2",
+        description = "measured runs of each side after a warm-up; the best counts (default: ${DEFAULT-VALUE})")
+    int repeats;
+
+    @Option(names = "--copies", paramLabel = "N", defaultValue = "1",
+        description = "for stdlib: that many distinct copies of it, a corpus large enough for fixed "
+            + "costs to fade (default: ${DEFAULT-VALUE})")
+    int copies;
+
+    @Override
+    public Integer call() throws Exception {
+      System.out.println(TokenizeJobBench.measure(source, encoder, repeats, copies).report());
+      return 0;
+    }
+  }
+
+  /**
+   * Passes its arguments through unparsed: the training benchmark reads its own
+   * ({@code key=value}), and it changes with the trainer.
+   */
+  @Command(name = "train", mixinStandardHelpOptions = true,
+      customSynopsis = "narrow bench train [-hV] [ARG...]",
+      description = {"Training tokens/s, MFU and memory of the real trainer step, beside eager "
+          + "PyTorch when /usr/bin/python3 has torch.",
+          "ARG: the benchmark's own arguments, passed as they are, e.g. preset=d256_l4_h4 seq=256 "
+          + "batch=4 warmup=2 steps=5 growth_steps=1000 python=/usr/bin/python3"})
+  static final class Train implements Callable<Integer> {
+    @Unmatched
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      TrainBench.main(args.toArray(String[]::new));
+      return 0;
+    }
   }
 }

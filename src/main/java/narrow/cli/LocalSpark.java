@@ -5,6 +5,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import narrow.util.UserError;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -27,7 +28,7 @@ final class LocalSpark {
           conf.setIfMissing(e.getKey().toString(), e.getValue().toString().trim());
         }
       } else if (propertiesFile != null) {
-        throw new IllegalArgumentException("Spark properties file not found: " + file);
+        throw new UserError("Spark properties file not found: " + file);
       }
       conf.setIfMissing("spark.master", "local[*]");
     }
@@ -39,7 +40,7 @@ final class LocalSpark {
     try (Reader r = Files.newBufferedReader(file)) {
       p.load(r);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read Spark properties file " + file + ": " + e.getMessage());
+      throw new UserError("cannot read Spark properties file " + file + ": " + e.getMessage(), e);
     }
     return p;
   }

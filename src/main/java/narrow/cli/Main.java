@@ -1,9 +1,8 @@
 package narrow.cli;
 
-import narrow.config.ConfigException;
-import narrow.data.TokenizeException;
 import narrow.model.io.SafetensorsHeader;
 import narrow.train.TrainingDivergedException;
+import narrow.util.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -30,7 +29,11 @@ public final class Main {
 
   /** Runs a command line and returns its exit code; the entry point tests use. */
   public static int run(String... args) {
-    CommandLine cli = new CommandLine(new Main());
+    return execute(new CommandLine(new Main()), args);
+  }
+
+  /** Runs {@code cli} with narrow's error reporting: exit code 2 for a user error, 1 for a bug. */
+  static int execute(CommandLine cli, String... args) {
     cli.setExecutionExceptionHandler(Main::report);
     return cli.execute(args);
   }
@@ -58,14 +61,19 @@ public final class Main {
     }
   }
 
-  /** Errors whose message alone tells the user what to fix. */
+  /**
+   * Errors whose message alone tells the user what to fix: our {@link UserError}s (bad config,
+   * input or argument; {@code ConfigException} and {@code TokenizeException} are ones), a run
+   * that diverged, a malformed safetensors file, and a file that exists or is missing. Not
+   * {@code IllegalArgumentException}: thrown for bad input by some libraries and for broken
+   * invariants by our own code, it is too often a bug to hide its trace.
+   */
   static final class UserErrors {
     private UserErrors() {}
 
     static Throwable find(Throwable e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof ConfigException || t instanceof IllegalArgumentException
-            || t instanceof TokenizeException || t instanceof TrainingDivergedException
+        if (t instanceof UserError || t instanceof TrainingDivergedException
             || t instanceof SafetensorsHeader.SafetensorsFormatException
             || t instanceof java.nio.file.FileAlreadyExistsException
             || t instanceof java.nio.file.NoSuchFileException) {

@@ -14,6 +14,7 @@ import narrow.data.PythonLibrary;
 import narrow.data.TokenizeJob;
 import narrow.train.TrainResult;
 import narrow.util.AtomicDirectory;
+import narrow.util.UserError;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -90,7 +91,7 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   private Path copyPythonLibrary(Path target) throws Exception {
-    Path stdlib = PythonLibrary.find().orElseThrow(() -> new IllegalArgumentException(
+    Path stdlib = PythonLibrary.find().orElseThrow(() -> new UserError(
         "no Python standard library found on this machine (asked python3, looked in /usr/lib); "
             + "give a source tree with --from DIR"));
     AtomicDirectory.deleteRecursively(target);

@@ -1,5 +1,6 @@
 package narrow.config;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -7,9 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -30,7 +34,21 @@ public final class ConfigLoader {
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-      .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
+      .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+      .registerModule(new SimpleModule().addSerializer(Enum.class, new LowerCaseEnums()));
+
+  /** Enums written as config files spell them ({@code layout: pack}), so a printed config reads back. */
+  @SuppressWarnings("rawtypes")
+  private static final class LowerCaseEnums extends StdSerializer<Enum> {
+    LowerCaseEnums() {
+      super(Enum.class);
+    }
+
+    @Override
+    public void serialize(Enum value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+      gen.writeString(value.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
 
   private ConfigLoader() {}
 

@@ -43,6 +43,16 @@ public record ExperimentConfig(
     if (!train.isEmpty()) TrainingPlan.arguments(this, String.valueOf(train.getOrDefault("output_dir", "")), errors);
   }
 
+  /**
+   * This config with its {@code train:} section completed by Hugging Face's defaults
+   * ({@link TrainingPlan#trainSection}); a config without a {@code train:} section trains
+   * nothing, and is returned as it is.
+   */
+  public ExperimentConfig withTrainingDefaults(java.nio.file.Path file) {
+    if (train.isEmpty()) return this;
+    return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run);
+  }
+
   /** The name of the run folder under {@code train.output_dir}. */
   public String runName() {
     return run != null ? run : model.defaultRunName();

@@ -1,6 +1,7 @@
 package narrow.config;
 
 import java.util.List;
+import narrow.model.ModelPreset;
 
 /**
  * The {@code model:} section: what to train. Exactly one of {@code preset} (a fresh model,
@@ -29,6 +30,12 @@ public record ModelConfig(String preset, String pretrained, Long seed, String de
     }
     if (preset != null && !preset.matches(PRESET_PATTERN)) {
       errors.add("model.preset", "expected d{hidden}_l{layers}_h{heads} such as d256_l4_h4, got '" + preset + "'");
+    } else if (preset != null) {
+      try {
+        ModelPreset.parse(preset); // sizes that fit together: here, before any Spark or training work
+      } catch (IllegalArgumentException e) { // the model package's word for a preset that cannot be built
+        errors.add("model.preset", e.getMessage());
+      }
     }
     if (pretrained != null) errors.requireExistingLocal("model.pretrained", pretrained);
     if (!List.of("auto", "cpu", "gpu", "cuda").contains(device) && !device.matches("cuda:\\d+")) {

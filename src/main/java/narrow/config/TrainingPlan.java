@@ -38,6 +38,24 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
   }
 
   /**
+   * The {@code train:} section as training takes it, for showing: every argument the file leaves
+   * out at Hugging Face's default, {@code max_length} from {@code data.seq_len}, and
+   * {@code output_dir} as written (the experiment's folder, not the run's).
+   *
+   * @throws ConfigException naming the argument at fault
+   */
+  public static Map<String, Object> trainSection(ExperimentConfig c, Path file) {
+    Object outputRoot = c.train().get("output_dir");
+    ConfigErrors errors = new ConfigErrors(file);
+    TrainingArguments args = arguments(c, outputRoot == null ? "" : outputRoot.toString(), errors);
+    errors.throwIfAny();
+    Map<String, Object> section = new LinkedHashMap<>(args.toMap());
+    if (outputRoot == null) section.remove("output_dir"); // required, and has no default
+    else section.put("output_dir", outputRoot);
+    return section;
+  }
+
+  /**
    * The {@code train:} section over HF's defaults ({@code max_length} from {@code data.seq_len}),
    * or null with the problem added to {@code errors} under the argument's key.
    */

@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import narrow.data.tokenizer.TokenEncoder;
 import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerInfo;
+import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -63,7 +64,7 @@ public final class TokenizeJob {
       tokenizer = probe.info();
       encoderName = probe.name();
       EncoderPool.giveBack(s.encoder(), Path.of(s.tokenizerJson()), probe); // in local mode a task reuses it
-    } catch (IllegalArgumentException | UncheckedIOException e) {
+    } catch (UserError | UncheckedIOException e) { // a missing or malformed file; anything else is a bug
       throw new TokenizeException("tokenizer: " + e.getMessage(), e);
     }
     if (!spark.sparkContext().isLocal()) spark.sparkContext().addFile(s.tokenizerJson());

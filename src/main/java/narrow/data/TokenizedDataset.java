@@ -1,52 +1,82 @@
 package narrow.data;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The reader's side of a tokenized dataset: refuses a folder without the commit marker (a job
- * still running, or killed), then gives the manifest and the shard files of a split. Shards are
- * plain Parquet with an {@code input_ids} {@code array<int>} column, readable by any reader.
+ * The reader's side of a tokenized dataset, the one reader of the format, through Hadoop's
+ * FileSystem so that a local folder and {@code s3a://} read alike: refuses a folder without the
+ * commit marker (a job still running, or killed), then gives the manifest, the shards of a split
+ * and their rows. Shards are plain Parquet with an {@code input_ids} {@code array<int>} column.
+ *
+ * <p>The manifest's shard list is the split's content and order (the tokenize job lists them
+ * sorted by file name). A folder with the marker but no {@code manifest.json}, made outside the
+ * tokenize job by a test or a benchmark, is read by listing its split folders in the same order.
  */
 public final class TokenizedDataset {
   /** Written last, after the manifest: its presence means every shard is in place. */
   public static final String COMMIT_MARKER = "_SUCCESS";
 
+  private final FileSystem fs;
+  private final Configuration conf;
   private final Path root;
-  private final TokenizeManifest manifest;
+  private final TokenizeManifest manifest; // null for a folder made without the tokenize job
 
-  private TokenizedDataset(Path root, TokenizeManifest manifest) {
+  private TokenizedDataset(FileSystem fs, Configuration conf, Path root, TokenizeManifest manifest) {
+    this.fs = fs;
+    this.conf = conf;
     this.root = root;
     this.manifest = manifest;
   }
 
   /** A local folder or any Hadoop URI ({@code s3a://…}) readable with {@code conf}. */
   public static TokenizedDataset open(String path, Configuration conf) {
+    return open(new Path(path), conf);
+  }
+
+  public static TokenizedDataset open(java.nio.file.Path local) {
+    // scheme and path apart: a ':' in a folder name is not taken for a scheme
+    return open(new Path("file", null, local.toAbsolutePath().normalize().toString()), new Configuration());
+  }
+
+  private static TokenizedDataset open(Path path, Configuration conf) {
     try {
-      Path root = new Path(path);
-      FileSystem fs = root.getFileSystem(conf);
-      root = fs.makeQualified(root);
+      FileSystem fs = path.getFileSystem(conf);
+      Path root = fs.makeQualified(path);
       if (!fs.exists(root)) throw new TokenizeException("tokenized dataset " + root + " does not exist");
       if (!fs.exists(new Path(root, COMMIT_MARKER))) {
         throw new TokenizeException("tokenized dataset " + root + " has no " + COMMIT_MARKER
             + " marker: it is incomplete (a job still writing it, or one that was killed)");
       }
-      return new TokenizedDataset(root, TokenizeManifest.read(fs, new Path(root, TokenizeManifest.FILE_NAME)));
+      return new TokenizedDataset(fs, conf, root, readManifest(fs, root));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read tokenized dataset " + path, e);
     }
   }
 
-  public static TokenizedDataset open(java.nio.file.Path local) {
-    return open(local.toAbsolutePath().toString(), new Configuration());
+  private static TokenizeManifest readManifest(FileSystem fs, Path root) throws IOException {
+    Path file = new Path(root, TokenizeManifest.FILE_NAME);
+    if (!fs.exists(file)) return null;
+    TokenizeManifest m = TokenizeManifest.read(fs, file);
+    if (m.splits() == null) {
+      throw new TokenizeException(file + " lists no splits: it is not a manifest of narrow tokenize");
+    }
+    return m;
   }
 
-  public TokenizeManifest manifest() {
-    return manifest;
+  /** Empty for a folder made without the tokenize job. */
+  public Optional<TokenizeManifest> manifest() {
+    return Optional.ofNullable(manifest);
   }
 
   public String root() {
@@ -55,13 +85,46 @@ public final class TokenizedDataset {
 
   /**
    * A split's shards in manifest order: plain file paths for a local dataset (for local Parquet
-   * readers), full URIs otherwise; empty for an unknown split.
+   * readers), full URIs otherwise.
+   *
+   * @throws TokenizeException when the dataset has no such split
    */
   public List<String> shards(String split) {
-    TokenizeManifest.Split s = manifest.splits().get(split);
-    if (s == null) return List.of();
     boolean local = "file".equals(root.toUri().getScheme());
-    return s.shards().stream().map(sh -> new Path(root, sh.path()))
-        .map(p -> local ? p.toUri().getPath() : p.toString()).toList();
+    try {
+      return shardPaths(split).stream().map(p -> local ? p.toUri().getPath() : p.toString()).toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list split " + split + " of " + root, e);
+    }
+  }
+
+  /**
+   * Every row of a split, shard after shard in {@link #shards} order, each cut to
+   * {@code maxLength} ids; rows shorter than 2 ids are dropped (nothing to predict). The whole
+   * split is held in memory, which suits one machine.
+   */
+  public List<int[]> rows(String split, int maxLength) throws IOException {
+    List<int[]> rows = new ArrayList<>();
+    for (Path shard : shardPaths(split)) ShardRows.read(shard, conf, maxLength, rows);
+    return rows;
+  }
+
+  private List<Path> shardPaths(String split) throws IOException {
+    if (manifest != null) {
+      TokenizeManifest.Split s = manifest.splits().get(split);
+      if (s == null) {
+        throw new TokenizeException("tokenized dataset " + root + " has no split '" + split
+            + "' (its manifest lists: " + String.join(", ", manifest.splits().keySet()) + ")");
+      }
+      return s.shards().stream().map(sh -> new Path(root, sh.path())).toList();
+    }
+    try {
+      // the order the tokenize job writes into a manifest
+      return Arrays.stream(fs.listStatus(new Path(root, split)))
+          .filter(f -> f.isFile() && f.getPath().getName().endsWith(".parquet"))
+          .map(FileStatus::getPath).sorted(Comparator.comparing(Path::getName)).toList();
+    } catch (FileNotFoundException e) {
+      throw new TokenizeException("tokenized dataset " + root + " has no " + split + "/ folder", e);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package narrow.train;
 
 import java.util.SplittableRandom;
+import narrow.util.UserError;
 
 /**
  * Which training row comes when: each epoch a fresh permutation of all rows drawn from
@@ -16,7 +17,8 @@ public final class DataOrder {
 
   public DataOrder(long seed, int numRows, int batchSize) {
     if (numRows < batchSize) {
-      throw new IllegalArgumentException("dataset has " + numRows + " rows, fewer than one batch of " + batchSize);
+      throw new UserError("the training split has " + numRows + " rows, fewer than one batch of " + batchSize
+          + " (train.per_device_train_batch_size): use a smaller batch or more data");
     }
     this.seed = seed;
     this.numRows = numRows;

@@ -10,7 +10,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -53,6 +55,79 @@ class CliTest {
     assertEquals(2, r.exit());
     assertTrue(r.err().contains(conf + ": unknown key 'data.seq_lenn'"), r.err());
     assertFalse(r.err().contains("\tat "), "no stack trace for a user error:\n" + r.err());
+  }
+
+  @Test
+  void configPrintsTheTrainingArgumentsWithHuggingFacesDefaults() throws IOException {
+    Path conf = dir.resolve("exp.yaml");
+    Files.writeString(conf, "experiment: x\ndata: {input: " + dir + ", output: out, seq_len: 64}\n"
+        + "model: {preset: d16_l1_h2}\ntrain: {output_dir: experiments, learning_rate: 1.0e-3}\n");
+    Run r = narrow("config", conf.toString(), "--set", "train.max_steps=7");
+    assertEquals(0, r.exit(), r.err());
+    for (String line : new String[] {
+        "learning_rate: 0.001", "max_steps: 7",                       // the file's, and --set's
+        "adam_beta2: 0.999", "lr_scheduler_type: \"linear\"", "optim: \"adamw_torch\"",
+        "per_device_train_batch_size: 8", "max_grad_norm: 1.0",         // Hugging Face's defaults
+        "max_length: 64",                                               // from data.seq_len
+        "output_dir: \"experiments\"", "layout: \"pack\""}) {          // as a config file spells them
+      assertTrue(r.out().contains("\n  " + line + "\n"), line + " in:\n" + r.out());
+    }
+
+    Run grid = narrow("config", "conf/trainscratch01.yaml", "--run", "d256_l4_h4");
+    assertEquals(0, grid.exit(), grid.err());
+    assertTrue(grid.out().contains("\n  per_device_train_batch_size: 16\n")
+        && grid.out().contains("\n  preset: \"d256_l4_h4\"\n"), grid.out());
+  }
+
+  @Test
+  void aMissingSparkPropertiesFileIsAUserError() throws IOException {
+    Path conf = dir.resolve("exp.yaml");
+    Files.writeString(conf, "experiment: x\ndata: {input: " + dir + ", output: " + dir.resolve("out") + "}\n");
+    Path missing = dir.resolve("nope.conf");
+    Run r = narrow("tokenize", conf.toString(), "--spark-conf", missing.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().contains("Spark properties file not found: " + missing), r.err());
+    assertFalse(r.err().contains("\tat "), "no stack trace for a user error:\n" + r.err());
+  }
+
+  @Test
+  void eachBenchTakesItsOwnOptionsRightAfterItsName() throws IOException {
+    Path docs = Files.createDirectories(dir.resolve("docs"));
+    Files.writeString(docs.resolve("a.py"), "def f(x):\n    return x + 1  # héllo\n");
+    // the whole benchmark, made short: one round of one pass of each encoder
+    Run tokenizer = narrow("bench", "tokenizer", "--seconds=0", "--rounds", "1", docs.toString());
+    assertEquals(0, tokenizer.exit(), tokenizer.err());
+    assertTrue(tokenizer.out().contains("1 documents") && tokenizer.out().contains("median of 1 rounds of 0 s")
+        && tokenizer.out().contains("ratio"), tokenizer.out());
+
+    // the others parse without running: their options land where they belong
+    CommandLine.ParseResult job = new CommandLine(new Main())
+        .parseArgs("bench", "tokenize-job", "--encoder=oracle", "--repeats", "3", docs.toString());
+    BenchCommand.TokenizeJob parsed = (BenchCommand.TokenizeJob) job.subcommand().subcommand().commandSpec().userObject();
+    assertEquals(List.of("oracle", 3, 1, docs.toString()),
+        List.of(parsed.encoder, parsed.repeats, parsed.copies, parsed.source));
+    CommandLine.ParseResult train = new CommandLine(new Main())
+        .parseArgs("bench", "train", "preset=d16_l1_h2", "--steps=3", "seq=32");
+    assertEquals(List.of("preset=d16_l1_h2", "--steps=3", "seq=32"),
+        ((BenchCommand.Train) train.subcommand().subcommand().commandSpec().userObject()).args,
+        "the training benchmark reads its own arguments, in order");
+  }
+
+  @Test
+  void benchHelpNamesTheBenchmarksAndEachOneItsOptions() {
+    Run bench = narrow("bench", "--help");
+    assertEquals(0, bench.exit());
+    for (String b : new String[] {"tokenizer", "tokenize-job", "train"}) assertTrue(bench.out().contains(b), bench.out());
+    Run tokenizer = narrow("bench", "tokenizer", "--help");
+    assertTrue(tokenizer.out().contains("--seconds=N") && tokenizer.out().contains("--rounds=N"), tokenizer.out());
+    Run job = narrow("bench", "tokenize-job", "--help");
+    assertTrue(job.out().contains("--encoder") && job.out().contains("--repeats=N"), job.out());
+    Run unknown = narrow("bench", "tokenizr");
+    assertEquals(2, unknown.exit());
+    assertTrue(unknown.err().contains("tokenizr"), unknown.err());
+    Run noFile = narrow("bench", "tokenizer", "--seconds=1", dir.resolve("nope").toString());
+    assertEquals(2, noFile.exit(), noFile.err());
+    assertTrue(noFile.err().contains("no such file or folder"), noFile.err());
   }
 
   @Test

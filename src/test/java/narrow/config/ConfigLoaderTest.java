@@ -169,10 +169,39 @@ class ConfigLoaderTest {
         fails(typed).getMessage());
   }
 
+  /** What `narrow config` prints is a config too, and it trains with exactly the same arguments. */
+  @Test
+  void thePrintedConfigHasEveryTrainingArgumentAndLoadsBackToTheSamePlan() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out, layout: truncate, seq_len: 96}\n"
+        + "model: {preset: d16_l1_h2}\ntrain: {output_dir: runs, warmup_ratio: 0.1}\n");
+    ExperimentConfig loaded = ConfigLoader.load(file, List.of());
+    ExperimentConfig resolved = loaded.withTrainingDefaults(file);
+    assertEquals(narrow.train.TrainingArguments.defaults("x").toMap().keySet(), resolved.train().keySet());
+    assertEquals(96, resolved.train().get("max_length"));
+    assertEquals("runs", resolved.train().get("output_dir"), "the experiment's folder, not the run's");
+
+    Path printed = dir.resolve("printed.yaml");
+    Files.writeString(printed, ConfigLoader.toYaml(resolved));
+    ExperimentConfig reloaded = ConfigLoader.load(printed, List.of());
+    assertEquals(resolved, reloaded.withTrainingDefaults(printed));
+    assertEquals(TrainingPlan.of(loaded, file).args(), TrainingPlan.of(reloaded, printed).args());
+    assertEquals(Layout.TRUNCATE, reloaded.data().layout());
+  }
+
+  @Test
+  void withoutATrainSectionNothingIsFilledIn() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\n");
+    ExperimentConfig c = ConfigLoader.load(file, List.of());
+    assertEquals(java.util.Map.of(), c.withTrainingDefaults(file).train());
+  }
+
   @Test
   void badPresetName() throws IOException {
     Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: big}\n");
     assertTrue(fails(file).getMessage().contains("key 'model.preset'"));
+    Path uneven = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d100_l2_h3}\n");
+    String m = fails(uneven).getMessage();
+    assertTrue(m.contains("key 'model.preset'") && m.contains("not divisible by 3 heads"), m);
     Path device = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: tpu}\n");
     assertTrue(fails(device).getMessage().contains("key 'model.device'"));
   }

@@ -80,7 +80,7 @@ class S3aRoundTripTest {
     assertTrue(r.output().startsWith("s3a://narrow/tokenized/python"), r.output());
 
     TokenizedDataset ds = TokenizedDataset.open(output, conf);
-    TokenizeManifest m = ds.manifest();
+    TokenizeManifest m = ds.manifest().orElseThrow();
     assertEquals(r.manifest(), m);
     assertEquals(15, m.inputDocuments()); // 12 modules + duplicate + empty + top.py
     assertTrue(m.inputFiles().stream().allMatch(f -> f.startsWith("s3a://narrow/corpus/")), m.inputFiles().toString());
@@ -93,6 +93,9 @@ class S3aRoundTripTest {
       }
     }
     assertEquals(m.splits().get("train").rows(), rows);
+    List<int[]> read = ds.rows("train", 32); // the trainer's reader, over s3a
+    assertEquals(rows, read.size());
+    assertTrue(read.stream().allMatch(ids -> ids.length == 32));
     assertTrue(rows > 0);
     assertTrue(s3fs.exists(new org.apache.hadoop.fs.Path(output, "_SUCCESS")));
     // nothing but the dataset is left in the bucket's tokenized/ folder

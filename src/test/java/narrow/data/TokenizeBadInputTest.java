@@ -159,7 +159,7 @@ class TokenizeBadInputTest {
   @Test
   void truncatedParquetFile() throws IOException {
     badFile("truncated", b -> java.util.Arrays.copyOf(b, b.length / 2), "not readable Parquet");
-    TokenizeManifest m = TokenizedDataset.open(tmp.resolve("truncated-skip")).manifest();
+    TokenizeManifest m = TokenizedDataset.open(tmp.resolve("truncated-skip")).manifest().orElseThrow();
     assertEquals(1, m.skipped().get("corrupt_file"));
     assertTrue(m.skippedFiles().get(0).endsWith("b-bad.parquet"));
   }

@@ -75,7 +75,7 @@ class TokenizeJobTest {
 
     Map<String, String> docs = expectedDocuments(corpus);
     TokenizedDataset ds = TokenizedDataset.open(Path.of(out));
-    TokenizeManifest m = ds.manifest();
+    TokenizeManifest m = ds.manifest().orElseThrow();
     assertEquals(m, result.manifest());
     assertTrue(Files.exists(Path.of(out, "_SUCCESS")));
 
@@ -205,7 +205,7 @@ class TokenizeJobTest {
   }
 
   @Test
-  void shardsHoldAtMostRowsPerShard() {
+  void shardsHoldAtMostRowsPerShard() throws Exception {
     String out = tmp.resolve("sharded").toString();
     TokenizeSettings s = TestSpark.with(TestSpark.settings(corpus, out, TokenizeSettings.Layout.TRUNCATE, 64),
         false, false, 64L << 20, 5);
@@ -214,6 +214,18 @@ class TokenizeJobTest {
     assertTrue(train.size() >= 7, "41 train-ish rows in shards of 5: " + train);
     train.forEach(sh -> assertTrue(sh.rows() > 0 && sh.rows() <= 5, sh.toString()));
     assertEquals(m.splits().get("train").rows(), train.stream().mapToLong(TokenizeManifest.Shard::rows).sum());
+
+    // the reader follows the manifest, which lists the shards in file-name order
+    TokenizedDataset ds = TokenizedDataset.open(Path.of(out));
+    try (var files = Files.list(Path.of(out, "train"))) {
+      assertEquals(files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".parquet")).sorted().toList(),
+          ds.shards("train").stream().map(f -> Path.of(f).getFileName().toString()).toList());
+    }
+    List<int[]> bySpark = new ArrayList<>();
+    for (String shard : ds.shards("train")) bySpark.addAll(rowsInFileOrder(shard));
+    List<int[]> byReader = ds.rows("train", 64);
+    assertEquals(bySpark.size(), byReader.size());
+    for (int i = 0; i < bySpark.size(); i++) assertArrayEquals(bySpark.get(i), byReader.get(i), "row " + i);
   }
 
   @Test

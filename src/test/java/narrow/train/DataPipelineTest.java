@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import narrow.data.TestDatasets;
+import narrow.data.TokenizeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,14 +24,29 @@ class DataPipelineTest {
     List<int[]> b = List.of(new int[] {128000, 1, 2, 3, 4, 5, 6}, new int[] {128000});
     TestShards.writeShard(ds.resolve("train/part-00001.parquet"), b);
     TestShards.writeShard(ds.resolve("train/part-00000.parquet"), a);
-    assertThrows(IOException.class, () -> TokenShards.read(ds, "train", 5), "no _SUCCESS yet");
+    TokenizeException unfinished = assertThrows(TokenizeException.class, () -> TokenShards.read(ds, "train", 5));
+    assertTrue(unfinished.getMessage().contains("no _SUCCESS marker"), unfinished.getMessage());
+    // marker, no manifest: a folder made by hand, read in shard-name order
     Files.writeString(ds.resolve("_SUCCESS"), "");
     List<int[]> rows = TokenShards.read(ds, "train", 5);
     assertEquals(3, rows.size(), "the one-token row has nothing to predict and is dropped");
     assertArrayEquals(new int[] {128000, 5, 6, 7}, rows.get(0));
     assertArrayEquals(new int[] {128000, 9}, rows.get(1));
     assertArrayEquals(new int[] {128000, 1, 2, 3, 4}, rows.get(2));
-    assertThrows(IOException.class, () -> TokenShards.read(ds, "validation", 5));
+    TokenizeException noSplit = assertThrows(TokenizeException.class, () -> TokenShards.read(ds, "validation", 5));
+    assertTrue(noSplit.getMessage().contains("no validation/ folder"), noSplit.getMessage());
+  }
+
+  @Test
+  void aSplitWithoutShardsIsNamedWithTheWayOut() throws IOException {
+    Path ds = tmp.resolve("ds");
+    TestShards.writeShard(ds.resolve("train/part-00000.parquet"), List.of(new int[] {128000, 5}));
+    Files.createDirectories(ds.resolve("validation")); // the job's empty split: a folder, no shards
+    TestDatasets.commit(ds, "train", "validation");
+    assertEquals(1, TokenShards.read(ds, "train", 5).size());
+    TokenizeException e = assertThrows(TokenizeException.class, () -> TokenShards.read(ds, "validation", 5));
+    assertTrue(e.getMessage().contains("no shards in its validation split") && e.getMessage().contains("eval_steps"),
+        e.getMessage());
   }
 
   @Test
@@ -55,6 +72,6 @@ class DataPipelineTest {
     assertArrayEquals(epoch1, again.batch(3), "recomputable from (seed, position) alone");
     assertArrayEquals(order.batch(1), again.batch(1));
     assertFalse(Arrays.equals(new DataOrder(8, 10, 3).batch(0), again.batch(0)));
-    assertThrows(IllegalArgumentException.class, () -> new DataOrder(1, 2, 3));
+    assertThrows(narrow.util.UserError.class, () -> new DataOrder(1, 2, 3), "fewer rows than a batch: the user's to fix");
   }
 }

@@ -1,40 +1,17 @@
 package narrow.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.MessageTypeParser;
+import narrow.data.TestDatasets;
 
-/** Writes small token datasets in the tokenize job's layout (Spark's 3-level list schema). */
+/** Small token datasets in the tokenize job's format (Spark's list encoding, a manifest, the marker). */
 final class TestShards {
   private TestShards() {}
 
-  static final MessageType SPARK_SCHEMA = MessageTypeParser.parseMessageType(
-      "message spark_schema { optional group input_ids (LIST) { repeated group list {"
-          + " optional int32 element; } } }");
-
   static void writeShard(Path file, List<int[]> rows) throws IOException {
-    Files.createDirectories(file.getParent());
-    Configuration conf = new Configuration(false);
-    conf.set("fs.file.impl", "org.apache.hadoop.fs.LocalFileSystem");
-    SimpleGroupFactory f = new SimpleGroupFactory(SPARK_SCHEMA);
-    try (ParquetWriter<Group> w = ExampleParquetWriter
-        .builder(new org.apache.hadoop.fs.Path(file.toUri())).withConf(conf).withType(SPARK_SCHEMA).build()) {
-      for (int[] row : rows) {
-        Group g = f.newGroup();
-        Group list = g.addGroup("input_ids");
-        for (int id : row) list.addGroup("list").append("element", id);
-        w.write(g);
-      }
-    }
+    TestDatasets.writeShard(file, rows);
   }
 
   /**
@@ -60,9 +37,6 @@ final class TestShards {
       writeShard(dataset.resolve(split).resolve("part-00000.parquet"), rows.subList(0, half));
       writeShard(dataset.resolve(split).resolve("part-00001.parquet"), rows.subList(half, n));
     }
-    Files.writeString(dataset.resolve("manifest.json"),
-        "{\"layout\": \"" + (pack ? "pack" : "truncate") + "\", \"seq_len\": " + seqLen + "}");
-    Files.writeString(dataset.resolve("_SUCCESS"), "");
-    return dataset;
+    return TestDatasets.commit(dataset, "train", "validation");
   }
 }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import narrow.util.UserError;
 
 /** Where tokenizer files live and how they are identified. */
 public final class TokenizerFiles {
@@ -37,7 +38,7 @@ public final class TokenizerFiles {
   /** The bytes of a tokenizer file, with an error that names it when it cannot be read. */
   static byte[] read(Path file) {
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("tokenizer file not found: " + file
+      throw new UserError("tokenizer file not found: " + file
           + " (data-prep/fetch-tokenizer.sh fetches the Llama-3.1 one)");
     }
     try {

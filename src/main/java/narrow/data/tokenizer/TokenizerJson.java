@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import narrow.util.UserError;
 
 /**
  * The parts of a Hugging Face tokenizer.json that a byte-level BPE encoder needs, read and
@@ -163,7 +164,7 @@ record TokenizerJson(
     return id;
   }
 
-  static IllegalArgumentException invalid(Path file, String why) {
-    return new IllegalArgumentException("tokenizer file " + file + ": " + why);
+  static UserError invalid(Path file, String why) {
+    return new UserError("tokenizer file " + file + ": " + why);
   }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import narrow.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +33,7 @@ class TokenEncodersTest {
 
   @Test
   void unknownKindIsRefusedWithTheKnownOnes() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    UserError e = assertThrows(UserError.class,
         () -> TokenEncoders.create("tiktoken", TokenizerFiles.defaultLlama31()));
     assertTrue(e.getMessage().contains("tiktoken") && e.getMessage().contains("fast, oracle"),
         e.getMessage());
@@ -42,7 +43,7 @@ class TokenEncodersTest {
   void missingFileIsNamed() {
     Path missing = dir.resolve("nowhere/tokenizer.json");
     for (String kind : TokenEncoders.KINDS) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+      UserError e = assertThrows(UserError.class,
           () -> TokenEncoders.create(kind, missing));
       assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
@@ -54,7 +55,7 @@ class TokenEncodersTest {
     Path truncated = Files.write(dir.resolve("tokenizer.json"),
         java.util.Arrays.copyOf(whole, whole.length / 2));
     for (String kind : TokenEncoders.KINDS) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+      UserError e = assertThrows(UserError.class,
           () -> TokenEncoders.create(kind, truncated));
       assertTrue(e.getMessage().contains(truncated.toString())
           && e.getMessage().contains("not valid JSON"), e.getMessage());
@@ -66,7 +67,7 @@ class TokenEncodersTest {
     String json = Files.readString(TokenizerFiles.defaultLlama31())
         .replace("\"normalizer\": null", "\"normalizer\": {\"type\": \"NFC\"}");
     Path other = Files.writeString(dir.resolve("nfc.json"), json, StandardCharsets.UTF_8);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+    UserError e = assertThrows(UserError.class,
         () -> TokenEncoders.create("fast", other));
     assertTrue(e.getMessage().contains(other.toString())
         && e.getMessage().contains("normalizer"), e.getMessage());

@@ -1,0 +1,67 @@
+package narrow.data;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.Type;
+
+/**
+ * The {@code input_ids} rows of one shard as int arrays, read through Hadoop's FileSystem (local
+ * disk or {@code s3a://} alike). Any Parquet writer's list encoding is accepted, not only
+ * Spark's, so that shards made by pyarrow or by hand read the same.
+ */
+final class ShardRows {
+  /** The shards' token column, {@code array<int>}. */
+  static final String COLUMN = "input_ids";
+
+  private ShardRows() {}
+
+  /**
+   * Appends the rows of {@code shard} to {@code into}, in file order: each cut to
+   * {@code maxLength} ids, and dropped when shorter than 2 ids (a causal LM row of one id has
+   * nothing to predict).
+   */
+  static void read(Path shard, Configuration conf, int maxLength, List<int[]> into) throws IOException {
+    try (ParquetReader<Group> reader =
+        ParquetReader.builder(new GroupReadSupport(), shard).withConf(conf).build()) {
+      for (Group g; (g = reader.read()) != null; ) {
+        int[] ids = ids(g);
+        if (ids.length > maxLength) ids = Arrays.copyOf(ids, maxLength);
+        if (ids.length >= 2) into.add(ids);
+      }
+    } catch (RuntimeException e) {
+      // Parquet reports a damaged file or a missing column unchecked; name the shard
+      throw new IOException("cannot read shard " + shard + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code input_ids} of one row in any of Parquet's list encodings: 3-level (Spark:
+   * {@code list/element}), 2-level (a LIST group of a repeated int) or a bare repeated int.
+   */
+  static int[] ids(Group row) {
+    GroupType schema = row.getType();
+    int field = schema.getFieldIndex(COLUMN);
+    int present = row.getFieldRepetitionCount(field);
+    if (present == 0) return new int[0]; // a null list
+    if (schema.getType(field).isPrimitive()) { // repeated int32 input_ids
+      int[] out = new int[present];
+      for (int i = 0; i < present; i++) out[i] = row.getInteger(field, i);
+      return out;
+    }
+    Group list = row.getGroup(field, 0);
+    Type repeated = list.getType().getType(0);
+    int n = list.getFieldRepetitionCount(0);
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = repeated.isPrimitive() ? list.getInteger(0, i) : list.getGroup(0, i).getInteger(0, 0);
+    }
+    return out;
+  }
+}
