@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
+import narrow.util.UserError;
 
 /**
  * Hugging Face's {@code LlamaConfig}, as read from and written to {@code config.json}. Fields this
@@ -101,13 +102,14 @@ public record LlamaConfig(
     try {
       root = JSON.readTree(configJson.toFile());
     } catch (IOException e) {
-      throw new IOException(configJson + ": not valid JSON: " + e.getMessage(), e);
+      if (e instanceof java.io.FileNotFoundException || e instanceof java.nio.file.NoSuchFileException) throw e;
+      throw new UserError(configJson + ": not valid JSON: " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) throw new IOException(configJson + ": not a JSON object");
+    if (root == null || !root.isObject()) throw new UserError(configJson + ": not a JSON object");
     try {
       return fromJson((ObjectNode) root);
     } catch (IllegalArgumentException e) {
-      throw new IOException(configJson + ": " + e.getMessage(), e);
+      throw new UserError(configJson + ": " + e.getMessage(), e);
     }
   }
 

@@ -11,6 +11,7 @@ import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import narrow.model.io.DType;
 import narrow.model.io.Safetensors;
+import narrow.util.UserError;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -114,7 +115,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     Map<String, Tensor> loaded = Safetensors.readCheckpoint(dir, device);
     try {
       return new LlamaForCausalLM(config, arrange(config, loaded, dir), device);
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       loaded.values().forEach(Tensors::free);
       throw e;
     }
@@ -124,16 +125,16 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return load(dir, Device.CPU);
   }
 
-  /** Puts loaded tensors in HF order, checking names and shapes; extra tensors are an error. */
+  /** Puts loaded tensors in HF order, checking names and shapes; a missing or extra tensor is the user's to fix. */
   private static LinkedHashMap<String, Tensor> arrange(LlamaConfig config, Map<String, Tensor> loaded,
-      Path dir) throws IOException {
+      Path dir) {
     LinkedHashMap<String, long[]> expected = parameterShapes(config);
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
       Tensor a = loaded.get(e.getKey());
-      if (a == null) throw new IOException(dir + ": checkpoint has no tensor '" + e.getKey() + "'");
+      if (a == null) throw new UserError(dir + ": checkpoint has no tensor '" + e.getKey() + "'");
       if (!Arrays.equals(Tensors.shape(a), e.getValue())) {
-        throw new IOException(dir + ": tensor '" + e.getKey() + "' has shape "
+        throw new UserError(dir + ": tensor '" + e.getKey() + "' has shape "
             + Arrays.toString(Tensors.shape(a)) + ", the config needs " + Arrays.toString(e.getValue()));
       }
       out.put(e.getKey(), a);
@@ -144,7 +145,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
       if (tiedHead || e.getKey().endsWith(ROTARY_BUFFER_SUFFIX)) {
         Tensors.free(e.getValue()); // derived: the embedding is the head, rope comes from the config
       } else {
-        throw new IOException(dir + ": unexpected tensor '" + e.getKey()
+        throw new UserError(dir + ": unexpected tensor '" + e.getKey()
             + "' for a LlamaForCausalLM of this config");
       }
     }
@@ -184,20 +185,22 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return init(cfg, seed, Device.CPU);
   }
 
-  /** What this implementation computes: HF's silu MLP without biases. */
+  /** What this implementation computes: HF's silu MLP without biases, plain or llama3 rope. */
   private static void checkSupported(LlamaConfig c, Path where) {
     String prefix = where == null ? "" : where + ": ";
     var act = c.extra().get("hidden_act");
     if (act != null && !act.asText().equals("silu")) {
-      throw new IllegalArgumentException(prefix + "hidden_act " + act + " is not supported (silu)");
+      throw new UserError(prefix + "hidden_act " + act + " is not supported (silu)");
     }
     for (String bias : List.of("attention_bias", "mlp_bias")) {
       var b = c.extra().get(bias);
-      if (b != null && b.asBoolean()) {
-        throw new IllegalArgumentException(prefix + bias + " = true is not supported");
-      }
+      if (b != null && b.asBoolean()) throw new UserError(prefix + bias + " = true is not supported");
     }
-    Rotary.inverseFrequencies(c); // rejects unknown rope types early
+    try {
+      Rotary.inverseFrequencies(c);
+    } catch (IllegalArgumentException e) {
+      throw new UserError(prefix + e.getMessage(), e);
+    }
   }
 
   public LlamaConfig config() {

@@ -18,6 +18,7 @@ import narrow.model.io.DType;
 import narrow.model.io.Safetensors;
 import narrow.model.io.TorchSave;
 import narrow.util.AtomicDirectory;
+import narrow.util.UserError;
 
 /**
  * The {@code checkpoint-{step}/} and {@code final_model/} folders: what HF writes (model.safetensors,
@@ -80,7 +81,8 @@ public final class Checkpoints {
       Device device) throws IOException {
     for (String f : List.of(TRAINER_STATE, OPTIMIZER_FILE, TrainingPosition.FILE)) {
       if (!Files.exists(checkpoint.resolve(f))) {
-        throw new IOException("cannot resume from " + checkpoint + ": no " + f);
+        throw new UserError("cannot resume from " + checkpoint + ": no " + f
+            + " (not a checkpoint-N folder written by narrow, or an incomplete one)");
       }
     }
     TrainerState state = TrainerState.read(checkpoint.resolve(TRAINER_STATE));

@@ -18,6 +18,7 @@ import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
 import narrow.util.Progress;
+import narrow.util.UserError;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -354,7 +355,10 @@ public final class Trainer implements AutoCloseable {
   /** {@link #evaluate(LlamaForCausalLM, List, int, long)}, under bf16 autocast when {@code bf16}. */
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId,
       boolean bf16) {
-    if (rows.isEmpty()) throw new IllegalArgumentException("no validation rows");
+    if (rows.isEmpty()) {
+      throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
+          + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
+    }
     double sum = 0;
     try (Autograd.Scope noGrad = Autograd.noGrad()) {
       for (int from = 0; from < rows.size(); from += batchSize) {
@@ -381,7 +385,7 @@ public final class Trainer implements AutoCloseable {
     if (p.seed() != args.seed() || p.trainRows() != trainRows.size()
         || p.microBatchSize() != args.perDeviceTrainBatchSize()
         || p.gradientAccumulationSteps() != args.gradientAccumulationSteps()) {
-      throw new IllegalArgumentException("cannot resume exactly: the checkpoint was trained with seed "
+      throw new UserError("cannot resume exactly: the checkpoint was trained with seed "
           + p.seed() + ", " + p.trainRows() + " rows, batch " + p.microBatchSize() + " x accumulation "
           + p.gradientAccumulationSteps() + "; this run has seed " + args.seed() + ", " + trainRows.size()
           + " rows, batch " + args.perDeviceTrainBatchSize() + " x " + args.gradientAccumulationSteps());

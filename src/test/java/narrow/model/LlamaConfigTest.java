@@ -70,10 +70,10 @@ class LlamaConfigTest {
   void malformedConfigsFailClearly() throws IOException {
     Path file = tmp.resolve("config.json");
     Files.writeString(file, "{\"vocab_size\": 10}");
-    IOException e = assertThrows(IOException.class, () -> LlamaConfig.read(file));
+    Exception e = assertThrows(narrow.util.UserError.class, () -> LlamaConfig.read(file));
     assertTrue(e.getMessage().contains("hidden_size"), e.getMessage());
     Files.writeString(file, "{not json");
-    e = assertThrows(IOException.class, () -> LlamaConfig.read(file));
+    e = assertThrows(narrow.util.UserError.class, () -> LlamaConfig.read(file));
     assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
   }
 

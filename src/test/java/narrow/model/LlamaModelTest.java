@@ -84,13 +84,13 @@ class LlamaModelTest {
       Map<String, Tensor> missing = new LinkedHashMap<>(model.parameters());
       missing.remove("model.layers.1.mlp.up_proj.weight");
       Safetensors.write(dir.resolve("model.safetensors"), missing, DType.F32, Map.of("format", "pt"));
-      Exception e = assertThrows(java.io.IOException.class, () -> LlamaForCausalLM.load(dir));
+      Exception e = assertThrows(narrow.util.UserError.class, () -> LlamaForCausalLM.load(dir));
       assertTrue(e.getMessage().contains("model.layers.1.mlp.up_proj.weight"), e.getMessage());
 
       Map<String, Tensor> extra = new LinkedHashMap<>(model.parameters());
       extra.put("model.layers.0.mlp.bias", Tensors.zeros(Device.CPU, 3));
       Safetensors.write(dir.resolve("model.safetensors"), extra, DType.F32, Map.of("format", "pt"));
-      e = assertThrows(java.io.IOException.class, () -> LlamaForCausalLM.load(dir));
+      e = assertThrows(narrow.util.UserError.class, () -> LlamaForCausalLM.load(dir));
       assertTrue(e.getMessage().contains("unexpected tensor 'model.layers.0.mlp.bias'"), e.getMessage());
     }
   }

@@ -182,7 +182,7 @@ class TrainerTest {
       }
     }
     // resuming with other data settings cannot be exact and is refused
-    assertThrows(IllegalArgumentException.class, () -> Trainer.train(TrainRun.of(
+    assertThrows(narrow.util.UserError.class, () -> Trainer.train(TrainRun.of(
         new ModelSource.Fresh(tinyConfig(), 5), data, args(tmp.resolve("x"), 14).with("seed", 8)).resumingFrom(ckpt)));
   }
 
