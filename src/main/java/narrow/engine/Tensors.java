@@ -24,14 +24,11 @@ public final class Tensors {
 
   /** A float32 tensor of {@code shape} holding a copy of {@code data}, on {@code device}. */
   public static Tensor floats(float[] data, Device device, long... shape) {
-    checkSize(data.length, shape);
-    Tensor t = torch.empty(shape, options(ScalarType.Float, Device.CPU), new MemoryFormatOptional());
-    if (data.length > 0) {
+    return copyIn(data.length, shape, ScalarType.Float, device, t -> {
       try (FloatPointer p = t.data_ptr_float()) {
         p.put(data);
       }
-    }
-    return device.isCuda() ? t.to(device.toTorch(), ScalarType.Float) : t;
+    });
   }
 
   public static Tensor floats(float[] data, long... shape) {
@@ -40,14 +37,20 @@ public final class Tensors {
 
   /** An int64 tensor (token ids, labels) of {@code shape} holding a copy of {@code data}. */
   public static Tensor longs(long[] data, Device device, long... shape) {
-    checkSize(data.length, shape);
-    Tensor t = torch.empty(shape, options(ScalarType.Long, Device.CPU), new MemoryFormatOptional());
-    if (data.length > 0) {
+    return copyIn(data.length, shape, ScalarType.Long, device, t -> {
       try (LongPointer p = t.data_ptr_long()) {
         p.put(data);
       }
-    }
-    return device.isCuda() ? t.to(device.toTorch(), ScalarType.Long) : t;
+    });
+  }
+
+  /** A CPU tensor of {@code type} filled by {@code fill}, then moved to {@code device}. */
+  private static Tensor copyIn(int length, long[] shape, ScalarType type, Device device,
+      java.util.function.Consumer<Tensor> fill) {
+    checkSize(length, shape);
+    Tensor t = torch.empty(shape, options(type, Device.CPU), new MemoryFormatOptional());
+    if (length > 0) fill.accept(t);
+    return device.isCuda() ? t.to(device.toTorch(), type) : t;
   }
 
   public static Tensor longs(long[] data, long... shape) {
