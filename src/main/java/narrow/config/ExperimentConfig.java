@@ -16,6 +16,7 @@ import java.util.TreeMap;
  *     {@code key: value} overrides such as {@code model.preset: d768_l12_h12}; {@code --run NAME}
  *     picks one
  * @param run the run picked ({@code --run}), or the default name when the file has no grid
+ * @param distributed data-parallel replicas of each run
  */
 public record ExperimentConfig(
     String experiment,
@@ -23,13 +24,15 @@ public record ExperimentConfig(
     ModelConfig model,
     Map<String, Object> train,
     Map<String, Map<String, Object>> runs,
-    String run) {
+    String run,
+    DistributedConfig distributed) {
 
   public ExperimentConfig {
     data = data == null ? DataConfig.empty() : data;
     model = model == null ? ModelConfig.none() : model;
     train = train == null ? Map.of() : new TreeMap<>(train);
     runs = runs == null ? Map.of() : new TreeMap<>(runs);
+    distributed = distributed == null ? DistributedConfig.defaults() : distributed;
   }
 
   void validate(ConfigErrors errors) {
@@ -39,6 +42,7 @@ public record ExperimentConfig(
     }
     data.validate(errors);
     model.validate(errors);
+    distributed.validate(errors);
     // the train: section is checked whatever the command, so a typo shows before any Spark work
     if (!train.isEmpty()) TrainingPlan.arguments(this, String.valueOf(train.getOrDefault("output_dir", "")), errors);
   }
@@ -50,7 +54,8 @@ public record ExperimentConfig(
    */
   public ExperimentConfig withTrainingDefaults(java.nio.file.Path file) {
     if (train.isEmpty()) return this;
-    return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run);
+    return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run,
+        distributed);
   }
 
   /** The name of the run folder under {@code train.output_dir}. */

@@ -134,6 +134,11 @@ public final class Ops {
     param.addcdiv_(expAvg, denom, Tensors.scalar(-lr / biasCorrection1));
   }
 
+  /** The sum of all elements accumulated in float64, as a 0-d float64 tensor. */
+  public static Tensor sumFloat64(Tensor x) {
+    return x.sum(new ScalarTypeOptional(ScalarType.Double));
+  }
+
   /** How many elements differ from {@code value}, as a float32 0-d tensor on the same device. */
   public static Tensor countNotEqual(Tensor x, long value) {
     return x.ne(Tensors.scalar(value)).sum().to(ScalarType.Float);

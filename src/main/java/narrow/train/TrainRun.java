@@ -15,19 +15,22 @@ import java.util.function.Consumer;
  * @param device {@code auto} (a GPU when libtorch sees one), {@code cpu}, {@code gpu} or {@code cuda:N}
  * @param threads libtorch's intra-op threads: the cores this run owns (a Spark task's
  *     {@code spark.task.cpus}); 0 takes every core of the machine
+ * @param replicas the data-parallel group this run is one replica of; {@link Replicas#single()}
  */
 public record TrainRun(ModelSource model, Path dataset, TrainingArguments args, Path tokenizer,
-    Path resumeFrom, TrainingHooks hooks, Consumer<String> console, String device, int threads) {
+    Path resumeFrom, TrainingHooks hooks, Consumer<String> console, String device, int threads,
+    Replicas replicas) {
 
   public TrainRun {
     if (hooks == null) hooks = TrainingHooks.none();
     if (console == null) console = System.err::println;
     if (device == null) device = "auto";
     if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+    if (replicas == null) replicas = Replicas.single();
   }
 
   public static TrainRun of(ModelSource model, Path dataset, TrainingArguments args) {
-    return new TrainRun(model, dataset, args, null, null, TrainingHooks.none(), null, null, 0);
+    return new TrainRun(model, dataset, args, null, null, TrainingHooks.none(), null, null, 0, null);
   }
 
   /** The threads to give libtorch: {@link #threads}, or every core when it is 0. */
@@ -35,27 +38,31 @@ public record TrainRun(ModelSource model, Path dataset, TrainingArguments args, 
     return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
   }
 
+  public TrainRun asReplica(Replicas group) {
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, device, threads, group);
+  }
+
   public TrainRun withThreads(int n) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, device, n);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, device, n, replicas);
   }
 
   public TrainRun resumingFrom(Path checkpoint) {
-    return new TrainRun(model, dataset, args, tokenizer, checkpoint, hooks, console, device, threads);
+    return new TrainRun(model, dataset, args, tokenizer, checkpoint, hooks, console, device, threads, replicas);
   }
 
   public TrainRun withTokenizer(Path tokenizerJson) {
-    return new TrainRun(model, dataset, args, tokenizerJson, resumeFrom, hooks, console, device, threads);
+    return new TrainRun(model, dataset, args, tokenizerJson, resumeFrom, hooks, console, device, threads, replicas);
   }
 
   public TrainRun withHooks(TrainingHooks h) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, h, console, device, threads);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, h, console, device, threads, replicas);
   }
 
   public TrainRun withConsole(Consumer<String> c) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, c, device, threads);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, c, device, threads, replicas);
   }
 
   public TrainRun onDevice(String setting) {
-    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, setting, threads);
+    return new TrainRun(model, dataset, args, tokenizer, resumeFrom, hooks, console, setting, threads, replicas);
   }
 }

@@ -37,6 +37,7 @@ public final class Trainer implements AutoCloseable {
   private final Path outputDir;
   private final Device device;
   private final boolean bf16;
+  private final Replicas replicas;
   private final LlamaForCausalLM model;
   private final Map<String, Tensor> params;
   private final AdamW optimizer;
@@ -63,6 +64,7 @@ public final class Trainer implements AutoCloseable {
     this.outputDir = Path.of(args.outputDir());
     this.device = ComputeDevice.fromSetting(run.device());
     this.bf16 = args.bf16On(device);
+    this.replicas = run.replicas();
     Torch.setThreads(run.effectiveThreads());
     if (args.tf32() != null) Torch.allowTf32(args.tf32());
     LlamaForCausalLM loaded = null;
@@ -71,7 +73,8 @@ public final class Trainer implements AutoCloseable {
     try {
       this.trainRows = TokenShards.read(run.dataset(), "train", args.maxLength());
       this.validRows = args.evalSteps() > 0 ? TokenShards.read(run.dataset(), "validation", args.maxLength()) : List.of();
-      this.order = new DataOrder(args.seed(), trainRows.size(), args.perDeviceTrainBatchSize());
+      // the global micro-batch: the same rows whatever the replica count, each replica its slice
+      this.order = new DataOrder(args.seed(), trainRows.size(), args.perDeviceTrainBatchSize() * replicas.size());
       this.model = loaded = loadModel(run, device);
       this.params = model.parameters();
       Autograd.requireGradients(params.values());
@@ -88,6 +91,8 @@ public final class Trainer implements AutoCloseable {
       } else {
         this.state = TrainerState.start(args, (args.maxSteps() + updatesPerEpoch - 1) / updatesPerEpoch);
       }
+      // replicas start from the leader's weights, never from reproducing a random stream
+      replicas.copyFromLeader(List.copyOf(params.values()));
       if (run.hooks().mask() != null) {
         try (Autograd.Scope noGrad = Autograd.noGrad()) {
           run.hooks().mask().apply(params);
@@ -203,25 +208,34 @@ public final class Trainer implements AutoCloseable {
     last.put("train_steps_per_second", round3(steps / runtime));
     state.logHistory.add(last);
     Path finalModel = outputDir.resolve(FINAL_MODEL);
-    Checkpoints.writeModelFolder(finalModel, model, tokenizer, state, args);
+    if (replicas.isLeader()) Checkpoints.writeModelFolder(finalModel, model, tokenizer, state, args);
     progress.finish(String.format(Locale.ROOT, "last step's loss %.4f, %.0f tokens/s", lastStepLoss,
         sessionTokens / runtime));
     return new TrainResult(state.globalStep, trainLossSum / Math.max(1, state.globalStep), finalModel, state,
         runtime, sessionTokens / runtime);
   }
 
-  /** One optimizer step over gradient_accumulation_steps micro-batches; returns {real, padded} tokens. */
+  /**
+   * One optimizer step over gradient_accumulation_steps micro-batches, this replica's slice of
+   * each; returns the global {real, padded} tokens. Losses, token counts and a non-finite flag are
+   * summed over the replicas with the gradients, so every replica sees the same numbers and stops
+   * at the same step.
+   */
   private long[] trainStep() {
     int accum = args.gradientAccumulationSteps();
+    int perReplica = args.perDeviceTrainBatchSize();
     long step = state.globalStep + 1; // 1-based, as logged
     Map<String, Double> stepSums = new LinkedHashMap<>();
-    long tokens = 0;
-    long padded = 0;
+    double tokens = 0;
+    double padded = 0;
+    double nonFinite = 0;
     try (TensorScope stepScope = new TensorScope()) {
       for (int micro = 0; micro < accum; micro++) {
         int[] idx = order.batch(microBatchesConsumed);
-        List<int[]> seqs = new java.util.ArrayList<>(idx.length);
-        for (int i : idx) seqs.add(trainRows.get(i));
+        List<int[]> seqs = new java.util.ArrayList<>(perReplica);
+        for (int i = replicas.rank() * perReplica; i < (replicas.rank() + 1) * perReplica; i++) {
+          seqs.add(trainRows.get(idx[i]));
+        }
         Batch batch = Batch.collate(seqs, padId);
         try (TensorScope microScope = new TensorScope()) {
           Tensor ids = Tensors.longs(batch.inputIds(), device, batch.rows(), batch.cols());
@@ -241,9 +255,9 @@ public final class Trainer implements AutoCloseable {
               }
             }
             double totalValue = Tensors.value(total);
-            if (!Double.isFinite(totalValue)) {
-              throw new TrainingDivergedException(step, "loss", totalValue, lastCheckpoint);
-            }
+            // backward runs even on a non-finite loss, so that the replicas stay in step; the
+            // summed flag stops them all below
+            if (!Double.isFinite(totalValue)) nonFinite++;
             rec.backward(total, 1.0 / accum); // HF's loss / accumulation steps
             stepSums.merge("loss", totalValue / accum, Double::sum);
             for (Map.Entry<String, Tensor> e : extra.entrySet()) {
@@ -255,10 +269,17 @@ public final class Trainer implements AutoCloseable {
         microBatchesConsumed++;
         tokens += batch.realTokens();
         padded += (long) batch.rows() * batch.cols();
-        tokensSeen += (long) batch.rows() * batch.cols();
-        state.totalFlos += 6.0 * nonEmbeddingParams * batch.rows() * batch.cols();
       }
       Map<String, Tensor> grads = gradients();
+      replicas.average(List.copyOf(grads.values()));
+      double[] global = replicas.sum(pack(stepSums, nonFinite, tokens, padded));
+      unpack(global, stepSums);
+      double globalLoss = stepSums.get("loss");
+      if (global[global.length - 3] > 0) {
+        throw new TrainingDivergedException(step, "loss", globalLoss, lastCheckpoint);
+      }
+      tokens = global[global.length - 2];
+      padded = global[global.length - 1];
       if (run.hooks().gradientHook() != null) run.hooks().gradientHook().afterBackward(grads, state.globalStep);
       double norm = GradientClipping.clip(grads.values(), args.maxGradNorm());
       if (!Double.isFinite(norm)) throw new TrainingDivergedException(step, "gradient norm", norm, lastCheckpoint);
@@ -271,13 +292,35 @@ public final class Trainer implements AutoCloseable {
       }
       lastGradNorm = norm;
     }
+    tokensSeen += (long) padded;
+    state.totalFlos += 6.0 * nonEmbeddingParams * padded;
     state.globalStep = step;
     state.epoch = microBatchesConsumed / (double) order.batchesPerEpoch();
     state.numInputTokensSeen = tokensSeen;
     lastStepLoss = stepSums.get("loss");
     trainLossSum += lastStepLoss;
     stepSums.forEach((k, v) -> windowSums.merge(k, v, Double::sum));
-    return new long[] {tokens, padded};
+    if (replicas.size() > 1 && replicas.checkEvery() > 0 && step % replicas.checkEvery() == 0) {
+      ReplicaConsistency.verify(step, params, replicas);
+    }
+    return new long[] {(long) tokens, (long) padded};
+  }
+
+  /** This replica's loss sums (in key order), then the flag and the token counts, to be summed. */
+  private static double[] pack(Map<String, Double> sums, double nonFinite, double tokens, double padded) {
+    double[] out = new double[sums.size() + 3];
+    int i = 0;
+    for (double v : sums.values()) out[i++] = v;
+    out[i++] = nonFinite;
+    out[i++] = tokens;
+    out[i] = padded;
+    return out;
+  }
+
+  /** The replicas' mean of each loss sum, back into {@code sums}. */
+  private void unpack(double[] global, Map<String, Double> sums) {
+    int i = 0;
+    for (Map.Entry<String, Double> e : sums.entrySet()) e.setValue(global[i++] / replicas.size());
   }
 
   /** Parameters without a gradient (unused by the loss) are left out, as torch's grad None. */
@@ -297,9 +340,12 @@ public final class Trainer implements AutoCloseable {
     if (args.loggingSteps() > 0 && step % args.loggingSteps() == 0) logWindow();
     if (args.evalSteps() > 0 && (step % args.evalSteps() == 0)) evaluateAndLog();
     if (args.saveSteps() > 0 && step % args.saveSteps() == 0) {
-      lastCheckpoint = Checkpoints.save(outputDir, step, model, optimizer, tokenizer, state, args, position(),
-          last);
-      Checkpoints.rotate(outputDir, args.saveTotalLimit());
+      Path target = Checkpoints.checkpointDir(outputDir, step);
+      if (replicas.isLeader()) {
+        Checkpoints.save(outputDir, step, model, optimizer, tokenizer, state, args, position(), last);
+        Checkpoints.rotate(outputDir, args.saveTotalLimit());
+      }
+      lastCheckpoint = target;
     }
   }
 
@@ -329,7 +375,7 @@ public final class Trainer implements AutoCloseable {
     if (args.maxEvalSamples() != null && rows.size() > args.maxEvalSamples()) {
       rows = rows.subList(0, args.maxEvalSamples());
     }
-    double loss = evaluate(model, rows, args.perDeviceEvalBatchSize(), padId, bf16);
+    double loss = evaluate(model, rows, args.perDeviceEvalBatchSize(), padId, bf16, replicas);
     double seconds = (System.nanoTime() - start) / 1e9;
     long batches = (rows.size() + args.perDeviceEvalBatchSize() - 1) / args.perDeviceEvalBatchSize();
     Map<String, Object> entry = new LinkedHashMap<>();
@@ -349,52 +395,67 @@ public final class Trainer implements AutoCloseable {
    * number of rows, batches in order, no gradients.
    */
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId) {
-    return evaluate(model, rows, batchSize, padId, false);
+    return evaluate(model, rows, batchSize, padId, false, Replicas.single());
   }
 
-  /** {@link #evaluate(LlamaForCausalLM, List, int, long)}, under bf16 autocast when {@code bf16}. */
+  /**
+   * {@link #evaluate(LlamaForCausalLM, List, int, long)} spread over replicas: batch i is evaluated
+   * by replica i mod size, and every replica adds all batches' results in batch order, so the
+   * result is the single-process one whatever the replica count. Under bf16 autocast when asked.
+   */
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId,
-      boolean bf16) {
+      boolean bf16, Replicas replicas) {
     if (rows.isEmpty()) {
       throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
           + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
     }
-    double sum = 0;
+    int batches = (rows.size() + batchSize - 1) / batchSize;
+    double[] weighted = new double[batches];
     try (Autograd.Scope noGrad = Autograd.noGrad()) {
-      for (int from = 0; from < rows.size(); from += batchSize) {
-        List<int[]> part = rows.subList(from, Math.min(rows.size(), from + batchSize));
+      for (int i = replicas.rank(); i < batches; i += replicas.size()) {
+        List<int[]> part = rows.subList(i * batchSize, Math.min(rows.size(), (i + 1) * batchSize));
         Batch b = Batch.collate(part, padId);
         try (TensorScope scope = new TensorScope();
             Autocast autocast = Autocast.bf16If(bf16, model.device())) {
           Tensor ids = Tensors.longs(b.inputIds(), model.device(), b.rows(), b.cols());
           Tensor labels = Tensors.longs(b.labels(), model.device(), b.rows(), b.cols());
-          sum += Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size();
+          weighted[i] = Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size();
         }
       }
     }
+    double[] all = replicas.sum(weighted); // each batch's value comes from one replica, zeros elsewhere
+    double sum = 0;
+    for (double v : all) sum += v;
     return sum / rows.size();
   }
 
   private TrainingPosition position() {
     return new TrainingPosition(state.globalStep, microBatchesConsumed, args.seed(), trainRows.size(),
-        args.perDeviceTrainBatchSize(), args.gradientAccumulationSteps(), windowStartStep,
+        globalMicroBatch(), args.gradientAccumulationSteps(), windowStartStep,
         new LinkedHashMap<>(windowSums), trainLossSum, tokensSeen, state.totalFlos);
   }
 
   private void restorePosition(TrainingPosition p) {
     if (p.seed() != args.seed() || p.trainRows() != trainRows.size()
-        || p.microBatchSize() != args.perDeviceTrainBatchSize()
+        || p.microBatchSize() != globalMicroBatch()
         || p.gradientAccumulationSteps() != args.gradientAccumulationSteps()) {
       throw new UserError("cannot resume exactly: the checkpoint was trained with seed "
           + p.seed() + ", " + p.trainRows() + " rows, batch " + p.microBatchSize() + " x accumulation "
           + p.gradientAccumulationSteps() + "; this run has seed " + args.seed() + ", " + trainRows.size()
-          + " rows, batch " + args.perDeviceTrainBatchSize() + " x " + args.gradientAccumulationSteps());
+          + " rows, batch " + globalMicroBatch() + " x " + args.gradientAccumulationSteps()
+          + " (the batch is per_device_train_batch_size x replicas; a run may resume with another "
+          + "replica count when that product is the same)");
     }
     microBatchesConsumed = p.microBatchesConsumed();
     windowStartStep = p.windowStartStep();
     windowSums = new LinkedHashMap<>(p.windowSums());
     trainLossSum = p.trainLossSum();
     tokensSeen = p.tokensSeen();
+  }
+
+  /** Rows per global micro-batch: what the data order and a checkpoint's position count in. */
+  private int globalMicroBatch() {
+    return args.perDeviceTrainBatchSize() * replicas.size();
   }
 
   static double round4(double x) {

@@ -14,6 +14,7 @@ import java.util.Map;
  * feed {@code train_loss}. There is no other RNG state: the data order is a function of
  * (seed, micro-batch index), and the model has no dropout.
  *
+ * @param microBatchSize rows of one global micro-batch (per-device batch × replicas)
  * @param windowSums the loss and each extra loss term summed over the open logging window
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -1,0 +1,29 @@
+package narrow.config;
+
+/**
+ * The {@code distributed:} section: how many data-parallel replicas train one run.
+ *
+ * @param replicas replicas (Spark barrier tasks, one GPU or {@code spark.task.cpus} cores each);
+ *     1 trains in the driver
+ * @param timeoutSeconds how long a collective (or the rendezvous) waits for a replica before the
+ *     run fails: a lost executor then ends the stage instead of hanging it
+ * @param checkEvery optimizer steps between checks that all replicas hold identical parameters
+ *     (0: never)
+ */
+public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery) {
+  public DistributedConfig {
+    replicas = replicas == null ? 1 : replicas;
+    timeoutSeconds = timeoutSeconds == null ? 600 : timeoutSeconds;
+    checkEvery = checkEvery == null ? 100 : checkEvery;
+  }
+
+  static DistributedConfig defaults() {
+    return new DistributedConfig(null, null, null);
+  }
+
+  void validate(ConfigErrors errors) {
+    if (replicas < 1) errors.add("distributed.replicas", "must be >= 1, got " + replicas);
+    if (timeoutSeconds < 1) errors.add("distributed.timeout_seconds", "must be >= 1, got " + timeoutSeconds);
+    if (checkEvery < 0) errors.add("distributed.check_every", "must be >= 0 (0 = never), got " + checkEvery);
+  }
+}

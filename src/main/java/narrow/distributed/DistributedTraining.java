@@ -1,0 +1,153 @@
+package narrow.distributed;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import narrow.engine.ProcessGroup;
+import narrow.train.Checkpoints;
+import narrow.train.TrainResult;
+import narrow.train.TrainRun;
+import narrow.train.Trainer;
+import narrow.train.TrainerState;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import scala.Function1;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag$;
+
+/**
+ * One training run as N data-parallel replicas on a Spark barrier stage, as PyTorch DDP does it:
+ * task r is replica r; they rendezvous through the barrier context (replica 0 opens a TCPStore on a
+ * free port of its executor and announces it with {@code allGather}), form a Gloo process group,
+ * start from replica 0's weights, and from then on train the same steps, each on its slice of
+ * every global batch, averaging gradients before each optimizer step. Replica 0 writes the
+ * checkpoints, the logs and {@code final_model/}.
+ *
+ * <p>If a task or its executor is lost, Spark retries the whole barrier stage; a retried attempt
+ * resumes from the newest checkpoint, so the run finishes as if it had not been interrupted.
+ */
+public final class DistributedTraining {
+  private DistributedTraining() {}
+
+  /** How the replicas are run. */
+  public record Settings(int replicas, Duration timeout, int checkEvery) implements Serializable {
+    public Settings {
+      if (replicas < 1) throw new IllegalArgumentException("replicas must be >= 1, got " + replicas);
+    }
+  }
+
+  /** Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result. */
+  public static TrainResult train(JavaSparkContext jsc, TrainRun run, Settings settings, ReplicaHooks hooks)
+      throws IOException {
+    BarrierSlots.check(jsc.sc(), settings.replicas());
+    ReplicaSpec spec = ReplicaSpec.of(run);
+    List<Integer> ranks = IntStream.range(0, settings.replicas()).boxed().toList();
+    RDD<Integer> tasks = jsc.parallelize(ranks, settings.replicas()).rdd();
+    ReplicaTask task = new ReplicaTask(spec, settings, hooks);
+    jsc.setJobDescription("narrow train: " + settings.replicas() + " replicas of " + spec.outputDir());
+    // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark retries when
+    // a task or executor is lost; a failed barrier *result* stage is aborted, never retried.
+    RDD<ReplicaOutcome> replicated = tasks.barrier()
+        .mapPartitions(task, false, ClassTag$.MODULE$.apply(ReplicaOutcome.class));
+    List<ReplicaOutcome> outcomes = new JavaRDD<>(replicated, ClassTag$.MODULE$.apply(ReplicaOutcome.class))
+        .repartition(1).collect();
+    ReplicaOutcome leader = outcomes.isEmpty() ? null : outcomes.get(0);
+    if (leader == null) throw new IllegalStateException("replica 0 reported no result");
+    Path finalModel = Path.of(leader.finalModel());
+    TrainerState state = TrainerState.read(finalModel.resolve(Checkpoints.TRAINER_STATE));
+    return new TrainResult(leader.globalStep(), leader.trainLoss(), finalModel, state, leader.runtimeSeconds(),
+        leader.tokensPerSecond());
+  }
+
+  /** What each barrier task runs: one replica from rendezvous to the end of training. */
+  static final class ReplicaTask
+      implements Function1<Iterator<Integer>, Iterator<ReplicaOutcome>>, Serializable {
+    private final ReplicaSpec spec;
+    private final Settings settings;
+    private final ReplicaHooks hooks;
+
+    ReplicaTask(ReplicaSpec spec, Settings settings, ReplicaHooks hooks) {
+      this.spec = spec;
+      this.settings = settings;
+      this.hooks = hooks;
+    }
+
+    @Override
+    public Iterator<ReplicaOutcome> apply(Iterator<Integer> partition) {
+      BarrierTaskContext ctx = BarrierTaskContext.get();
+      int rank = ctx.partitionId();
+      int size = settings.replicas();
+      int attempt = ctx.stageAttemptNumber();
+      String[] hosts = new String[size];
+      for (int r = 0; r < size; r++) hosts[r] = hostOf(ctx.getTaskInfos()[r].address());
+      List<ReplicaOutcome> out = new ArrayList<>();
+      try (ProcessGroup group = rendezvous(ctx, rank, size, hosts)) {
+        TrainRun run = runFor(rank, attempt, ctx)
+            .asReplica(new GlooReplicas(group, settings.checkEvery()))
+            .withHooks(hooks.create(rank, attempt))
+            .withConsole(rank == 0 ? System.err::println : line -> {});
+        TrainResult r = Trainer.train(run);
+        if (rank == 0) {
+          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel().toString(),
+              r.trainRuntimeSeconds(), r.tokensPerSecond(), attempt));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("replica " + rank + ": " + e.getMessage(), e);
+      }
+      return JavaConverters.asScalaIteratorConverter(out.iterator()).asScala();
+    }
+
+    /**
+     * The run this replica trains: the spec's, on the GPU Spark assigned to the task if any, with
+     * the task's cores; a retried attempt resumes from the newest complete checkpoint.
+     */
+    private TrainRun runFor(int rank, int attempt, BarrierTaskContext ctx) throws IOException {
+      ReplicaSpec s = spec;
+      if (attempt > 0) {
+        Path latest = Checkpoints.latest(spec.outputDir());
+        if (latest != null) s = spec.resumingFrom(latest);
+      }
+      TrainRun run = s.toRun().withThreads(Math.max(1, ctx.cpus()));
+      var gpus = ctx.resources().get("gpu");
+      if (gpus.isDefined() && gpus.get().addresses().length > 0) {
+        run = run.onDevice("cuda:" + gpus.get().addresses()[0]);
+      }
+      return run;
+    }
+
+    /** Replica 0 serves the store on a free port and announces it; the others connect; all join. */
+    private ProcessGroup rendezvous(BarrierTaskContext ctx, int rank, int size, String[] hosts) {
+      Duration timeout = settings.timeout();
+      ProcessGroup.Store store = null;
+      try {
+        String announced;
+        if (rank == 0) {
+          store = ProcessGroup.serveStore(hosts[0], size, timeout);
+          announced = Integer.toString(store.port());
+        } else {
+          announced = "";
+        }
+        int port = Integer.parseInt(ctx.allGather(announced)[0]);
+        if (rank != 0) store = ProcessGroup.connectStore(hosts[0], port, size, timeout);
+        return ProcessGroup.join(store, hosts[rank], rank, size, timeout);
+      } catch (RuntimeException e) {
+        if (store != null) store.close();
+        throw e;
+      }
+    }
+
+    /** "host:port" (an executor's address in the task infos) → host. */
+    static String hostOf(String address) {
+      int colon = address.lastIndexOf(':');
+      return colon > 0 ? address.substring(0, colon) : address;
+    }
+  }
+}
