@@ -79,7 +79,7 @@ final class QuickstartCommand implements Callable<Integer> {
     TrainingPlan plan = TrainingPlan.of(config, configFile);
     step("3/3 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
     AtomicDirectory.deleteRecursively(Path.of(plan.args().outputDir())); // a fresh run every time
-    TrainResult r = TrainCommand.train(plan, null);
+    TrainResult r = TrainCommand.train(plan, null, spark);
     List<Map<String, Object>> losses = r.state().entriesWith("loss");
     System.out.printf("train: %d steps in %.0f s, %,.0f tokens/s; loss %s -> %s; eval_loss %s%n"
             + "  checkpoints and final model: %s%n",

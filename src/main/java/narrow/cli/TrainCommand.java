@@ -4,7 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.time.Duration;
 import narrow.config.ConfigException;
+import narrow.config.DistributedConfig;
+import narrow.distributed.DistributedTraining;
+import narrow.distributed.ReplicaHooks;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
 import narrow.model.LlamaConfig;
@@ -24,6 +30,7 @@ import picocli.CommandLine.Option;
         + "shards; checkpoints land in <train.output_dir>/<run>/checkpoint-N/.")
 final class TrainCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
+  @Mixin SparkOptions spark;
 
   @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. d768_l12_h12")
   String run;
@@ -35,20 +42,29 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ExperimentConfig c = config.load(run);
-    TrainResult r = train(TrainingPlan.of(c, config.file), resume);
+    TrainResult r = train(TrainingPlan.of(c, config.file), resume, spark);
     System.out.printf("train: %d steps, train_loss %.4f, %,.0f tokens/s%n  final model: %s%n",
         r.globalStep(), r.trainLoss(), r.tokensPerSecond(), r.finalModel());
     return 0;
   }
 
-  static TrainResult train(TrainingPlan plan, String resume) throws IOException {
+  /**
+   * One run: in this JVM, or with {@code distributed.replicas} ≥ 2 as that many Spark barrier
+   * tasks (the Spark session of {@code --spark-conf}, or spark-submit's).
+   */
+  static TrainResult train(TrainingPlan plan, String resume, SparkOptions spark) throws IOException {
     Path runDir = Path.of(plan.args().outputDir());
     Files.createDirectories(runDir);
     writeModelStats(plan, runDir);
     TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
         .withTokenizer(plan.tokenizer()).onDevice(plan.device());
     if (resume != null) run = run.resumingFrom(checkpointToResume(runDir, resume));
-    return Trainer.train(run);
+    DistributedConfig d = plan.distributed();
+    if (d.replicas() == 1) return Trainer.train(run);
+    SparkSession session = spark.session("narrow train " + plan.run());
+    return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
+        new DistributedTraining.Settings(d.replicas(), Duration.ofSeconds(d.timeoutSeconds()), d.checkEvery()),
+        ReplicaHooks.none());
   }
 
   /** The study keeps model_stats.json beside each size's checkpoints. */

@@ -11,7 +11,7 @@ import narrow.train.TrainingArguments;
  * {@code output_dir} pointed at {@code <train.output_dir>/<run>}) and the data.
  */
 public record TrainingPlan(String run, ModelSource model, TrainingArguments args, Path dataset,
-    Path tokenizer, String device) {
+    Path tokenizer, String device, DistributedConfig distributed) {
 
   /** Binds the config's {@code model:} and {@code train:} sections; errors name the file and key. */
   public static TrainingPlan of(ExperimentConfig c, Path file) {
@@ -34,7 +34,7 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
         : new ModelSource.Pretrained(Paths.local(c.model().pretrained()));
     return new TrainingPlan(c.runName(), model, args, Paths.local(c.data().output()),
-        TokenizerLocation.resolve(c.data().tokenizer()), c.model().device());
+        TokenizerLocation.resolve(c.data().tokenizer()), c.model().device(), c.distributed());
   }
 
   /**

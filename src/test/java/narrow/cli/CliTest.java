@@ -189,5 +189,29 @@ class CliTest {
     assertEquals(4, state.get("global_step").asInt());
     assertTrue(state.get("log_history").size() >= 4);
     assertTrue(Files.exists(run.resolve("final_model/model.safetensors")));
+
+    // the same run as two data-parallel replicas (Spark barrier tasks on local[2]) of half the
+    // batch: the same global batches, so the same losses
+    Path sparkConf = Files.writeString(dir.resolve("local2.conf"), "spark.master local[2]\n"
+        + "spark.ui.enabled false\nspark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\n");
+    Run replicated = narrow("train", conf.toString(), "--spark-conf", sparkConf.toString(),
+        "--set", "distributed.replicas=2", "--set", "train.per_device_train_batch_size=1",
+        "--set", "train.output_dir=" + dir.resolve("replicated"));
+    assertEquals(0, replicated.exit(), replicated.err());
+    JsonNode twoState = new ObjectMapper().readTree(
+        dir.resolve("replicated/d16_l1_h2/final_model/trainer_state.json").toFile());
+    JsonNode oneState = new ObjectMapper().readTree(run.resolve("final_model/trainer_state.json").toFile());
+    List<Double> want = new java.util.ArrayList<>();
+    List<Double> got = new java.util.ArrayList<>();
+    oneState.get("log_history").forEach(e -> { if (e.has("loss")) want.add(e.get("loss").asDouble()); });
+    twoState.get("log_history").forEach(e -> { if (e.has("loss")) got.add(e.get("loss").asDouble()); });
+    assertEquals(4, want.size());
+    assertEquals(want.size(), got.size());
+    for (int i = 0; i < want.size(); i++) assertEquals(want.get(i), got.get(i), 1e-5 * want.get(i), "loss " + i);
+
+    Run tooMany = narrow("train", conf.toString(), "--spark-conf", sparkConf.toString(),
+        "--set", "distributed.replicas=3");
+    assertEquals(2, tooMany.exit(), tooMany.err());
+    assertTrue(tooMany.err().contains("needs 3 task slots"), tooMany.err());
   }
 }
