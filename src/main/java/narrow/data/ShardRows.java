@@ -5,10 +5,19 @@ import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import java.util.ArrayList;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.RecordReader;
 import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
@@ -38,6 +47,43 @@ final class ShardRows {
     } catch (RuntimeException e) {
       // Parquet reports a damaged file or a missing column unchecked; name the shard
       throw new IOException("cannot read shard " + shard + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The row groups of a shard with their row counts, from its footer alone. */
+  static List<RowGroup> rowGroups(Path shard, Configuration conf) throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(shard, conf))) {
+      List<RowGroup> out = new ArrayList<>();
+      List<BlockMetaData> blocks = reader.getRowGroups();
+      for (int i = 0; i < blocks.size(); i++) out.add(new RowGroup(shard.toString(), i, blocks.get(i).getRowCount()));
+      return out;
+    } catch (RuntimeException e) {
+      throw new IOException("cannot read the footer of shard " + shard + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The rows of one row group, in file order, each cut to {@code maxLength} ids. Nothing is
+   * dropped, so that positions computed from the footers' counts stay right; a row of fewer
+   * than 2 ids contributes no loss.
+   */
+  static List<int[]> readRowGroup(RowGroup group, Configuration conf, int maxLength) throws IOException {
+    Path shard = new Path(group.shard());
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(shard, conf))) {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      PageReadStore pages = reader.readRowGroup(group.index());
+      if (pages == null) throw new IOException("shard " + shard + " has no row group " + group.index());
+      RecordReader<Group> records = new ColumnIOFactory().getColumnIO(schema)
+          .getRecordReader(pages, new GroupRecordConverter(schema));
+      List<int[]> rows = new ArrayList<>((int) pages.getRowCount());
+      for (long r = 0; r < pages.getRowCount(); r++) {
+        int[] ids = ids(records.read());
+        rows.add(ids.length > maxLength ? Arrays.copyOf(ids, maxLength) : ids);
+      }
+      return rows;
+    } catch (RuntimeException e) {
+      throw new IOException("cannot read row group " + group.index() + " of shard " + shard + ": "
+          + e.getMessage(), e);
     }
   }
 

@@ -109,6 +109,21 @@ public final class TokenizedDataset {
     return rows;
   }
 
+  /**
+   * A split's row groups, shard after shard in {@link #shards} order, with their row counts: read
+   * from the footers only, so the size of a split is known without reading its rows.
+   */
+  public List<RowGroup> rowGroups(String split) throws IOException {
+    List<RowGroup> out = new ArrayList<>();
+    for (Path shard : shardPaths(split)) out.addAll(ShardRows.rowGroups(shard, conf));
+    return out;
+  }
+
+  /** The rows of one row group (see {@link ShardRows#readRowGroup}). */
+  public List<int[]> rows(RowGroup group, int maxLength) throws IOException {
+    return ShardRows.readRowGroup(group, conf, maxLength);
+  }
+
   private List<Path> shardPaths(String split) throws IOException {
     if (manifest != null) {
       TokenizeManifest.Split s = manifest.splits().get(split);

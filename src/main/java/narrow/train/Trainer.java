@@ -42,9 +42,9 @@ public final class Trainer implements AutoCloseable {
   private final Map<String, Tensor> params;
   private final AdamW optimizer;
   private final LrSchedule schedule;
-  private final List<int[]> trainRows;
-  private final List<int[]> validRows;
-  private final DataOrder order;
+  private final narrow.data.TokenizedDataset dataset;
+  private final TrainingRows order;
+  private final List<narrow.data.RowGroup> validation;
   private final long padId;
   private final long nonEmbeddingParams;
   private final Path tokenizer;
@@ -71,10 +71,15 @@ public final class Trainer implements AutoCloseable {
     AdamW adamW = null;
     boolean ok = false;
     try {
-      this.trainRows = TokenShards.read(run.dataset(), "train", args.maxLength());
-      this.validRows = args.evalSteps() > 0 ? TokenShards.read(run.dataset(), "validation", args.maxLength()) : List.of();
+      this.dataset = narrow.data.TokenizedDataset.open(run.dataset());
       // the global micro-batch: the same rows whatever the replica count, each replica its slice
-      this.order = new DataOrder(args.seed(), trainRows.size(), args.perDeviceTrainBatchSize() * replicas.size());
+      this.order = new TrainingRows(dataset, "train", args.maxLength(), args.seed(),
+          args.perDeviceTrainBatchSize() * replicas.size(), args.shuffleBufferRows());
+      this.validation = args.evalSteps() > 0 ? dataset.rowGroups("validation") : List.of();
+      if (args.evalSteps() > 0 && validation.isEmpty()) {
+        throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split "
+            + "(data.validation_fraction 0, or a corpus too small); set train.eval_steps: 0 to train without one");
+      }
       this.model = loaded = loadModel(run, device);
       this.params = model.parameters();
       Autograd.requireGradients(params.values());
@@ -231,11 +236,8 @@ public final class Trainer implements AutoCloseable {
     double nonFinite = 0;
     try (TensorScope stepScope = new TensorScope()) {
       for (int micro = 0; micro < accum; micro++) {
-        int[] idx = order.batch(microBatchesConsumed);
-        List<int[]> seqs = new java.util.ArrayList<>(perReplica);
-        for (int i = replicas.rank() * perReplica; i < (replicas.rank() + 1) * perReplica; i++) {
-          seqs.add(trainRows.get(idx[i]));
-        }
+        List<int[]> seqs = order.slice(microBatchesConsumed, replicas.rank() * perReplica,
+            (replicas.rank() + 1) * perReplica);
         Batch batch = Batch.collate(seqs, padId);
         try (TensorScope microScope = new TensorScope()) {
           Tensor ids = Tensors.longs(batch.inputIds(), device, batch.rows(), batch.cols());
@@ -371,23 +373,23 @@ public final class Trainer implements AutoCloseable {
 
   private void evaluateAndLog() {
     long start = System.nanoTime();
-    List<int[]> rows = validRows;
-    if (args.maxEvalSamples() != null && rows.size() > args.maxEvalSamples()) {
-      rows = rows.subList(0, args.maxEvalSamples());
-    }
-    double loss = evaluate(model, rows, args.perDeviceEvalBatchSize(), padId, bf16, replicas);
+    long limit = args.maxEvalSamples() != null ? args.maxEvalSamples() : Long.MAX_VALUE;
+    Evaluation e = evaluate(model, new SplitRows(dataset, validation, args.maxLength(), limit),
+        args.perDeviceEvalBatchSize(), padId, bf16, replicas);
+    double loss = e.loss();
     double seconds = (System.nanoTime() - start) / 1e9;
-    long batches = (rows.size() + args.perDeviceEvalBatchSize() - 1) / args.perDeviceEvalBatchSize();
+    long batches = e.batches();
+    long rows = e.rows();
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("eval_loss", loss);
     entry.put("eval_runtime", round4(seconds));
-    entry.put("eval_samples_per_second", round3(rows.size() / seconds));
+    entry.put("eval_samples_per_second", round3(rows / seconds));
     entry.put("eval_steps_per_second", round3(batches / seconds));
     entry.put("epoch", state.epoch);
     entry.put("step", state.globalStep);
     state.logHistory.add(entry);
     run.console().accept(String.format(Locale.ROOT, "step %d: eval_loss %.4f (%d rows, %.1fs)",
-        state.globalStep, loss, rows.size(), seconds));
+        state.globalStep, loss, rows, seconds));
   }
 
   /**
@@ -395,53 +397,64 @@ public final class Trainer implements AutoCloseable {
    * number of rows, batches in order, no gradients.
    */
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId) {
-    return evaluate(model, rows, batchSize, padId, false, Replicas.single());
+    return evaluate(model, rows.iterator(), batchSize, padId, false, Replicas.single()).loss();
   }
 
+  /** An evaluation's loss and how much it covered. */
+  public record Evaluation(double loss, long rows, long batches) {}
+
   /**
-   * {@link #evaluate(LlamaForCausalLM, List, int, long)} spread over replicas: batch i is evaluated
-   * by replica i mod size, and every replica adds all batches' results in batch order, so the
-   * result is the single-process one whatever the replica count. Under bf16 autocast when asked.
+   * Evaluation spread over replicas, streamed: batch i (rows in the order given) is evaluated by
+   * replica i mod size; every replica reads the same rows and adds all batches' results in batch
+   * order, so the result is the single-process one whatever the replica count. Under bf16
+   * autocast when asked.
    */
-  public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId,
-      boolean bf16, Replicas replicas) {
-    if (rows.isEmpty()) {
-      throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
-          + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
-    }
-    int batches = (rows.size() + batchSize - 1) / batchSize;
-    double[] weighted = new double[batches];
+  public static Evaluation evaluate(LlamaForCausalLM model, java.util.Iterator<int[]> rows, int batchSize,
+      long padId, boolean bf16, Replicas replicas) {
+    List<Double> weighted = new java.util.ArrayList<>();
+    long count = 0;
     try (Autograd.Scope noGrad = Autograd.noGrad()) {
-      for (int i = replicas.rank(); i < batches; i += replicas.size()) {
-        List<int[]> part = rows.subList(i * batchSize, Math.min(rows.size(), (i + 1) * batchSize));
+      while (rows.hasNext()) {
+        List<int[]> part = new java.util.ArrayList<>(batchSize);
+        while (part.size() < batchSize && rows.hasNext()) part.add(rows.next());
+        int i = weighted.size();
+        count += part.size();
+        weighted.add(0.0);
+        if (i % replicas.size() != replicas.rank()) continue;
         Batch b = Batch.collate(part, padId);
         try (TensorScope scope = new TensorScope();
             Autocast autocast = Autocast.bf16If(bf16, model.device())) {
           Tensor ids = Tensors.longs(b.inputIds(), model.device(), b.rows(), b.cols());
           Tensor labels = Tensors.longs(b.labels(), model.device(), b.rows(), b.cols());
-          weighted[i] = Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size();
+          weighted.set(i, Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size());
         }
       }
     }
-    double[] all = replicas.sum(weighted); // each batch's value comes from one replica, zeros elsewhere
+    if (count == 0) {
+      throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
+          + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
+    }
+    double[] mine = new double[weighted.size()];
+    for (int i = 0; i < mine.length; i++) mine[i] = weighted.get(i);
+    double[] all = replicas.sum(mine); // each batch's value comes from one replica, zeros elsewhere
     double sum = 0;
     for (double v : all) sum += v;
-    return sum / rows.size();
+    return new Evaluation(sum / count, count, all.length);
   }
 
   private TrainingPosition position() {
-    return new TrainingPosition(state.globalStep, microBatchesConsumed, args.seed(), trainRows.size(),
+    return new TrainingPosition(state.globalStep, microBatchesConsumed, args.seed(), order.rows(),
         globalMicroBatch(), args.gradientAccumulationSteps(), windowStartStep,
         new LinkedHashMap<>(windowSums), trainLossSum, tokensSeen, state.totalFlos);
   }
 
   private void restorePosition(TrainingPosition p) {
-    if (p.seed() != args.seed() || p.trainRows() != trainRows.size()
+    if (p.seed() != args.seed() || p.trainRows() != order.rows()
         || p.microBatchSize() != globalMicroBatch()
         || p.gradientAccumulationSteps() != args.gradientAccumulationSteps()) {
       throw new UserError("cannot resume exactly: the checkpoint was trained with seed "
           + p.seed() + ", " + p.trainRows() + " rows, batch " + p.microBatchSize() + " x accumulation "
-          + p.gradientAccumulationSteps() + "; this run has seed " + args.seed() + ", " + trainRows.size()
+          + p.gradientAccumulationSteps() + "; this run has seed " + args.seed() + ", " + order.rows()
           + " rows, batch " + globalMicroBatch() + " x " + args.gradientAccumulationSteps()
           + " (the batch is per_device_train_batch_size x replicas; a run may resume with another "
           + "replica count when that product is the same)");

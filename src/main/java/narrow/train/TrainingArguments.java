@@ -24,6 +24,9 @@ import java.util.Map;
  * @param bf16 HF's mixed precision (float32 weights, gradients and optimizer state; forward under
  *     bfloat16 autocast); {@code null} (the default here): on where the device computes bf16 in
  *     hardware (a CPU with AVX-512 BF16 or AMX, a CUDA GPU)
+ * @param shuffleBufferRows (narrow's) training rows shuffled together: the data streams through a
+ *     window of row groups holding at least this many rows, which bounds the trainer's memory
+ *     whatever the corpus size (16384 rows of 1024 ids: 64 MB)
  * @param tf32 TF32 matmuls for float32 work on Ampere or newer GPUs; {@code null}: libtorch's default (off)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -52,7 +55,8 @@ public record TrainingArguments(
     Integer maxEvalSamples,
     String optim,
     Boolean bf16,
-    Boolean tf32) {
+    Boolean tf32,
+    int shuffleBufferRows) {
 
   static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
@@ -64,6 +68,7 @@ public record TrainingArguments(
     requirePositive("per_device_train_batch_size", perDeviceTrainBatchSize);
     requirePositive("gradient_accumulation_steps", gradientAccumulationSteps);
     requirePositive("per_device_eval_batch_size", perDeviceEvalBatchSize);
+    requirePositive("shuffle_buffer_rows", shuffleBufferRows);
     if (maxLength <= 1) throw new Invalid("max_length", "must be > 1, got " + maxLength);
     requireNotNegative("logging_steps", loggingSteps);
     requireNotNegative("eval_steps", evalSteps);
@@ -86,7 +91,7 @@ public record TrainingArguments(
   /** Hugging Face's defaults where it has them (max_steps, max_length: this project's). */
   public static TrainingArguments defaults(String outputDir) {
     return new TrainingArguments(outputDir, 5e-5, 0.0, 0.9, 0.999, 1e-8, 1.0, 0, 0.0, "linear",
-        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch", null, null);
+        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch", null, null, 16384);
   }
 
   /** This record with one field replaced, by its HF name. */

@@ -22,7 +22,7 @@ public record TrainingPosition(
     long globalStep,
     long microBatchesConsumed,
     long seed,
-    int trainRows,
+    long trainRows,
     int microBatchSize,
     int gradientAccumulationSteps,
     long windowStartStep,

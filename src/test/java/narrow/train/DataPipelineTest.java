@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import narrow.data.TestDatasets;
 import narrow.data.TokenizeException;
+import narrow.data.TokenizedDataset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,27 +25,31 @@ class DataPipelineTest {
     List<int[]> b = List.of(new int[] {128000, 1, 2, 3, 4, 5, 6}, new int[] {128000});
     TestShards.writeShard(ds.resolve("train/part-00001.parquet"), b);
     TestShards.writeShard(ds.resolve("train/part-00000.parquet"), a);
-    TokenizeException unfinished = assertThrows(TokenizeException.class, () -> TokenShards.read(ds, "train", 5));
+    TokenizeException unfinished = assertThrows(TokenizeException.class, () -> TokenizedDataset.open(ds).rows("train", 5));
     assertTrue(unfinished.getMessage().contains("no _SUCCESS marker"), unfinished.getMessage());
     // marker, no manifest: a folder made by hand, read in shard-name order
     Files.writeString(ds.resolve("_SUCCESS"), "");
-    List<int[]> rows = TokenShards.read(ds, "train", 5);
+    List<int[]> rows = TokenizedDataset.open(ds).rows("train", 5);
     assertEquals(3, rows.size(), "the one-token row has nothing to predict and is dropped");
     assertArrayEquals(new int[] {128000, 5, 6, 7}, rows.get(0));
     assertArrayEquals(new int[] {128000, 9}, rows.get(1));
     assertArrayEquals(new int[] {128000, 1, 2, 3, 4}, rows.get(2));
-    TokenizeException noSplit = assertThrows(TokenizeException.class, () -> TokenShards.read(ds, "validation", 5));
+    TokenizeException noSplit = assertThrows(TokenizeException.class, () -> TokenizedDataset.open(ds).rows("validation", 5));
     assertTrue(noSplit.getMessage().contains("no validation/ folder"), noSplit.getMessage());
   }
 
   @Test
   void aSplitWithoutShardsIsNamedWithTheWayOut() throws IOException {
     Path ds = tmp.resolve("ds");
-    TestShards.writeShard(ds.resolve("train/part-00000.parquet"), List.of(new int[] {128000, 5}));
+    TestShards.writeShard(ds.resolve("train/part-00000.parquet"), List.of(new int[] {128000, 5}, new int[] {128000, 6}));
     Files.createDirectories(ds.resolve("validation")); // the job's empty split: a folder, no shards
     TestDatasets.commit(ds, "train", "validation");
-    assertEquals(1, TokenShards.read(ds, "train", 5).size());
-    TokenizeException e = assertThrows(TokenizeException.class, () -> TokenShards.read(ds, "validation", 5));
+    assertEquals(1, TokenizedDataset.open(ds).rowGroups("train").size());
+    assertTrue(TokenizedDataset.open(ds).rowGroups("validation").isEmpty());
+    TrainingArguments args = TrainingArguments.defaults(tmp.resolve("out").toString())
+        .with(java.util.Map.of("max_steps", 1, "per_device_train_batch_size", 1, "eval_steps", 1, "max_length", 8));
+    narrow.util.UserError e = assertThrows(narrow.util.UserError.class, () -> Trainer.open(
+        TrainRun.of(new ModelSource.Fresh(TrainerTest.tinyConfig(), 1), ds, args)));
     assertTrue(e.getMessage().contains("no shards in its validation split") && e.getMessage().contains("eval_steps"),
         e.getMessage());
   }
@@ -60,18 +65,44 @@ class DataPipelineTest {
     assertEquals(5, b.realTokens());
   }
 
+  /**
+   * The streamed order: every row once per epoch, recomputable from (seed, micro-batch) alone, the
+   * same global batches whatever slice a replica reads, and a new order each epoch.
+   */
   @Test
-  void dataOrderIsASeededPermutationPerEpoch() {
-    DataOrder order = new DataOrder(7, 10, 3);
-    assertEquals(3, order.batchesPerEpoch());
+  void trainingRowsAreASeededWindowedOrderPerEpoch() throws IOException {
+    Path ds = tmp.resolve("ds");
+    int id = 0;
+    for (int shard = 0; shard < 3; shard++) {
+      List<int[]> rows = new java.util.ArrayList<>();
+      for (int r = 0; r < 7; r++) rows.add(new int[] {128000, id++});
+      TestShards.writeShard(ds.resolve("train/part-0000" + shard + ".parquet"), rows);
+    }
+    TestDatasets.commit(ds, "train");
+    TokenizedDataset data = TokenizedDataset.open(ds);
+    TrainingRows order = new TrainingRows(data, "train", 8, 7, 4, 10);
+    assertEquals(21, order.rows());
+    assertEquals(5, order.batchesPerEpoch(), "21 rows in batches of 4: the incomplete fifth is dropped");
     Set<Integer> seen = new HashSet<>();
-    for (int i = 0; i < 3; i++) for (int r : order.batch(i)) assertTrue(seen.add(r));
-    assertEquals(9, seen.size());
-    int[] epoch1 = order.batch(3);
-    DataOrder again = new DataOrder(7, 10, 3);
-    assertArrayEquals(epoch1, again.batch(3), "recomputable from (seed, position) alone");
-    assertArrayEquals(order.batch(1), again.batch(1));
-    assertFalse(Arrays.equals(new DataOrder(8, 10, 3).batch(0), again.batch(0)));
-    assertThrows(narrow.util.UserError.class, () -> new DataOrder(1, 2, 3), "fewer rows than a batch: the user's to fix");
+    for (int b = 0; b < 5; b++) for (int[] row : order.slice(b, 0, 4)) assertTrue(seen.add(row[1]), "once per epoch");
+    assertEquals(20, seen.size());
+
+    TrainingRows again = new TrainingRows(data, "train", 8, 7, 4, 10);
+    for (long b : new long[] {7, 2, 11}) { // any order of access, across epochs
+      assertEquals(ids(order.slice(b, 0, 4)), ids(again.slice(b, 0, 4)), "recomputable: batch " + b);
+      List<Integer> halves = ids(again.slice(b, 0, 2));
+      halves.addAll(ids(again.slice(b, 2, 4)));
+      assertEquals(ids(order.slice(b, 0, 4)), halves, "two replicas' slices are the global batch");
+    }
+    assertNotEquals(ids(order.slice(0, 0, 4)), ids(order.slice(5, 0, 4)), "each epoch its own order");
+    assertNotEquals(ids(order.slice(0, 0, 4)), ids(new TrainingRows(data, "train", 8, 8, 4, 10).slice(0, 0, 4)));
+    assertThrows(narrow.util.UserError.class, () -> new TrainingRows(data, "train", 8, 7, 22, 10),
+        "fewer rows than a batch: the user's to fix");
+  }
+
+  private static List<Integer> ids(List<int[]> rows) {
+    List<Integer> out = new java.util.ArrayList<>();
+    for (int[] r : rows) out.add(r[1]);
+    return out;
   }
 }
