@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import narrow.bench.DistributedBench;
 import narrow.bench.TokenizeJobBench;
 import narrow.bench.TokenizerBench;
 import narrow.bench.TrainBench;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Unmatched;
         BenchCommand.Tokenizer.class,
         BenchCommand.TokenizeJob.class,
         BenchCommand.Train.class,
+        BenchCommand.Distributed.class,
     })
 final class BenchCommand {
 
@@ -108,6 +110,38 @@ final class BenchCommand {
     @Override
     public Integer call() throws Exception {
       TrainBench.main(args.toArray(String[]::new));
+      return 0;
+    }
+  }
+
+  @Command(name = "distributed", mixinStandardHelpOptions = true,
+      description = "Gloo all-reduce bandwidth on loopback beside a memory copy, and training "
+          + "tokens/s with 1 and 2 replicas (one core each): the scaling efficiency.")
+  static final class Distributed implements Callable<Integer> {
+    @Option(names = "--preset", defaultValue = "d256_l4_h4", description = "model (default: ${DEFAULT-VALUE})")
+    String preset;
+
+    @Option(names = "--seq", defaultValue = "256", description = "sequence length (default: ${DEFAULT-VALUE})")
+    int seq;
+
+    @Option(names = "--batch", defaultValue = "2", description = "rows per replica (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--steps", defaultValue = "6", description = "optimizer steps per side (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--rounds", defaultValue = "5", description = "all-reduce rounds per size; the median counts "
+        + "(default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "4,64,512",
+        description = "all-reduce sizes in MB (default: ${DEFAULT-VALUE})")
+    List<Integer> sizes;
+
+    @Override
+    public Integer call() throws Exception {
+      if (steps < 1 || rounds < 1 || batch < 1) throw new UserError("--steps, --rounds and --batch must be at least 1");
+      DistributedBench.run(new DistributedBench.Options(preset, seq, batch, steps, rounds, sizes));
       return 0;
     }
   }

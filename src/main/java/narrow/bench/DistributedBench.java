@@ -1,0 +1,201 @@
+package narrow.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import narrow.distributed.DistributedTraining;
+import narrow.distributed.ReplicaHooks;
+import narrow.engine.ProcessGroup;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import narrow.engine.Torch;
+import narrow.model.LlamaConfig;
+import narrow.train.ModelSource;
+import narrow.train.TrainResult;
+import narrow.train.TrainRun;
+import narrow.train.Trainer;
+import narrow.train.TrainingArguments;
+import narrow.util.AtomicDirectory;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Data-parallel speed on this machine: Gloo all-reduce bandwidth on loopback beside a memory copy
+ * of the same size, and training tokens/s with 1 and 2 replicas (one core each) on a model where
+ * computation dominates, with the all-reduce's share of a step.
+ *
+ * <pre>narrow bench distributed [--preset d256_l4_h4] [--seq 256] [--batch 2] [--steps 6] [--rounds 5]</pre>
+ */
+public final class DistributedBench {
+  private DistributedBench() {}
+
+  public record Options(String preset, int seq, int batch, int steps, int rounds, List<Integer> megabytes) {
+    public static Options defaults() {
+      return new Options("d256_l4_h4", 256, 2, 6, 5, List.of(4, 64, 512));
+    }
+  }
+
+  /** Median seconds of an all-reduce over two ranks and of a copy of the same bytes. */
+  public record Bandwidth(int megabytes, double allReduceSeconds, double copySeconds) {
+    double allReduceGbps() {
+      return megabytes / 1024.0 / allReduceSeconds;
+    }
+
+    double copyGbps() {
+      return megabytes / 1024.0 / copySeconds;
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    run(Options.defaults());
+  }
+
+  public static void run(Options o) throws Exception {
+    Torch.load();
+    List<Bandwidth> bw = bandwidth(o.megabytes(), o.rounds());
+    StringBuilder out = new StringBuilder("Gloo all-reduce, 2 ranks on loopback (threads of one JVM), median of "
+        + o.rounds() + ":\n");
+    out.append(String.format(Locale.ROOT, "  %8s %14s %12s %14s %12s%n", "size", "all-reduce", "GiB/s", "memory copy",
+        "GiB/s"));
+    for (Bandwidth b : bw) {
+      out.append(String.format(Locale.ROOT, "  %5d MB %12.1f ms %12.2f %12.1f ms %12.2f%n", b.megabytes(),
+          1e3 * b.allReduceSeconds(), b.allReduceGbps(), 1e3 * b.copySeconds(), b.copyGbps()));
+    }
+    System.out.print(out);
+
+    Scaling s = scaling(o);
+    long params = s.params();
+    double gradMb = params * 4.0 / (1 << 20);
+    double reduceSeconds = interpolate(bw, gradMb);
+    System.out.printf(Locale.ROOT, "%nTraining %s, seq %d, batch %d per replica, %d steps, float32, one core per replica:%n"
+            + "  1 replica : %.0f tokens/s (%.3f s/step)%n"
+            + "  2 replicas: %.0f tokens/s (%.3f s/step)%n"
+            + "  scaling efficiency 1 -> 2: %.2f (goal >= 0.85)%n"
+            + "  gradients %.0f MB per step: all-reduce about %.0f ms = %.0f%% of a 2-replica step, not overlapped "
+            + "with backward (bucketed after it)%n",
+        o.preset(), o.seq(), o.batch(), o.steps(), s.one(), s.oneStep(), s.two(), s.twoStep(),
+        s.two() / (2 * s.one()), gradMb, 1e3 * reduceSeconds, 100 * reduceSeconds / s.twoStep());
+  }
+
+  static List<Bandwidth> bandwidth(List<Integer> megabytes, int rounds) throws Exception {
+    List<Bandwidth> out = new ArrayList<>();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicInteger port = new AtomicInteger(-1);
+    try {
+      List<Future<double[]>> ranks = new ArrayList<>();
+      for (int r = 0; r < 2; r++) {
+        int rank = r;
+        ranks.add(pool.submit(() -> {
+          Duration timeout = Duration.ofMinutes(5);
+          ProcessGroup.Store store;
+          if (rank == 0) {
+            store = ProcessGroup.serveStore("127.0.0.1", 2, timeout);
+            port.set(store.port());
+          } else {
+            while (port.get() < 0) Thread.sleep(5);
+            store = ProcessGroup.connectStore("127.0.0.1", port.get(), 2, timeout);
+          }
+          double[] times = new double[megabytes.size() * 2];
+          try (ProcessGroup group = ProcessGroup.join(store, "127.0.0.1", rank, 2, timeout)) {
+            Torch.setThreads(1);
+            for (int i = 0; i < megabytes.size(); i++) {
+              long n = (long) megabytes.get(i) << 18; // floats
+              try (TensorScope scope = new TensorScope()) {
+                Tensor t = Tensors.zeros(narrow.engine.Device.CPU, n);
+                Tensor copy = Tensors.zeros(narrow.engine.Device.CPU, n);
+                double[] reduce = new double[rounds];
+                double[] copies = new double[rounds];
+                group.allReduceSum(List.of(t)); // warm up the pairs' buffers
+                for (int k = 0; k < rounds; k++) { // interleaved
+                  group.barrier();
+                  long t0 = System.nanoTime();
+                  group.allReduceSum(List.of(t));
+                  reduce[k] = (System.nanoTime() - t0) / 1e9;
+                  long t1 = System.nanoTime();
+                  copy.copy_(t);
+                  copies[k] = (System.nanoTime() - t1) / 1e9;
+                }
+                times[2 * i] = median(reduce);
+                times[2 * i + 1] = median(copies);
+              }
+            }
+          }
+          return times;
+        }));
+      }
+      double[] t = ranks.get(0).get();
+      ranks.get(1).get();
+      for (int i = 0; i < megabytes.size(); i++) out.add(new Bandwidth(megabytes.get(i), t[2 * i], t[2 * i + 1]));
+    } finally {
+      pool.shutdownNow();
+    }
+    return out;
+  }
+
+  record Scaling(long params, double one, double oneStep, double two, double twoStep) {}
+
+  static Scaling scaling(Options o) throws Exception {
+    Path work = Files.createTempDirectory("distbench");
+    try {
+      LlamaConfig cfg = LlamaConfig.preset(o.preset());
+      Path data = TrainBench.syntheticDataset(work.resolve("data"), cfg.vocabSize(), o.seq(),
+          2 * o.batch() * (o.steps() + 2), 1);
+      TrainResult one = Trainer.train(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data,
+          args(work.resolve("one"), o, o.batch())).withThreads(1).withConsole(line -> {}));
+      SparkSession spark = SparkSession.builder().master("local[2]").appName("bench distributed")
+          .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+          .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
+      TrainResult two;
+      try {
+        two = DistributedTraining.train(JavaSparkContext.fromSparkContext(spark.sparkContext()),
+            TrainRun.of(new ModelSource.Preset(o.preset(), 0), data, args(work.resolve("two"), o, o.batch()))
+                .withConsole(line -> {}),
+            new DistributedTraining.Settings(2, Duration.ofMinutes(10), 0), ReplicaHooks.none());
+      } finally {
+        spark.stop();
+      }
+      long params = narrow.model.ModelStats.of(cfg).nParams();
+      long tokensPerReplicaStep = (long) o.batch() * o.seq();
+      return new Scaling(params, one.tokensPerSecond(), tokensPerReplicaStep / one.tokensPerSecond(),
+          two.tokensPerSecond(), 2 * tokensPerReplicaStep / two.tokensPerSecond());
+    } finally {
+      AtomicDirectory.deleteRecursively(work);
+    }
+  }
+
+  static TrainingArguments args(Path out, Options o, int batch) {
+    return TrainingArguments.defaults(out.toString()).with(Map.of("max_steps", (long) o.steps(),
+        "max_length", o.seq(), "per_device_train_batch_size", batch, "logging_steps", 0, "eval_steps", 0,
+        "save_steps", 0, "learning_rate", 5e-4, "bf16", false));
+  }
+
+  /** All-reduce seconds for {@code mb} megabytes, linear between the measured sizes. */
+  static double interpolate(List<Bandwidth> bw, double mb) {
+    Bandwidth lo = bw.get(0);
+    Bandwidth hi = bw.get(bw.size() - 1);
+    for (int i = 0; i + 1 < bw.size(); i++) {
+      if (bw.get(i).megabytes() <= mb && mb <= bw.get(i + 1).megabytes()) {
+        lo = bw.get(i);
+        hi = bw.get(i + 1);
+      }
+    }
+    double f = (mb - lo.megabytes()) / Math.max(1e-9, hi.megabytes() - lo.megabytes());
+    return lo.allReduceSeconds() + f * (hi.allReduceSeconds() - lo.allReduceSeconds());
+  }
+
+  static double median(double[] xs) {
+    double[] s = xs.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}
