@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import narrow.util.UserError;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
 
 /**
  * The Spark session of a command. Under spark-submit the session takes what spark-submit was
@@ -20,6 +22,24 @@ final class LocalSpark {
   private LocalSpark() {}
 
   static SparkSession session(String appName, Path propertiesFile) {
+    return SparkSession.builder().config(conf(appName, propertiesFile)).getOrCreate();
+  }
+
+  /**
+   * The Hadoop configuration a session of these Spark properties would have, without starting
+   * one: Hadoop's defaults plus every {@code spark.hadoop.*} property, prefix dropped (what Spark
+   * does for its own).
+   */
+  static Configuration hadoopConfiguration(Path propertiesFile) {
+    Configuration hadoop = new Configuration();
+    for (Tuple2<String, String> kv : conf("narrow", propertiesFile).getAllWithPrefix("spark.hadoop.")) {
+      hadoop.set(kv._1(), kv._2());
+    }
+    return hadoop;
+  }
+
+  /** spark-submit's properties when there are any, else those of the properties file. */
+  private static SparkConf conf(String appName, Path propertiesFile) {
     SparkConf conf = new SparkConf(true).setAppName(appName);
     if (!conf.contains("spark.master")) {
       Path file = propertiesFile != null ? propertiesFile : DEFAULT_PROPERTIES;
@@ -32,7 +52,7 @@ final class LocalSpark {
       }
       conf.setIfMissing("spark.master", "local[*]");
     }
-    return SparkSession.builder().config(conf).getOrCreate();
+    return conf;
   }
 
   private static Properties read(Path file) {

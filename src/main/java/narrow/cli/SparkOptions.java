@@ -1,6 +1,7 @@
 package narrow.cli;
 
 import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Option;
 
@@ -12,5 +13,10 @@ final class SparkOptions {
 
   SparkSession session(String appName) {
     return LocalSpark.session(appName, propertiesFile);
+  }
+
+  /** How to reach s3a:// and other remote paths without a session: its spark.hadoop.* settings. */
+  Configuration hadoopConfiguration() {
+    return LocalSpark.hadoopConfiguration(propertiesFile);
   }
 }

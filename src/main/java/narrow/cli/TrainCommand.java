@@ -1,20 +1,21 @@
 package narrow.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.time.Duration;
 import narrow.config.ConfigException;
 import narrow.config.DistributedConfig;
 import narrow.distributed.DistributedTraining;
 import narrow.distributed.ReplicaHooks;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
 import narrow.model.LlamaConfig;
 import narrow.model.ModelStats;
+import narrow.train.CheckpointStore;
 import narrow.train.Checkpoints;
 import narrow.train.ModelSource;
 import narrow.train.TrainResult;
@@ -50,35 +51,47 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * One run: in this JVM, or with {@code distributed.replicas} ≥ 2 as that many Spark barrier
-   * tasks (the Spark session of {@code --spark-conf}, or spark-submit's).
+   * tasks (the Spark session of {@code --spark-conf}, or spark-submit's). Remote data and
+   * output_dir are reached with the Spark properties' {@code spark.hadoop.*} settings either way.
    */
   static TrainResult train(TrainingPlan plan, String resume, SparkOptions spark) throws IOException {
-    Path runDir = Path.of(plan.args().outputDir());
-    Files.createDirectories(runDir);
+    if (plan.distributed().replicas() == 1) return train(plan, resume, spark.hadoopConfiguration(), null);
+    try (SparkSession session = spark.session("narrow train " + plan.run())) {
+      return train(plan, resume, session.sparkContext().hadoopConfiguration(), session);
+    }
+  }
+
+  private static TrainResult train(TrainingPlan plan, String resume, Configuration hadoop, SparkSession session)
+      throws IOException {
+    DistributedConfig d = plan.distributed();
+    CheckpointStore runDir = CheckpointStore.open(plan.args().outputDir(), hadoop);
+    String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
     writeModelStats(plan, runDir);
     TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
-        .withTokenizer(plan.tokenizer()).onDevice(plan.device());
-    if (resume != null) run = run.resumingFrom(checkpointToResume(runDir, resume));
-    DistributedConfig d = plan.distributed();
-    if (d.replicas() == 1) return Trainer.train(run);
-    SparkSession session = spark.session("narrow train " + plan.run());
+        .withTokenizer(plan.tokenizer()).onDevice(plan.device()).withHadoop(hadoop);
+    if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
+    if (session == null) return Trainer.train(run);
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
         new DistributedTraining.Settings(d.replicas(), Duration.ofSeconds(d.timeoutSeconds()), d.checkEvery()),
         ReplicaHooks.none());
   }
 
   /** The study keeps model_stats.json beside each size's checkpoints. */
-  private static void writeModelStats(TrainingPlan plan, Path runDir) throws IOException {
+  private static void writeModelStats(TrainingPlan plan, CheckpointStore runDir) throws IOException {
     LlamaConfig config = plan.model() instanceof ModelSource.Preset p
         ? LlamaConfig.preset(p.name())
         : LlamaConfig.read(((ModelSource.Pretrained) plan.model()).dir().resolve("config.json"));
-    ModelStats.of(config).write(runDir.resolve("model_stats.json"));
+    runDir.writeFile("model_stats.json", ModelStats.of(config).jsonText().getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Path checkpointToResume(Path runDir, String resume) throws IOException {
-    if (!resume.equals("latest")) return Path.of(resume);
-    Path latest = Checkpoints.latest(runDir);
-    if (latest == null) throw new ConfigException("--resume: no checkpoint-N folder under " + runDir);
+  /** A checkpoint folder as given, or with "latest" the run's newest complete one. */
+  private static String checkpointToResume(CheckpointStore runDir, String resume) throws IOException {
+    if (!resume.equals("latest")) return resume;
+    String latest = runDir.latest();
+    if (latest == null) {
+      throw new ConfigException("--resume: no complete checkpoint-N folder under " + runDir.root()
+          + " (one without its " + Checkpoints.COMPLETE_MARKER + " marker is incomplete and never resumed from)");
+    }
     return latest;
   }
 }

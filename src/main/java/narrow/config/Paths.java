@@ -1,13 +1,14 @@
 package narrow.config;
 
 import java.nio.file.Path;
+import narrow.util.Locations;
 
 /** Local paths and remote URIs as users write them in configs. */
 public final class Paths {
   private Paths() {}
 
   public static boolean isRemote(String path) {
-    return path.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !path.startsWith("file://");
+    return Locations.isRemote(path);
   }
 
   /** {@code ~} expanded; {@code file://} stripped. */
@@ -17,5 +18,13 @@ public final class Paths {
       path = System.getProperty("user.home") + path.substring(1);
     }
     return Path.of(path);
+  }
+
+  /**
+   * A location as training takes it: a remote URI as written, a local path with {@code ~}
+   * expanded (relative paths stay relative to the working folder).
+   */
+  public static String location(String path) {
+    return isRemote(path) ? path : local(path).toString();
   }
 }

@@ -9,8 +9,10 @@ import narrow.train.TrainingArguments;
 /**
  * One run of an experiment as the trainer takes it: the model to start from, the arguments (with
  * {@code output_dir} pointed at {@code <train.output_dir>/<run>}) and the data.
+ *
+ * @param dataset {@code data.output}: a local path or a URI ({@code s3a://…})
  */
-public record TrainingPlan(String run, ModelSource model, TrainingArguments args, Path dataset,
+public record TrainingPlan(String run, ModelSource model, TrainingArguments args, String dataset,
     Path tokenizer, String device, DistributedConfig distributed) {
 
   /** Binds the config's {@code model:} and {@code train:} sections; errors name the file and key. */
@@ -22,18 +24,16 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
     }
     Object outputRoot = c.train().get("output_dir");
     if (outputRoot == null) errors.add("train.output_dir", "is required (the experiment's folder)");
-    if (c.data().output() != null && Paths.isRemote(c.data().output())) {
-      errors.add("data.output", "training reads the shards from a local folder for now; copy "
-          + c.data().output() + " to local disk and point data.output at it");
-    }
     errors.throwIfAny();
 
-    TrainingArguments args = arguments(c, Paths.local(outputRoot.toString()).resolve(c.runName()).toString(), errors);
+    // output_dir and the shards may be remote (s3a://, gs://): training reaches them through Hadoop
+    String runDir = narrow.util.Locations.child(Paths.location(outputRoot.toString()), c.runName());
+    TrainingArguments args = arguments(c, runDir, errors);
     errors.throwIfAny();
     ModelSource model = c.model().preset() != null
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
         : new ModelSource.Pretrained(Paths.local(c.model().pretrained()));
-    return new TrainingPlan(c.runName(), model, args, Paths.local(c.data().output()),
+    return new TrainingPlan(c.runName(), model, args, Paths.location(c.data().output()),
         TokenizerLocation.resolve(c.data().tokenizer()), c.model().device(), c.distributed());
   }
 

@@ -49,7 +49,8 @@ public final class TokenizedDataset {
     return open(new Path("file", null, local.toAbsolutePath().normalize().toString()), new Configuration());
   }
 
-  private static TokenizedDataset open(Path path, Configuration conf) {
+  /** A dataset at a Hadoop path readable with {@code conf}. */
+  public static TokenizedDataset open(Path path, Configuration conf) {
     try {
       FileSystem fs = path.getFileSystem(conf);
       Path root = fs.makeQualified(path);
@@ -72,6 +73,18 @@ public final class TokenizedDataset {
       throw new TokenizeException(file + " lists no splits: it is not a manifest of narrow tokenize");
     }
     return m;
+  }
+
+  /**
+   * A small file beside the shards, such as a {@code tokenizer.json} put there by hand (the
+   * tokenize job writes none), or empty when there is none.
+   */
+  public Optional<byte[]> sideFile(String name) throws IOException {
+    Path file = new Path(root, name);
+    if (!fs.exists(file)) return Optional.empty();
+    try (var in = fs.open(file)) {
+      return Optional.of(in.readAllBytes());
+    }
   }
 
   /** Empty for a folder made without the tokenize job. */

@@ -3,21 +3,22 @@ package narrow.distributed;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import narrow.engine.ProcessGroup;
-import narrow.train.Checkpoints;
+import narrow.train.CheckpointStore;
 import narrow.train.TrainResult;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
 import narrow.train.TrainerState;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.util.SerializableConfiguration;
 import scala.Function1;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
@@ -44,14 +45,19 @@ public final class DistributedTraining {
     }
   }
 
-  /** Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result. */
+  /**
+   * Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result. The
+   * replicas reach remote locations with {@code run.hadoop()}, or the session's Hadoop configuration
+   * (its {@code spark.hadoop.*} settings) when the run has none.
+   */
   public static TrainResult train(JavaSparkContext jsc, TrainRun run, Settings settings, ReplicaHooks hooks)
       throws IOException {
     BarrierSlots.check(jsc.sc(), settings.replicas());
     ReplicaSpec spec = ReplicaSpec.of(run);
+    Configuration hadoop = run.hadoop() != null ? run.hadoop() : jsc.hadoopConfiguration();
     List<Integer> ranks = IntStream.range(0, settings.replicas()).boxed().toList();
     RDD<Integer> tasks = jsc.parallelize(ranks, settings.replicas()).rdd();
-    ReplicaTask task = new ReplicaTask(spec, settings, hooks);
+    ReplicaTask task = new ReplicaTask(spec, new SerializableConfiguration(hadoop), settings, hooks);
     jsc.setJobDescription("narrow train: " + settings.replicas() + " replicas of " + spec.outputDir());
     // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark retries when
     // a task or executor is lost; a failed barrier *result* stage is aborted, never retried.
@@ -61,21 +67,22 @@ public final class DistributedTraining {
         .repartition(1).collect();
     ReplicaOutcome leader = outcomes.isEmpty() ? null : outcomes.get(0);
     if (leader == null) throw new IllegalStateException("replica 0 reported no result");
-    Path finalModel = Path.of(leader.finalModel());
-    TrainerState state = TrainerState.read(finalModel.resolve(Checkpoints.TRAINER_STATE));
-    return new TrainResult(leader.globalStep(), leader.trainLoss(), finalModel, state, leader.runtimeSeconds(),
-        leader.tokensPerSecond());
+    TrainerState state = CheckpointStore.open(spec.outputDir(), hadoop).readTrainerState(Trainer.FINAL_MODEL);
+    return new TrainResult(leader.globalStep(), leader.trainLoss(), leader.finalModel(), state,
+        leader.runtimeSeconds(), leader.tokensPerSecond());
   }
 
   /** What each barrier task runs: one replica from rendezvous to the end of training. */
   static final class ReplicaTask
       implements Function1<Iterator<Integer>, Iterator<ReplicaOutcome>>, Serializable {
     private final ReplicaSpec spec;
+    private final SerializableConfiguration hadoop; // the driver's, so executors reach what it reaches
     private final Settings settings;
     private final ReplicaHooks hooks;
 
-    ReplicaTask(ReplicaSpec spec, Settings settings, ReplicaHooks hooks) {
+    ReplicaTask(ReplicaSpec spec, SerializableConfiguration hadoop, Settings settings, ReplicaHooks hooks) {
       this.spec = spec;
+      this.hadoop = hadoop;
       this.settings = settings;
       this.hooks = hooks;
     }
@@ -96,7 +103,7 @@ public final class DistributedTraining {
             .withConsole(rank == 0 ? System.err::println : line -> {});
         TrainResult r = Trainer.train(run);
         if (rank == 0) {
-          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel().toString(),
+          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel(),
               r.trainRuntimeSeconds(), r.tokensPerSecond(), attempt));
         }
       } catch (IOException e) {
@@ -112,10 +119,10 @@ public final class DistributedTraining {
     private TrainRun runFor(int rank, int attempt, BarrierTaskContext ctx) throws IOException {
       ReplicaSpec s = spec;
       if (attempt > 0) {
-        Path latest = Checkpoints.latest(spec.outputDir());
+        String latest = CheckpointStore.open(spec.outputDir(), hadoop.value()).latest();
         if (latest != null) s = spec.resumingFrom(latest);
       }
-      TrainRun run = s.toRun().withThreads(Math.max(1, ctx.cpus()));
+      TrainRun run = s.toRun().withHadoop(hadoop.value()).withThreads(Math.max(1, ctx.cpus()));
       var gpus = ctx.resources().get("gpu");
       if (gpus.isDefined() && gpus.get().addresses().length > 0) {
         run = run.onDevice("cuda:" + gpus.get().addresses()[0]);

@@ -11,7 +11,8 @@ import narrow.train.TrainingArguments;
 
 /**
  * A training run in a form Spark can ship to executors (paths as strings, the arguments as their
- * HF map, the model source by value), rebuilt into a {@link TrainRun} by each replica.
+ * HF map, the model source by value), rebuilt into a {@link TrainRun} by each replica. The Hadoop
+ * configuration travels beside it ({@code DistributedTraining.ReplicaTask}).
  */
 record ReplicaSpec(String modelKind, String modelValue, long seed, String dataset,
     LinkedHashMap<String, Object> args, String tokenizer, String resumeFrom, String device)
@@ -33,8 +34,8 @@ record ReplicaSpec(String modelKind, String modelValue, long seed, String datase
       kind = "pretrained";
       value = ((ModelSource.Pretrained) run.model()).dir().toString();
     }
-    return new ReplicaSpec(kind, value, seed, run.dataset().toString(),
-        new LinkedHashMap<>(run.args().toMap()), str(run.tokenizer()), str(run.resumeFrom()), run.device());
+    return new ReplicaSpec(kind, value, seed, run.dataset(), new LinkedHashMap<>(run.args().toMap()),
+        run.tokenizer() == null ? null : run.tokenizer().toString(), run.resumeFrom(), run.device());
   }
 
   TrainRun toRun() {
@@ -43,22 +44,19 @@ record ReplicaSpec(String modelKind, String modelValue, long seed, String datase
       case "fresh" -> new ModelSource.Fresh(LlamaConfig.fromJson(json(modelValue)), seed);
       default -> new ModelSource.Pretrained(Path.of(modelValue));
     };
-    TrainRun run = TrainRun.of(model, Path.of(dataset), TrainingArguments.fromMap(args)).onDevice(device);
+    TrainRun run = TrainRun.of(model, dataset, TrainingArguments.fromMap(args)).onDevice(device);
     if (tokenizer != null) run = run.withTokenizer(Path.of(tokenizer));
-    if (resumeFrom != null) run = run.resumingFrom(Path.of(resumeFrom));
+    if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
     return run;
   }
 
-  ReplicaSpec resumingFrom(Path checkpoint) {
-    return new ReplicaSpec(modelKind, modelValue, seed, dataset, args, tokenizer, checkpoint.toString(), device);
+  ReplicaSpec resumingFrom(String checkpoint) {
+    return new ReplicaSpec(modelKind, modelValue, seed, dataset, args, tokenizer, checkpoint, device);
   }
 
-  Path outputDir() {
-    return Path.of(String.valueOf(args.get("output_dir")));
-  }
-
-  private static String str(Path p) {
-    return p == null ? null : p.toString();
+  /** A local path or a URI. */
+  String outputDir() {
+    return String.valueOf(args.get("output_dir"));
   }
 
   private static com.fasterxml.jackson.databind.node.ObjectNode json(String s) {

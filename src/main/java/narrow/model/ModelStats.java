@@ -64,7 +64,15 @@ public record ModelStats(long nParams, long nTrainableParams, long embedding, lo
 
   /** Writes {@code model_stats.json}. */
   public void write(Path file) throws IOException {
-    Files.writeString(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-        .writeValueAsString(toJson()) + "\n");
+    Files.writeString(file, jsonText());
+  }
+
+  /** What {@code model_stats.json} holds: {@link #toJson()}, indented, with a final newline. */
+  public String jsonText() {
+    try {
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson()) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a tree of numbers always serializes", e);
+    }
   }
 }

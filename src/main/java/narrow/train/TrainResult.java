@@ -1,12 +1,11 @@
 package narrow.train;
 
-import java.nio.file.Path;
-
 /**
  * What a finished run reports.
  *
+ * @param finalModel where {@code final_model/} is: a local path or a URI, as output_dir is written
  * @param trainLoss mean loss over all optimizer steps (HF's {@code train_loss})
  * @param tokensPerSecond real (non-pad) training tokens per second of this session
  */
-public record TrainResult(long globalStep, double trainLoss, Path finalModel, TrainerState state,
+public record TrainResult(long globalStep, double trainLoss, String finalModel, TrainerState state,
     double trainRuntimeSeconds, double tokensPerSecond) {}

@@ -2,7 +2,6 @@ package narrow.train;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +16,10 @@ import narrow.model.CausalLmLoss;
 import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
+import narrow.util.Locations;
 import narrow.util.Progress;
 import narrow.util.UserError;
+import org.apache.hadoop.conf.Configuration;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -34,7 +35,7 @@ public final class Trainer implements AutoCloseable {
 
   private final TrainRun run;
   private final TrainingArguments args;
-  private final Path outputDir;
+  private final CheckpointStore store;
   private final Device device;
   private final boolean bf16;
   private final Replicas replicas;
@@ -47,21 +48,20 @@ public final class Trainer implements AutoCloseable {
   private final List<narrow.data.RowGroup> validation;
   private final long padId;
   private final long nonEmbeddingParams;
-  private final Path tokenizer;
+  private final byte[] tokenizer; // tokenizer.json for every checkpoint, or null
   private final TrainerState state;
   private long microBatchesConsumed;
   private long windowStartStep;
   private Map<String, Double> windowSums = new LinkedHashMap<>();
   private double trainLossSum;
   private long tokensSeen;
-  private Path lastCheckpoint;
+  private String lastCheckpoint;
   private double lastStepLoss = Double.NaN;
   private double lastGradNorm;
 
   private Trainer(TrainRun run) throws IOException {
     this.run = run;
     this.args = run.args();
-    this.outputDir = Path.of(args.outputDir());
     this.device = ComputeDevice.fromSetting(run.device());
     this.bf16 = args.bf16On(device);
     this.replicas = run.replicas();
@@ -69,9 +69,12 @@ public final class Trainer implements AutoCloseable {
     if (args.tf32() != null) Torch.allowTf32(args.tf32());
     LlamaForCausalLM loaded = null;
     AdamW adamW = null;
+    CheckpointStore.LocalCopy resumeFrom = null;
     boolean ok = false;
     try {
-      this.dataset = narrow.data.TokenizedDataset.open(run.dataset());
+      Configuration hadoop = run.hadoopOrDefault();
+      this.store = CheckpointStore.open(args.outputDir(), hadoop);
+      this.dataset = narrow.data.TokenizedDataset.open(Locations.hadoopPath(run.dataset()), hadoop);
       // the global micro-batch: the same rows whatever the replica count, each replica its slice
       this.order = new TrainingRows(dataset, "train", args.maxLength(), args.seed(),
           args.perDeviceTrainBatchSize() * replicas.size(), args.shuffleBufferRows());
@@ -80,7 +83,9 @@ public final class Trainer implements AutoCloseable {
         throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split "
             + "(data.validation_fraction 0, or a corpus too small); set train.eval_steps: 0 to train without one");
       }
-      this.model = loaded = loadModel(run, device);
+      // a remote checkpoint is downloaded for the time it takes to load it
+      if (run.resumeFrom() != null) resumeFrom = CheckpointStore.fetch(run.resumeFrom(), hadoop);
+      this.model = loaded = loadModel(run, resumeFrom, device);
       this.params = model.parameters();
       Autograd.requireGradients(params.values());
       this.nonEmbeddingParams = countNonEmbedding(params);
@@ -88,10 +93,11 @@ public final class Trainer implements AutoCloseable {
       this.padId = padId(cfg);
       this.optimizer = adamW = new AdamW(args.adamWSettings(), AdamW.hfDecays());
       this.schedule = args.schedule();
-      this.tokenizer = tokenizerPath(run);
+      this.tokenizer = tokenizerJson(run, dataset);
       long updatesPerEpoch = Math.max(1, order.batchesPerEpoch() / args.gradientAccumulationSteps());
       if (run.resumeFrom() != null) {
-        this.state = Checkpoints.restore(run.resumeFrom(), this::restorePosition, optimizer, device);
+        this.state = Checkpoints.restore(resumeFrom.dir(), run.resumeFrom(), this::restorePosition, optimizer,
+            device);
         this.lastCheckpoint = run.resumeFrom();
       } else {
         this.state = TrainerState.start(args, (args.maxSteps() + updatesPerEpoch - 1) / updatesPerEpoch);
@@ -105,6 +111,7 @@ public final class Trainer implements AutoCloseable {
       }
       ok = true;
     } finally {
+      if (resumeFrom != null) resumeFrom.close();
       if (!ok) {
         if (adamW != null) adamW.close();
         if (loaded != null) loaded.close();
@@ -155,8 +162,9 @@ public final class Trainer implements AutoCloseable {
     return bf16;
   }
 
-  private static LlamaForCausalLM loadModel(TrainRun run, Device device) throws IOException {
-    if (run.resumeFrom() != null) return LlamaForCausalLM.load(run.resumeFrom(), device);
+  private static LlamaForCausalLM loadModel(TrainRun run, CheckpointStore.LocalCopy resumeFrom, Device device)
+      throws IOException {
+    if (resumeFrom != null) return LlamaForCausalLM.load(resumeFrom.dir(), device);
     if (run.model() instanceof ModelSource.Preset p) {
       return LlamaForCausalLM.init(LlamaConfig.preset(p.name()), p.seed(), device);
     }
@@ -164,10 +172,13 @@ public final class Trainer implements AutoCloseable {
     return LlamaForCausalLM.load(((ModelSource.Pretrained) run.model()).dir(), device);
   }
 
-  private static Path tokenizerPath(TrainRun run) {
-    if (run.tokenizer() != null) return run.tokenizer();
-    Path inDataset = run.dataset().resolve("tokenizer.json");
-    return Files.exists(inDataset) ? inDataset : null;
+  /** The run's tokenizer.json, else one beside the dataset's shards (local or remote), else null. */
+  private static byte[] tokenizerJson(TrainRun run, narrow.data.TokenizedDataset dataset) throws IOException {
+    if (run.tokenizer() != null) {
+      if (!Files.isRegularFile(run.tokenizer())) throw new UserError("tokenizer file not found: " + run.tokenizer());
+      return Files.readAllBytes(run.tokenizer());
+    }
+    return dataset.sideFile(Checkpoints.TOKENIZER_FILE).orElse(null);
   }
 
   /** HF's pad handling: pad_token_id, else eos (the study's configs set pad = eos), else 0. */
@@ -212,8 +223,8 @@ public final class Trainer implements AutoCloseable {
         round3(steps * args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps() / runtime));
     last.put("train_steps_per_second", round3(steps / runtime));
     state.logHistory.add(last);
-    Path finalModel = outputDir.resolve(FINAL_MODEL);
-    if (replicas.isLeader()) Checkpoints.writeModelFolder(finalModel, model, tokenizer, state, args);
+    String finalModel = store.location(FINAL_MODEL);
+    if (replicas.isLeader()) Checkpoints.writeModelFolder(store, FINAL_MODEL, model, tokenizer, state, args);
     progress.finish(String.format(Locale.ROOT, "last step's loss %.4f, %.0f tokens/s", lastStepLoss,
         sessionTokens / runtime));
     return new TrainResult(state.globalStep, trainLossSum / Math.max(1, state.globalStep), finalModel, state,
@@ -342,12 +353,11 @@ public final class Trainer implements AutoCloseable {
     if (args.loggingSteps() > 0 && step % args.loggingSteps() == 0) logWindow();
     if (args.evalSteps() > 0 && (step % args.evalSteps() == 0)) evaluateAndLog();
     if (args.saveSteps() > 0 && step % args.saveSteps() == 0) {
-      Path target = Checkpoints.checkpointDir(outputDir, step);
       if (replicas.isLeader()) {
-        Checkpoints.save(outputDir, step, model, optimizer, tokenizer, state, args, position(), last);
-        Checkpoints.rotate(outputDir, args.saveTotalLimit());
+        Checkpoints.save(store, step, model, optimizer, tokenizer, state, args, position(), last);
+        store.rotate(args.saveTotalLimit());
       }
-      lastCheckpoint = target;
+      lastCheckpoint = store.location(Checkpoints.checkpointName(step));
     }
   }
 

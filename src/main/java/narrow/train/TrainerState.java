@@ -113,4 +113,8 @@ public final class TrainerState {
   public static TrainerState read(Path file) throws IOException {
     return JSON.readValue(file.toFile(), TrainerState.class);
   }
+
+  public static TrainerState read(java.io.InputStream in) throws IOException {
+    return JSON.readValue(in, TrainerState.class);
+  }
 }

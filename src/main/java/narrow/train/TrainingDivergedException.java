@@ -1,12 +1,10 @@
 package narrow.train;
 
-import java.nio.file.Path;
-
 /** The loss or the gradient norm became NaN or infinite: the run stops, earlier checkpoints stay. */
 public final class TrainingDivergedException extends RuntimeException {
   private final long step;
 
-  public TrainingDivergedException(long step, String what, double value, Path lastCheckpoint) {
+  public TrainingDivergedException(long step, String what, double value, String lastCheckpoint) {
     super("step " + step + ": non-finite " + what + " (" + value + "); training stopped. "
         + (lastCheckpoint == null ? "No checkpoint was written before it."
             : "Last good checkpoint: " + lastCheckpoint));

@@ -24,7 +24,8 @@ class CliTest {
 
   record Run(int exit, String out, String err) {}
 
-  private static synchronized Run narrow(String... args) {
+  /** Runs the command line in this JVM, capturing what it prints. */
+  static synchronized Run narrow(String... args) {
     PrintStream oldOut = System.out, oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));

@@ -137,6 +137,18 @@ class ConfigLoaderTest {
     }
   }
 
+  /** The study's file keeps its shards on s3a://: training takes them there, and output_dir may be remote too. */
+  @Test
+  void theShippedStudyConfigPlansTrainingOnS3aShards() {
+    Path file = Path.of("conf", "trainscratch01.yaml");
+    TrainingPlan plan = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4", List.of()), file);
+    assertEquals("s3a://my-bucket/narrow/python-llama31-1024", plan.dataset());
+    assertEquals(Path.of("trainscratch01", "d256_l4_h4").toString(), plan.args().outputDir());
+    TrainingPlan remote = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4",
+        List.of("train.output_dir=s3a://my-bucket/trainscratch01/")), file);
+    assertEquals("s3a://my-bucket/trainscratch01/d256_l4_h4", remote.args().outputDir());
+  }
+
   @Test
   void aRunOfTheGridAppliesItsOverridesAndTheCommandLineStillWins() {
     Path file = Path.of("conf", "trainscratch01.yaml");

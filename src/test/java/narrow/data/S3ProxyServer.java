@@ -1,5 +1,10 @@
 package narrow.data;
 
+import com.amazonaws.auth.AWSStaticCredentialsProvider;
+import com.amazonaws.auth.BasicAWSCredentials;
+import com.amazonaws.client.builder.AwsClientBuilder;
+import com.amazonaws.services.s3.AmazonS3;
+import com.amazonaws.services.s3.AmazonS3ClientBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -8,16 +13,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * A real S3-compatible server (S3Proxy, in-memory store) on loopback, in its own JVM: its
  * Jetty 11 cannot share Spark's classpath. Credentials are generated per run.
  */
-final class S3ProxyServer implements AutoCloseable {
-  final String endpoint;
-  final String accessKey;
-  final String secretKey;
+public final class S3ProxyServer implements AutoCloseable {
+  public final String endpoint;
+  public final String accessKey;
+  public final String secretKey;
   private final Process process;
 
   private S3ProxyServer(String endpoint, String accessKey, String secretKey, Process process) {
@@ -27,7 +35,7 @@ final class S3ProxyServer implements AutoCloseable {
     this.process = process;
   }
 
-  static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
+  public static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
     String jar = System.getProperty("narrow.s3proxy.jar", "target/s3proxy/s3proxy.jar");
     if (!Files.isReadable(Path.of(jar))) throw new IllegalStateException("S3Proxy jar missing: " + jar);
     int port;
@@ -65,6 +73,41 @@ final class S3ProxyServer implements AutoCloseable {
     }
     server.close();
     throw new IllegalStateException("S3Proxy did not open port " + port + ": " + Files.readString(log));
+  }
+
+  /** The s3a settings that reach this server (Hadoop keys; Spark takes them with "spark.hadoop."). */
+  public Map<String, String> s3aSettings() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("fs.s3a.endpoint", endpoint);
+    s.put("fs.s3a.endpoint.region", "us-east-1");
+    s.put("fs.s3a.path.style.access", "true");
+    s.put("fs.s3a.connection.ssl.enabled", "false");
+    s.put("fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    s.put("fs.s3a.access.key", accessKey);
+    s.put("fs.s3a.secret.key", secretKey);
+    s.put("fs.s3a.attempts.maximum", "2");
+    s.put("fs.s3a.retry.limit", "2");
+    return s;
+  }
+
+  /** A Hadoop configuration with {@link #s3aSettings()}. */
+  public Configuration hadoopConfiguration() {
+    Configuration conf = new Configuration();
+    s3aSettings().forEach(conf::set);
+    return conf;
+  }
+
+  public void createBucket(String name) {
+    AmazonS3 client = AmazonS3ClientBuilder.standard()
+        .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(endpoint, "us-east-1"))
+        .withPathStyleAccessEnabled(true)
+        .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials(accessKey, secretKey)))
+        .build();
+    try {
+      client.createBucket(name);
+    } finally {
+      client.shutdown();
+    }
   }
 
   @Override

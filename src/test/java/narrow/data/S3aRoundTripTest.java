@@ -2,11 +2,6 @@ package narrow.data;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.amazonaws.auth.AWSStaticCredentialsProvider;
-import com.amazonaws.auth.BasicAWSCredentials;
-import com.amazonaws.client.builder.AwsClientBuilder;
-import com.amazonaws.services.s3.AmazonS3;
-import com.amazonaws.services.s3.AmazonS3ClientBuilder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,23 +26,10 @@ class S3aRoundTripTest {
   @BeforeAll
   static void start() throws Exception {
     s3 = S3ProxyServer.start(tmp);
-    AmazonS3 client = AmazonS3ClientBuilder.standard()
-        .withEndpointConfiguration(new AwsClientBuilder.EndpointConfiguration(s3.endpoint, "us-east-1"))
-        .withPathStyleAccessEnabled(true)
-        .withCredentials(new AWSStaticCredentialsProvider(new BasicAWSCredentials(s3.accessKey, s3.secretKey)))
-        .build();
-    client.createBucket("narrow");
-    client.shutdown();
-    spark = TestSpark.start("S3aRoundTripTest", Map.of(
-        "spark.hadoop.fs.s3a.endpoint", s3.endpoint,
-        "spark.hadoop.fs.s3a.endpoint.region", "us-east-1",
-        "spark.hadoop.fs.s3a.path.style.access", "true",
-        "spark.hadoop.fs.s3a.connection.ssl.enabled", "false",
-        "spark.hadoop.fs.s3a.aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider",
-        "spark.hadoop.fs.s3a.access.key", s3.accessKey,
-        "spark.hadoop.fs.s3a.secret.key", s3.secretKey,
-        "spark.hadoop.fs.s3a.attempts.maximum", "2",
-        "spark.hadoop.fs.s3a.retry.limit", "2"));
+    s3.createBucket("narrow");
+    Map<String, String> sparkSettings = new java.util.LinkedHashMap<>();
+    s3.s3aSettings().forEach((k, v) -> sparkSettings.put("spark.hadoop." + k, v));
+    spark = TestSpark.start("S3aRoundTripTest", sparkSettings);
   }
 
   @AfterAll

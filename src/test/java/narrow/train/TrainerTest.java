@@ -75,7 +75,7 @@ class TrainerTest {
     try (Trainer t = Trainer.open(run)) {
       result = t.run();
       try (TensorScope scope = new TensorScope();
-          LlamaForCausalLM back = LlamaForCausalLM.load(result.finalModel())) {
+          LlamaForCausalLM back = LlamaForCausalLM.load(Path.of(result.finalModel()))) {
         for (Map.Entry<String, Tensor> e : t.model().parameters().entrySet()) {
           assertArrayEquals(Tensors.toFloats(e.getValue()), Tensors.toFloats(back.parameters().get(e.getKey())), e.getKey());
         }
@@ -110,9 +110,9 @@ class TrainerTest {
 
     // save_total_limit 2: only the two newest remain, each complete
     assertEquals(List.of(out.resolve("checkpoint-36"), out.resolve("checkpoint-40")), Checkpoints.list(out));
-    for (Path dir : List.of(out.resolve("checkpoint-40"), result.finalModel())) {
+    for (Path dir : List.of(out.resolve("checkpoint-40"), Path.of(result.finalModel()))) {
       for (String f : List.of("model.safetensors", "config.json", "tokenizer.json", "trainer_state.json",
-          "training_args.bin", "training_args.json")) {
+          "training_args.bin", "training_args.json", Checkpoints.COMPLETE_MARKER)) {
         assertTrue(Files.exists(dir.resolve(f)), dir + "/" + f);
       }
     }
@@ -174,8 +174,8 @@ class TrainerTest {
     }
     assertEquals(a.trainLoss(), b.trainLoss(), 1e-6);
     try (TensorScope scope = new TensorScope()) {
-      Map<String, Tensor> wa = Safetensors.read(a.finalModel().resolve("model.safetensors"), Device.CPU);
-      Map<String, Tensor> wb = Safetensors.read(b.finalModel().resolve("model.safetensors"), Device.CPU);
+      Map<String, Tensor> wa = Safetensors.read(Path.of(a.finalModel()).resolve("model.safetensors"), Device.CPU);
+      Map<String, Tensor> wb = Safetensors.read(Path.of(b.finalModel()).resolve("model.safetensors"), Device.CPU);
       for (String k : wa.keySet()) {
         float[] x = Tensors.toFloats(wa.get(k)), y = Tensors.toFloats(wb.get(k));
         for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 1e-6f, k);

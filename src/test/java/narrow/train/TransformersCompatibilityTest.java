@@ -47,10 +47,10 @@ class TransformersCompatibilityTest {
 
     long[] ids = new long[2 * 16];
     for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 11) % 318;
-    List<Path> dirs = List.of(out.resolve("checkpoint-3"), result.finalModel(), bf16Shards);
+    List<Path> dirs = List.of(out.resolve("checkpoint-3"), Path.of(result.finalModel()), bf16Shards);
     List<float[]> narrowLogits = new ArrayList<>();
     try (TensorScope scope = new TensorScope()) {
-      try (LlamaForCausalLM trained = LlamaForCausalLM.load(result.finalModel())) {
+      try (LlamaForCausalLM trained = LlamaForCausalLM.load(Path.of(result.finalModel()))) {
         config.withTorchDtype("bfloat16").write(java.nio.file.Files.createDirectories(bf16Shards).resolve("config.json"));
         Safetensors.writeCheckpoint(bf16Shards, trained.parameters(), DType.BF16, 20_000);
       }

@@ -1,0 +1,260 @@
+package narrow.train;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import narrow.util.AtomicDirectory;
+import narrow.util.Locations;
+import narrow.util.UserError;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
+
+/**
+ * A run's {@code output_dir} on any Hadoop file system (a local folder, {@code s3a://},
+ * {@code gs://}): its {@code checkpoint-N/} and {@code final_model/} folders and the small files
+ * beside them ({@code model_stats.json}).
+ *
+ * <p>Object stores cannot rename a folder atomically, so one rule says when a folder is whole,
+ * everywhere: it holds {@link Checkpoints#COMPLETE_MARKER}, written after every other file. A
+ * folder is first written to local disk (the safetensors and {@code .pt} writers need a
+ * FileChannel); into a local output_dir it is then renamed into place with the marker already
+ * inside, to a remote one each file is uploaded and the marker last. Listing, resuming and
+ * rotation see complete folders only.
+ */
+public final class CheckpointStore {
+  private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d+)");
+
+  private final String root;
+  private final Path hadoopRoot;
+  private final FileSystem fs;
+  private final boolean remote;
+
+  /** Fills a local folder with the files of one output folder. */
+  @FunctionalInterface
+  public interface FolderWriter {
+    void write(java.nio.file.Path dir) throws IOException;
+  }
+
+  private CheckpointStore(String root, Path hadoopRoot, FileSystem fs, boolean remote) {
+    this.root = root;
+    this.hadoopRoot = hadoopRoot;
+    this.fs = fs;
+    this.remote = remote;
+  }
+
+  /** An output_dir: a local path, or a URI that {@code conf} can reach. */
+  public static CheckpointStore open(String outputDir, Configuration conf) throws IOException {
+    Path path = Locations.hadoopPath(outputDir);
+    FileSystem fs = fileSystem(path, outputDir, conf);
+    return new CheckpointStore(outputDir, fs.makeQualified(path), fs, Locations.isRemote(outputDir));
+  }
+
+  /** A local output_dir. */
+  public static CheckpointStore local(java.nio.file.Path outputDir) throws IOException {
+    return open(outputDir.toString(), new Configuration());
+  }
+
+  private static FileSystem fileSystem(Path path, String location, Configuration conf) throws IOException {
+    try {
+      // the raw local file system: the checksummed one leaves a .crc file beside each file it writes
+      if ("file".equals(path.toUri().getScheme())) return FileSystem.getLocal(conf).getRaw();
+      return path.getFileSystem(conf);
+    } catch (UnsupportedFileSystemException e) {
+      throw new UserError("cannot reach " + location + ": no Hadoop file system for its scheme on the "
+          + "classpath (s3a:// is built in; gs:// needs the GCS connector, which Dataproc images have)", e);
+    }
+  }
+
+  /** The output_dir as given. */
+  public String root() {
+    return root;
+  }
+
+  /** Where folder or file {@code name} of this output_dir is, spelled as the output_dir is. */
+  public String location(String name) {
+    return Locations.child(root, name);
+  }
+
+  /**
+   * Writes folder {@code name} (replacing one of that name) complete with its marker, or leaves
+   * it incomplete when anything fails; returns its location.
+   */
+  public String write(String name, FolderWriter writer) throws IOException {
+    try {
+      if (remote) upload(name, writer);
+      else writeLocally(name, writer);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + location(name) + ": " + e.getMessage(), e);
+    }
+    return location(name);
+  }
+
+  private void writeLocally(String name, FolderWriter writer) throws IOException {
+    java.nio.file.Path target = java.nio.file.Path.of(hadoopRoot.toUri().getPath()).resolve(name);
+    try (AtomicDirectory dir = AtomicDirectory.create(target, true)) {
+      writer.write(dir.path());
+      // inside before the rename: the folder appears whole at once, and carries the mark as remote ones do
+      Files.createFile(dir.path().resolve(Checkpoints.COMPLETE_MARKER));
+      dir.commit();
+    }
+  }
+
+  private void upload(String name, FolderWriter writer) throws IOException {
+    java.nio.file.Path staging = Files.createTempDirectory("narrow-" + name + "-");
+    try {
+      writer.write(staging);
+      Path target = new Path(hadoopRoot, name);
+      // an older or half-uploaded folder of this name goes first: none of its files may outlive it
+      delete(target);
+      List<java.nio.file.Path> files;
+      try (Stream<java.nio.file.Path> walk = Files.walk(staging)) {
+        files = walk.filter(Files::isRegularFile).sorted().toList();
+      }
+      for (java.nio.file.Path f : files) {
+        fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(target, staging.relativize(f).toString()));
+      }
+      try (FSDataOutputStream marker = fs.create(new Path(target, Checkpoints.COMPLETE_MARKER), true)) {
+        // empty: its presence is the message
+      }
+    } finally {
+      AtomicDirectory.deleteRecursively(staging);
+    }
+  }
+
+  /** Writes one small file beside the folders (one object on a store: it appears whole). */
+  public void writeFile(String name, byte[] content) throws IOException {
+    try (FSDataOutputStream out = fs.create(new Path(hadoopRoot, name), true)) {
+      out.write(content);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + location(name) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether folder {@code name} exists with its marker. */
+  public boolean isComplete(String name) throws IOException {
+    return fs.exists(new Path(new Path(hadoopRoot, name), Checkpoints.COMPLETE_MARKER));
+  }
+
+  /** The trainer_state.json of complete folder {@code name}. */
+  public TrainerState readTrainerState(String name) throws IOException {
+    if (!isComplete(name)) throw new IOException(location(name) + " is not a complete folder (no "
+        + Checkpoints.COMPLETE_MARKER + ")");
+    try (InputStream in = fs.open(new Path(new Path(hadoopRoot, name), Checkpoints.TRAINER_STATE))) {
+      return TrainerState.read(in);
+    }
+  }
+
+  /** The complete {@code checkpoint-N} folders, oldest step first. */
+  public List<String> list() throws IOException {
+    return checkpointFolders().stream().filter(Folder::complete).map(f -> location(f.name())).toList();
+  }
+
+  /** The newest complete checkpoint, or null: what to resume from after a kill. */
+  public String latest() throws IOException {
+    List<String> all = list();
+    return all.isEmpty() ? null : all.get(all.size() - 1);
+  }
+
+  /**
+   * HF's save_total_limit over complete checkpoints: deletes the oldest beyond {@code limit}
+   * (null keeps all). On an object store an incomplete folder older than the newest complete one
+   * is the remains of a killed upload or deletion and is deleted too. On local disk a save never
+   * leaves one (the rename is atomic), so an unmarked folder there may be a whole checkpoint
+   * written before the marker existed: it is left alone.
+   */
+  public void rotate(Integer limit) throws IOException {
+    List<Folder> folders = checkpointFolders();
+    List<Folder> complete = folders.stream().filter(Folder::complete).toList();
+    if (limit != null) {
+      for (int i = 0; i < complete.size() - limit; i++) delete(new Path(hadoopRoot, complete.get(i).name()));
+    }
+    if (remote && !complete.isEmpty()) {
+      long newest = complete.get(complete.size() - 1).step();
+      for (Folder f : folders) {
+        if (!f.complete() && f.step() < newest) delete(new Path(hadoopRoot, f.name()));
+      }
+    }
+  }
+
+  /** The marker first: a deletion killed midway leaves an incomplete folder, never a partial one that looks whole. */
+  private void delete(Path folder) throws IOException {
+    fs.delete(new Path(folder, Checkpoints.COMPLETE_MARKER), false);
+    fs.delete(folder, true);
+  }
+
+  private record Folder(String name, long step, boolean complete) {}
+
+  private List<Folder> checkpointFolders() throws IOException {
+    FileStatus[] children;
+    try {
+      children = fs.listStatus(hadoopRoot);
+    } catch (FileNotFoundException e) {
+      return List.of();
+    }
+    List<Folder> out = new ArrayList<>();
+    for (FileStatus s : children) {
+      Matcher m = CHECKPOINT.matcher(s.getPath().getName());
+      if (s.isDirectory() && m.matches()) {
+        out.add(new Folder(m.group(0), Long.parseLong(m.group(1)),
+            fs.exists(new Path(s.getPath(), Checkpoints.COMPLETE_MARKER))));
+      }
+    }
+    out.sort(Comparator.comparingLong(Folder::step));
+    return out;
+  }
+
+  /**
+   * A complete folder (a checkpoint to resume from) as local files: a local folder itself, a
+   * remote one downloaded into a temporary folder that {@link LocalCopy#close()} deletes.
+   *
+   * @throws UserError when the folder does not exist or has no marker
+   */
+  public static LocalCopy fetch(String folder, Configuration conf) throws IOException {
+    Path path = Locations.hadoopPath(folder);
+    FileSystem fs = fileSystem(path, folder, conf);
+    if (!fs.exists(path)) throw new UserError(folder + " does not exist");
+    if (!fs.exists(new Path(path, Checkpoints.COMPLETE_MARKER))) {
+      throw new UserError(folder + " is not a complete checkpoint: it has no " + Checkpoints.COMPLETE_MARKER
+          + " marker (a save or an upload that was killed, or a checkpoint written before narrow marked "
+          + "complete ones: if you know that one is whole, add an empty " + Checkpoints.COMPLETE_MARKER + " file to it)");
+    }
+    if (!Locations.isRemote(folder)) return new LocalCopy(java.nio.file.Path.of(path.toUri().getPath()), false);
+    java.nio.file.Path copy = Files.createTempDirectory("narrow-fetch-");
+    try {
+      Path qualified = fs.makeQualified(path);
+      RemoteIterator<LocatedFileStatus> files = fs.listFiles(qualified, true);
+      while (files.hasNext()) {
+        Path file = files.next().getPath();
+        String relative = file.toUri().getPath().substring(qualified.toUri().getPath().length() + 1);
+        java.nio.file.Path local = copy.resolve(relative);
+        Files.createDirectories(local.getParent());
+        fs.copyToLocalFile(false, file, new Path(local.toUri()), true); // raw: no .crc files
+      }
+      return new LocalCopy(copy, true);
+    } catch (IOException | RuntimeException e) {
+      AtomicDirectory.deleteRecursively(copy);
+      throw new IOException("cannot download " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Local files of a folder; {@code temporary} ones are deleted on close. */
+  public record LocalCopy(java.nio.file.Path dir, boolean temporary) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (temporary) AtomicDirectory.deleteRecursively(dir);
+    }
+  }
+}
