@@ -182,7 +182,7 @@ public final class Trainer implements AutoCloseable {
   }
 
   /** HF's pad handling: pad_token_id, else eos (the study's configs set pad = eos), else 0. */
-  static long padId(LlamaConfig cfg) {
+  public static long padId(LlamaConfig cfg) {
     if (cfg.padTokenId() != null) return cfg.padTokenId();
     if (cfg.eosTokenId() != null) return cfg.eosTokenId();
     return 0;

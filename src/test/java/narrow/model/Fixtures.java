@@ -7,28 +7,28 @@ import java.nio.file.Path;
 import narrow.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
-/** The shared golden fixtures (read in place, never copied). */
+/** The shared golden fixtures (read in place, never copied); public for later stages' tests. */
 public final class Fixtures {
-  static final String UNTIED = "untied-mha";
-  static final String TIED = "tied-gqa-bf16";
+  public static final String UNTIED = "untied-mha";
+  public static final String TIED = "tied-gqa-bf16";
 
   private Fixtures() {}
 
-  static Path root() {
+  public static Path root() {
     String dir = System.getProperty("narrow.fixtures", "../shared/fixtures");
     return Path.of(dir, "llama-tiny");
   }
 
-  static Path model(String name) {
+  public static Path model(String name) {
     return root().resolve(name);
   }
 
-  static JsonNode golden() throws IOException {
+  public static JsonNode golden() throws IOException {
     return new ObjectMapper().readTree(root().resolve("golden.json").toFile());
   }
 
   /** batches[i].{input_ids|labels} as an int64 [B, T] array. */
-  static Tensor batch(int index, String field) throws IOException {
+  public static Tensor batch(int index, String field) throws IOException {
     JsonNode rows = golden().get("batches").get(index).get(field);
     int b = rows.size();
     int t = rows.get(0).size();
