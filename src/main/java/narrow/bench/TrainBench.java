@@ -1,251 +1,466 @@
 package narrow.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import narrow.bench.TrainBenchOptions.BenchConfig;
 import narrow.model.LlamaConfig;
-import narrow.train.ModelSource;
-import narrow.train.TrainRun;
-import narrow.train.Trainer;
-import narrow.train.TrainingArguments;
-import narrow.util.AtomicDirectory;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.example.data.Group;
-import org.apache.parquet.example.data.simple.SimpleGroupFactory;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.example.ExampleParquetWriter;
-import org.apache.parquet.schema.MessageType;
-import org.apache.parquet.schema.MessageTypeParser;
 
 /**
- * Training speed and memory of the real {@link Trainer} step (data collation, forward, backward,
- * clipping, AdamW) for a preset at one sequence length, next to the same step in eager PyTorch
- * ({@code src/bench/python/torch_train_reference.py}, /usr/bin/python3) run in the same process tree, and a
- * long run of a tiny model to see whether native memory grows.
+ * Training speed and memory of narrow's real {@link narrow.train.Trainer} step (data collation,
+ * forward, backward, clipping, AdamW) in float32 and under bf16 autocast, side by side with the
+ * same step in eager PyTorch (the system's, Debian's 1.13, and a PyTorch 2.x of the same libtorch
+ * release), each attention kernel (eager, SDPA) of each, plus a long run of a tiny model that
+ * shows whether native memory grows.
  *
- * <pre>java ... narrow.bench.TrainBench [preset=d256_l4_h4] [seq=256] [batch=4] [warmup=2] [steps=5]
- *     [growth_steps=1000] [python=/usr/bin/python3]</pre>
+ * <p>Every side is its own process ({@link WorkerProcess}) under the same native allocator
+ * settings (those of jobs/narrow, or each of {@code allocators=...}). The machine is shared and
+ * noisy, so rounds interleave the sides (round r runs every side's steps for every kernel, then
+ * round r+1 ...) and each figure is the median of a side's steps over all rounds. Sides stay
+ * alive between rounds while memory allows; where it does not (the 128,256-token vocabulary makes
+ * d768_l12_h12 take about 10 GB a side), one is stopped before the next starts, and the restarted
+ * one warms up again, untimed. Model-FLOPs utilisation is measured against the matmul rate each
+ * side's own library reaches on the model's own GEMM shapes (in bfloat16 for bf16 sides), timed
+ * in the same rounds.
+ *
+ * <pre>jobs/narrow bench train [config=d256_l4_h4:4x256] [sides=...] [allocators=glibc,jemalloc] ...</pre>
+ *
+ * {@link TrainBenchOptions} lists the options.
  */
 public final class TrainBench {
+  /** Memory kept free for the rest of the machine when deciding whether a side may start. */
+  private static final long MEMORY_MARGIN_KB = 1536L * 1024;
+  /** How long a side waits for memory before it skips a round. */
+  private static final long MEMORY_WAIT_NANOS = 180_000_000_000L;
+  /** Untimed steps of the growth run before its first measurement (both kernels warmed). */
+  static final int GROWTH_WARMUP_STEPS = 100;
+
   private TrainBench() {}
 
-  public record Options(String preset, int seqLen, int batch, int warmupSteps, int timedSteps, int growthSteps,
-      String python, Path torchScript) {
-    public static Options defaults() {
-      return new Options("d256_l4_h4", 256, 4, 2, 5, 1000, "/usr/bin/python3",
-          Path.of(System.getProperty("narrow.home", ""), "src/bench/python/torch_train_reference.py"));
-    }
-  }
-
-  /**
-   * @param mfu 6 × params × tokens/s over {@code peakFlops}
-   * @param rssAfterWarmupKb / {@code rssAtEndKb}: resident memory outside the Java heap in the
-   *     tiny long run after its first 50 steps and at its end (growth = native leak)
-   * @param torchTokensPerSecond eager PyTorch on the same shapes, NaN when it could not run
-   */
-  public record Result(String preset, int seqLen, int batch, long params, double tokensPerSecond,
-      double stepSeconds, List<Double> allStepSeconds, double peakFlops, String peakHow, double mfu, long vmHwmKb, long growthSteps,
-      long rssAfterWarmupKb, long rssAtEndKb, double torchTokensPerSecond, String torchInfo) {
-
-    public double ratioToTorch() {
-      return tokensPerSecond / torchTokensPerSecond;
-    }
-
-    public String report() {
-      return String.format(Locale.ROOT, String.join("\n",
-          "TrainBench %s seq %d batch %d (%d parameters, %d threads)",
-          "  narrow (libtorch): %.0f tokens/s, %.3f s/step (fastest of the timed steps: %s)",
-          "  MFU: %.2f%% of %.1f GFLOP/s peak (%s)",
-          "  eager PyTorch: %.0f tokens/s (%s); narrow/PyTorch = %.2f",
-          "  peak resident (VmHWM): %d MiB",
-          "  native memory (RSS - Java heap), tiny model %d steps: %d MiB after 50 steps, %d MiB at the end (%+d MiB)"),
-          preset, seqLen, batch, params, Runtime.getRuntime().availableProcessors(),
-          tokensPerSecond, stepSeconds, allStepSeconds, 100 * mfu, peakFlops / 1e9, peakHow,
-          torchTokensPerSecond, torchInfo, ratioToTorch(), vmHwmKb / 1024, growthSteps,
-          rssAfterWarmupKb / 1024, rssAtEndKb / 1024, (rssAtEndKb - rssAfterWarmupKb) / 1024);
-    }
-  }
-
   public static void main(String[] argv) throws Exception {
-    Options o = Options.defaults();
-    for (String a : argv) {
-      String[] kv = a.split("=", 2);
-      o = switch (kv[0]) {
-        case "preset" -> new Options(kv[1], o.seqLen(), o.batch(), o.warmupSteps(), o.timedSteps(), o.growthSteps(), o.python(), o.torchScript());
-        case "seq" -> new Options(o.preset(), Integer.parseInt(kv[1]), o.batch(), o.warmupSteps(), o.timedSteps(), o.growthSteps(), o.python(), o.torchScript());
-        case "batch" -> new Options(o.preset(), o.seqLen(), Integer.parseInt(kv[1]), o.warmupSteps(), o.timedSteps(), o.growthSteps(), o.python(), o.torchScript());
-        case "warmup" -> new Options(o.preset(), o.seqLen(), o.batch(), Integer.parseInt(kv[1]), o.timedSteps(), o.growthSteps(), o.python(), o.torchScript());
-        case "steps" -> new Options(o.preset(), o.seqLen(), o.batch(), o.warmupSteps(), Integer.parseInt(kv[1]), o.growthSteps(), o.python(), o.torchScript());
-        case "growth_steps" -> new Options(o.preset(), o.seqLen(), o.batch(), o.warmupSteps(), o.timedSteps(), Integer.parseInt(kv[1]), o.python(), o.torchScript());
-        case "python" -> new Options(o.preset(), o.seqLen(), o.batch(), o.warmupSteps(), o.timedSteps(), o.growthSteps(), kv[1], o.torchScript());
-        default -> throw new IllegalArgumentException("unknown option " + a);
+    TrainBenchOptions o = TrainBenchOptions.parse(argv);
+    TrainBenchReport report = run(o, System.err::println);
+    System.out.println(report.table());
+  }
+
+  /** One side of the comparison: an engine in one precision under one allocator. */
+  public record Side(String id, boolean narrow, boolean bf16, String python, NativeAllocator allocator) {
+    static Side of(String id, NativeAllocator allocator, TrainBenchOptions o) {
+      return switch (id) {
+        case "narrow-f32" -> new Side(id, true, false, null, allocator);
+        case "narrow-bf16" -> new Side(id, true, true, null, allocator);
+        case "system-torch-f32" -> new Side(id, false, false, o.pythonSystem(), allocator);
+        case "torch-f32" -> new Side(id, false, false, o.python(), allocator);
+        case "torch-bf16" -> new Side(id, false, true, o.python(), allocator);
+        default -> throw new IllegalArgumentException("unknown side " + id);
       };
     }
-    System.out.println(run(o).report());
-  }
 
-  public static Result run(Options o) throws Exception {
-    Path work = Files.createTempDirectory("trainbench");
-    try {
-      LlamaConfig cfg = LlamaConfig.preset(o.preset());
-      Path data = syntheticDataset(work.resolve("data"), cfg.vocabSize(), o.seqLen(), o.batch() * (o.warmupSteps() + o.timedSteps()), 1);
-      TrainingArguments args = benchArgs(work.resolve("out"), o.seqLen(), o.batch(), o.warmupSteps() + o.timedSteps());
-      long params;
-      List<Double> stepSeconds = new ArrayList<>();
-      long tokensPerStep = 0;
-      try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data, args))) {
-        params = t.model().parameters().values().stream().mapToLong(narrow.engine.Tensors::numel).sum();
-        for (int i = 0; i < o.warmupSteps(); i++) t.step();
-        for (int i = 0; i < o.timedSteps(); i++) {
-          Trainer.StepStats s = t.step();
-          stepSeconds.add(s.seconds());
-          tokensPerStep = s.paddedTokens();
-        }
-      }
-      // best step: on a shared machine the fastest step is the least disturbed one (the PyTorch
-      // side reports the same way)
-      double best = stepSeconds.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-      double tps = tokensPerStep / best;
-      Peak peak = cpuPeak();
-      long hwm = procStatusKb("VmHWM");
+    /** The id, with the allocator when the run compares allocators. */
+    public String label() {
+      return allocator == NativeAllocator.INHERIT ? id : id + " [" + allocator.name() + "]";
+    }
 
-      long[] growth = growthRun(work.resolve("growth"), o.growthSteps());
-
-      double torchTps = Double.NaN;
-      String torchInfo = "not run";
-      try {
-        JsonNode j = runTorch(o, cfg);
-        torchTps = j.get("tokens_per_second").asDouble();
-        torchInfo = "step seconds " + j.get("step_seconds_all") + ", torch " + j.get("torch").asText() + ", " + j.get("threads").asInt() + " threads, "
-            + j.get("params").asLong() + " parameters";
-      } catch (IOException e) {
-        torchInfo = "failed: " + e.getMessage();
-      }
-      return new Result(o.preset(), o.seqLen(), o.batch(), params, tps, best, stepSeconds, peak.flops(),
-          peak.how(), 6.0 * params * tps / peak.flops(), hwm, o.growthSteps(), growth[0], growth[1], torchTps,
-          torchInfo);
-    } finally {
-      AtomicDirectory.deleteRecursively(work);
+    /** Why this side cannot run here, or null. */
+    String unavailable() {
+      if (!allocator.available()) return allocator.set().get("LD_PRELOAD") + " is absent";
+      if (python != null && !Files.isExecutable(Path.of(python))) return python + " is absent";
+      return null;
     }
   }
 
-  static TrainingArguments benchArgs(Path out, int seqLen, int batch, long steps) {
-    return TrainingArguments.defaults(out.toString()).with(Map.of("max_steps", steps, "max_length", seqLen,
-        "per_device_train_batch_size", batch, "logging_steps", 0, "eval_steps", 0, "save_steps", 0,
-        "learning_rate", 5e-4, "weight_decay", 0.01, "warmup_steps", 1, "lr_scheduler_type", "cosine"));
+  /** What one side measured on one config; filled round by round. */
+  static final class SideRun {
+    final Side side;
+    final Map<String, List<Double>> stepSeconds = new LinkedHashMap<>();
+    final Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
+    final Map<String, List<Double>> pageFaults = new LinkedHashMap<>();
+    final List<Double> layerGemmSeconds = new ArrayList<>();
+    final List<Double> headGemmSeconds = new ArrayList<>();
+    String engine = "";
+    long params;
+    List<String> kernels = List.of();
+    long peakKb;
+    long lastRssKb;
+    int launches;
+    /** Whether the process was started for this round (it then warms up once more). */
+    boolean fresh;
+    /** Rounds left out for want of memory. */
+    int skippedRounds;
+    String note;
+
+    SideRun(Side side) {
+      this.side = side;
+      this.note = side.unavailable();
+    }
+
+    boolean active() {
+      return note == null;
+    }
+
+    void add(String kernel, WorkerProcess.Steps s) {
+      List<Double> wall = stepSeconds.computeIfAbsent(kernel, k -> new ArrayList<>());
+      List<Double> cpu = cpuSeconds.computeIfAbsent(kernel, k -> new ArrayList<>());
+      List<Double> faults = pageFaults.computeIfAbsent(kernel, k -> new ArrayList<>());
+      for (double x : s.seconds()) wall.add(x);
+      for (double x : s.cpuSeconds()) cpu.add(x);
+      for (double x : s.pageFaults()) faults.add(x);
+    }
+
+    void record(WorkerProcess.Memory m) {
+      peakKb = Math.max(peakKb, m.hwmKb());
+      lastRssKb = m.rssKb();
+    }
+  }
+
+  public static TrainBenchReport run(TrainBenchOptions o, Consumer<String> log) throws IOException {
+    long start = System.nanoTime();
+    String loadBefore = loadAverage();
+    List<TrainBenchReport.GrowthResult> growth = new ArrayList<>();
+    if (o.growthSteps() > 0) {
+      for (NativeAllocator allocator : o.allocators()) {
+        for (String id : List.of("narrow-f32", "narrow-bf16")) growth.add(growthRun(Side.of(id, allocator, o), o, log));
+      }
+    }
+    List<TrainBenchReport.ConfigResult> configs = new ArrayList<>();
+    for (BenchConfig c : o.configs()) configs.add(runConfig(c, o, log));
+    return new TrainBenchReport(o, machine(loadBefore), configs, growth, (System.nanoTime() - start) / 60e9);
+  }
+
+  private static TrainBenchReport.ConfigResult runConfig(BenchConfig c, TrainBenchOptions o,
+      Consumer<String> log) throws IOException {
+    LlamaConfig cfg = LlamaConfig.preset(c.preset());
+    ModelShape shape = ModelShape.of(cfg);
+    List<SideRun> runs = new ArrayList<>();
+    for (NativeAllocator allocator : o.allocators()) {
+      for (String id : o.sides()) runs.add(new SideRun(Side.of(id, allocator, o)));
+    }
+    long tokens = (long) c.batch() * c.seq();
+    long estimateKb = shape.estimatedTrainingBytes(c.batch(), c.seq()) / 1024;
+    try (WorkerPool pool = new WorkerPool(runs, estimateKb, log)) {
+      for (int round = 1; round <= c.rounds(); round++) {
+        // each round starts one side further on, so no side always runs right after the same other
+        for (int i = 0; i < runs.size(); i++) {
+          SideRun run = runs.get((i + round - 1) % runs.size());
+          if (!run.active()) continue;
+          String where = String.format(Locale.ROOT, "%s round %d/%d %s", c.preset(), round, c.rounds(),
+              run.side.label());
+          try {
+            WorkerProcess w = pool.acquire(run, () -> launch(run, c, cfg, o));
+            StringBuilder line = new StringBuilder(where).append(":");
+            for (String kernel : run.kernels) {
+              // untimed: the first steps after an idle spell or a kernel switch pay for allocations
+              // the steady state reuses, and a new process's first step for much more (optimizer
+              // state, the allocator's heap growing to its working size)
+              w.steps(o.warmup() + (run.fresh ? 1 : 0), kernel);
+              run.fresh = false;
+              WorkerProcess.Steps s = w.steps(c.steps(), kernel);
+              run.add(kernel, s);
+              line.append(String.format(Locale.ROOT, " %s %.0f tokens/s (%.2f CPU s, %.0f page faults a step)",
+                  kernel, tokens / median(s.seconds()), median(s.cpuSeconds()), median(s.pageFaults())));
+            }
+            String dtype = run.side.bf16() ? "bfloat16" : "float32";
+            addTimings(run.layerGemmSeconds, w.gemm(tokens, shape.hidden(), shape.intermediate(), dtype,
+                o.gemmReps() + 1));
+            addTimings(run.headGemmSeconds, w.gemm(tokens, shape.hidden(), shape.vocab(), dtype,
+                o.gemmReps() + 1));
+            run.record(w.memory());
+            log.accept(line.toString());
+          } catch (MemoryShortage e) {
+            run.skippedRounds++;
+            log.accept(where + ": skipped, " + e.getMessage());
+          } catch (IOException e) {
+            run.note = "failed: " + e.getMessage();
+            pool.discard(run);
+            log.accept(where + ": " + run.note);
+          }
+        }
+      }
+    }
+    List<TrainBenchReport.SideResult> sides = new ArrayList<>();
+    for (SideRun r : runs) {
+      sides.add(new TrainBenchReport.SideResult(r.side, r.engine, r.params, toArrays(r.stepSeconds),
+          toArrays(r.cpuSeconds), toArrays(r.pageFaults),
+          gflops(tokens, shape.hidden(), shape.intermediate(), r.layerGemmSeconds),
+          gflops(tokens, shape.hidden(), shape.vocab(), r.headGemmSeconds), r.peakKb, r.launches,
+          r.skippedRounds, r.note));
+    }
+    return new TrainBenchReport.ConfigResult(c, shape, sides);
+  }
+
+  /** The first timing of each GEMM call warms it (threads, caches, kernel selection) and is dropped. */
+  private static void addTimings(List<Double> into, double[] seconds) {
+    for (int i = 1; i < seconds.length; i++) into.add(seconds[i]);
+  }
+
+  /** Starts a side's process and learns what it runs. */
+  private static WorkerProcess launch(SideRun run, BenchConfig c, LlamaConfig cfg, TrainBenchOptions o)
+      throws IOException {
+    List<String> command = run.side.narrow()
+        ? narrowCommand(o, c.preset(), c.batch(), c.seq(), run.side.bf16())
+        : torchCommand(o, run.side, cfg, c.batch(), c.seq());
+    WorkerProcess w = WorkerProcess.start(run.side.label(), command, run.side.allocator(), Map.of());
+    var ready = w.ready();
+    run.engine = ready.get("engine").asText();
+    run.params = ready.get("params").asLong();
+    List<String> offered = new ArrayList<>();
+    ready.get("kernels").forEach(k -> offered.add(k.asText()));
+    run.kernels = o.kernels().stream().filter(offered::contains).toList();
+    run.launches++;
+    run.fresh = true;
+    return w;
+  }
+
+  /** narrow's worker: this JVM's java, options and class path, with a smaller heap (tensors live outside it). */
+  static List<String> narrowCommand(TrainBenchOptions o, String model, int batch, int seq, boolean bf16) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      // a debugger's agent would clash on its port; the heap size is set below
+      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xmx")) cmd.add(arg);
+    }
+    // JavaCPP's default limit on the process's resident memory is 4 x -Xmx: past it, every new
+    // tensor handle runs System.gc() and malloc_trim(), which gives the allocator's free memory
+    // back to the kernel (a d768 step then page-faults 4.6 GB in again) and finally throws
+    // OutOfMemoryError. libtorch's memory is not the heap's business: no limit (jobs/narrow does the same).
+    cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
+    cmd.addAll(List.of("-Xmx" + o.workerHeap(), "-cp", System.getProperty("java.class.path"),
+        TrainWorker.class.getName(), "model=" + model, "batch=" + batch, "seq=" + seq, "bf16=" + bf16));
+    return cmd;
+  }
+
+  static List<String> torchCommand(TrainBenchOptions o, Side side, LlamaConfig cfg, int batch, int seq) {
+    if (cfg.numKeyValueHeads() != cfg.numAttentionHeads() || cfg.headDim() * cfg.numAttentionHeads() != cfg.hiddenSize()) {
+      throw new IllegalArgumentException("the PyTorch reference models multi-head attention only");
+    }
+    List<String> cmd = new ArrayList<>(List.of(side.python(), o.torchScript().toString(), "--worker",
+        "--vocab", "" + cfg.vocabSize(), "--hidden", "" + cfg.hiddenSize(), "--layers", "" + cfg.numHiddenLayers(),
+        "--heads", "" + cfg.numAttentionHeads(), "--inter", "" + cfg.intermediateSize(), "--seq", "" + seq,
+        "--batch", "" + batch, "--threads", "" + Runtime.getRuntime().availableProcessors()));
+    if (side.bf16()) cmd.add("--bf16");
+    return cmd;
   }
 
   /**
-   * Resident memory outside the Java heap during a tiny model's long run: {after 50 steps, at
-   * the end} in KiB. RSS minus the committed Java heap after a GC, so that the heap's own growth
-   * (it may expand towards -Xmx) does not read as a native leak.
+   * Native memory (resident minus the committed Java heap after a GC, so the heap growing towards
+   * -Xmx does not read as a leak) of the tiny fixture model over {@code growthSteps} steps, after
+   * {@value #GROWTH_WARMUP_STEPS} untimed ones; both attention kernels alternate every 50 steps,
+   * so both code paths would show a leak. Its own process: nothing else's freed memory hides
+   * growth in the allocator's free lists.
    */
-  static long[] growthRun(Path work, int steps) throws IOException {
-    LlamaConfig tiny = LlamaConfig.read(fixtureConfig());
-    Path data = syntheticDataset(work.resolve("data"), tiny.vocabSize(), 64, 64, 2);
-    TrainingArguments args = benchArgs(work.resolve("out"), 64, 4, steps);
-    long after = 0;
-    try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Fresh(tiny, 0), data, args))) {
-      for (int i = 1; i <= steps; i++) {
-        t.step();
-        if (i == Math.min(50, steps)) after = nativeResidentKb();
-      }
+  static TrainBenchReport.GrowthResult growthRun(Side side, TrainBenchOptions o, Consumer<String> log) {
+    if (side.unavailable() != null) {
+      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, side.unavailable());
     }
-    return new long[] {after, nativeResidentKb()};
+    try (WorkerProcess w = WorkerProcess.start(side.label() + " growth",
+        narrowCommand(o, fixtureConfig().toString(), 4, 64, side.bf16()), side.allocator(), Map.of())) {
+      double seconds = alternateKernels(w, GROWTH_WARMUP_STEPS);
+      WorkerProcess.Memory before = w.memory();
+      seconds = alternateKernels(w, o.growthSteps());
+      WorkerProcess.Memory after = w.memory();
+      var result = new TrainBenchReport.GrowthResult(side, o.growthSteps(), before.nativeKb(), after.nativeKb(),
+          after.hwmKb(), null);
+      log.accept(String.format(Locale.ROOT, "growth %s: %d steps (%.1f ms/step), native %+d KiB",
+          side.label(), o.growthSteps(), 1e3 * seconds / o.growthSteps(), result.growthKb()));
+      return result;
+    } catch (IOException e) {
+      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, "failed: " + e.getMessage());
+    }
   }
 
-  static long nativeResidentKb() throws IOException {
-    System.gc();
-    return procStatusKb("VmRSS") - Runtime.getRuntime().totalMemory() / 1024;
+  /** Runs {@code steps} steps, eager and SDPA attention taking turns every 50; returns their seconds. */
+  private static double alternateKernels(WorkerProcess w, int steps) throws IOException {
+    double total = 0;
+    for (int done = 0, block = 0; done < steps; block++) {
+      int n = Math.min(50, steps - done);
+      for (double s : w.steps(n, block % 2 == 0 ? "eager" : "sdpa").seconds()) total += s;
+      done += n;
+    }
+    return total;
   }
 
-  /** The tiny fixture model's config (vocab 320, hidden 64): a fast model for the long run. */
+  /** The tiny fixture model's config (vocab 320, hidden 64): fast enough for a thousand steps. */
   static Path fixtureConfig() {
-    Path p = Path.of(System.getProperty("narrow.fixtures", "../shared/fixtures"), "llama-tiny", "untied-mha",
-        "config.json");
+    Path p = Path.of(System.getProperty("narrow.fixtures", TrainBenchOptions.home().resolve("../shared/fixtures")
+        .normalize().toString()), "llama-tiny", "untied-mha", "config.json");
     if (!Files.exists(p)) throw new IllegalStateException("no fixture config at " + p + " (set -Dnarrow.fixtures)");
     return p;
   }
 
-  static JsonNode runTorch(Options o, LlamaConfig cfg) throws IOException, InterruptedException {
-    if (!Files.exists(o.torchScript())) throw new IOException("no " + o.torchScript());
-    List<String> cmd = new ArrayList<>(List.of(o.python(), o.torchScript().toString(),
-        "--vocab", "" + cfg.vocabSize(), "--hidden", "" + cfg.hiddenSize(), "--layers", "" + cfg.numHiddenLayers(),
-        "--heads", "" + cfg.numAttentionHeads(), "--seq", "" + o.seqLen(), "--batch", "" + o.batch(),
-        "--warmup", "" + o.warmupSteps(), "--steps", "" + o.timedSteps(),
-        "--threads", "" + Runtime.getRuntime().availableProcessors()));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IOException(out);
-    String last = out.strip().lines().reduce((a, b) -> b).orElse("{}");
-    return new ObjectMapper().readTree(last);
-  }
-
-  /** Random ids in pack layout: speed does not depend on the data. */
-  static Path syntheticDataset(Path dir, int vocab, int seqLen, int rows, long seed) throws IOException {
-    MessageType schema = MessageTypeParser.parseMessageType(
-        "message spark_schema { optional group input_ids (LIST) { repeated group list { optional int32 element; } } }");
-    SplittableRandom rng = new SplittableRandom(seed);
-    Files.createDirectories(dir.resolve("train"));
-    Configuration conf = new Configuration(false);
-    conf.set("fs.file.impl", "org.apache.hadoop.fs.LocalFileSystem");
-    SimpleGroupFactory f = new SimpleGroupFactory(schema);
-    try (ParquetWriter<Group> w = ExampleParquetWriter
-        .builder(new org.apache.hadoop.fs.Path(dir.resolve("train/part-00000.parquet").toUri()))
-        .withConf(conf).withType(schema).build()) {
-      for (int r = 0; r < rows; r++) {
-        Group g = f.newGroup();
-        Group list = g.addGroup("input_ids");
-        for (int i = 0; i < seqLen; i++) list.addGroup("list").append("element", rng.nextInt(vocab));
-        w.write(g);
-      }
+  /**
+   * The side processes of one config, started on demand and kept between rounds while memory
+   * allows. Before a side runs, enough memory must be available for its peak (measured once it
+   * has run, estimated before) beyond what it already holds; otherwise other sides are stopped,
+   * the most recently used first: with sides run in a fixed cycle, that one is needed last.
+   */
+  static final class WorkerPool implements AutoCloseable {
+    /** A launch that may fail with an IOException. */
+    interface Launcher {
+      WorkerProcess launch() throws IOException;
     }
-    Files.writeString(dir.resolve("_SUCCESS"), "");
-    return dir;
+
+    private final LinkedHashMap<SideRun, WorkerProcess> alive = new LinkedHashMap<>();
+    private final List<SideRun> runs;
+    private final long estimateKb;
+    private final Consumer<String> log;
+
+    WorkerPool(List<SideRun> runs, long estimateKb, Consumer<String> log) {
+      this.runs = runs;
+      this.estimateKb = estimateKb;
+      this.log = log;
+    }
+
+    /**
+     * The side's process, started if need be. When even with every other side stopped the machine
+     * lacks the memory (other people's work counts too), waits for it a while and then gives up
+     * on this round of the side rather than risk the kernel's OOM killer picking someone's process.
+     */
+    WorkerProcess acquire(SideRun run, Launcher launcher) throws IOException {
+      WorkerProcess w = alive.remove(run);
+      long needKb = expectedPeakKb(run) - (w != null ? run.lastRssKb : 0) + MEMORY_MARGIN_KB;
+      while (memAvailableKb() < needKb && !alive.isEmpty()) {
+        SideRun victim = null;
+        for (SideRun r : alive.keySet()) victim = r; // the last one: most recently used
+        stop(victim);
+        log.accept("  (stopped " + victim.side.label() + " to free memory for " + run.side.label() + ")");
+      }
+      long deadline = System.nanoTime() + MEMORY_WAIT_NANOS;
+      boolean told = false;
+      while (memAvailableKb() < needKb) {
+        if (System.nanoTime() > deadline) {
+          if (w != null) w.close();
+          throw new MemoryShortage(String.format(Locale.ROOT, "needs about %.1f GiB free, %.1f GiB available",
+              needKb / 1048576.0, memAvailableKb() / 1048576.0));
+        }
+        if (!told) {
+          log.accept(String.format(Locale.ROOT, "  (%s waits for memory: needs about %.1f GiB, %.1f GiB available)",
+              run.side.label(), needKb / 1048576.0, memAvailableKb() / 1048576.0));
+          told = true;
+        }
+        sleep(5000);
+      }
+      if (w == null) w = launcher.launch();
+      alive.put(run, w);
+      return w;
+    }
+
+    private long expectedPeakKb(SideRun run) {
+      if (run.peakKb > 0) return run.peakKb;
+      long known = 0; // another side's peak: the same model, a better guess than the estimate
+      for (SideRun r : runs) known = Math.max(known, r.peakKb);
+      return known > 0 ? known : estimateKb;
+    }
+
+    /** Stops a side, keeping its peak memory. */
+    private void stop(SideRun run) {
+      WorkerProcess w = alive.remove(run);
+      if (w == null) return;
+      try {
+        run.record(w.memory());
+      } catch (IOException e) {
+        // gone already: its last reading stands
+      }
+      w.close();
+    }
+
+    /** Forgets a side whose process failed. */
+    void discard(SideRun run) {
+      WorkerProcess w = alive.remove(run);
+      if (w != null) w.close();
+    }
+
+    @Override
+    public void close() {
+      for (SideRun r : new ArrayList<>(alive.keySet())) stop(r);
+    }
   }
 
-  /** Peak float32 FLOP/s and how it was estimated. */
-  public record Peak(double flops, String how) {}
+  /** A side could not run a round: the machine had not the memory for it. */
+  static final class MemoryShortage extends IOException {
+    MemoryShortage(String message) {
+      super(message);
+    }
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  static long memAvailableKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemAvailable:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    } catch (IOException e) {
+      // not Linux: no limit known
+    }
+    return Long.MAX_VALUE;
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  /** The machine and the environment every side inherits, in words. */
+  static TrainBenchReport.Machine machine(String loadBefore) {
+    String cpu = "?";
+    String flags = "";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (cpu.equals("?") && line.startsWith("model name")) cpu = line.split(":", 2)[1].trim();
+        if (flags.isEmpty() && line.startsWith("flags")) flags = " " + line.split(":", 2)[1].trim() + " ";
+      }
+    } catch (IOException e) {
+      // not Linux
+    }
+    List<String> isa = new ArrayList<>();
+    for (String f : List.of("avx2", "avx512f", "avx512_bf16", "amx_bf16")) if (flags.contains(" " + f + " ")) isa.add(f);
+    Map<String, String> env = System.getenv();
+    return new TrainBenchReport.Machine(Runtime.getRuntime().availableProcessors(), cpu, String.join(" ", isa),
+        NativeAllocator.describe(env), env.getOrDefault("OMP_WAIT_POLICY", "(unset)"), loadBefore, loadAverage());
+  }
+
+  static double median(double[] values) {
+    double[] s = values.clone();
+    java.util.Arrays.sort(s);
+    int n = s.length;
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
+
+  static double median(List<Double> values) {
+    return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+  }
 
   /**
-   * cores × clock × FLOPs per cycle per core. FLOPs per cycle from the widest FMA in
-   * /proc/cpuinfo flags, assuming two FMA ports (server cores): AVX-512 2×16×2 = 64, AVX2+FMA
-   * 2×8×2 = 32, AVX 16, else 8. Clock: "cpu MHz" (the nominal clock a VM reports; turbo ignored).
+   * The GEMM rate of the fastest timing: other load on the machine only ever slows a timing
+   * down, so the best is the closest to what the library can do.
    */
-  public static Peak cpuPeak() throws IOException {
-    String info = Files.readString(Path.of("/proc/cpuinfo"));
-    double mhz = 0;
-    String flags = "";
-    for (String line : info.split("\n")) {
-      if (mhz == 0 && line.startsWith("cpu MHz")) mhz = Double.parseDouble(line.split(":")[1].trim());
-      if (flags.isEmpty() && line.startsWith("flags")) flags = " " + line.split(":")[1].trim() + " ";
-    }
-    int cores = Runtime.getRuntime().availableProcessors();
-    int perCycle;
-    String isa;
-    if (flags.contains(" avx512f ")) { perCycle = 64; isa = "AVX-512 FMA, 2 units x 16 lanes x 2"; }
-    else if (flags.contains(" avx2 ") && flags.contains(" fma ")) { perCycle = 32; isa = "AVX2 FMA, 2 units x 8 lanes x 2"; }
-    else if (flags.contains(" avx ")) { perCycle = 16; isa = "AVX, add + mul x 8 lanes"; }
-    else { perCycle = 8; isa = "SSE"; }
-    double flops = cores * mhz * 1e6 * perCycle;
-    return new Peak(flops, String.format(Locale.ROOT, "%d cores x %.0f MHz x %d FLOP/cycle (%s)",
-        cores, mhz, perCycle, isa));
+  private static double gflops(long m, long k, long n, List<Double> seconds) {
+    return seconds.isEmpty() ? Double.NaN
+        : 2.0 * m * k * n / seconds.stream().mapToDouble(Double::doubleValue).min().orElseThrow() / 1e9;
   }
 
-  /** A "Vm..." line of /proc/self/status in KiB. */
-  public static long procStatusKb(String key) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith(key + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-    }
-    return -1;
+  private static Map<String, double[]> toArrays(Map<String, List<Double>> m) {
+    Map<String, double[]> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(k, v.stream().mapToDouble(Double::doubleValue).toArray()));
+    return out;
   }
+
 }

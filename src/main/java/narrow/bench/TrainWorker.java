@@ -1,0 +1,226 @@
+package narrow.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import narrow.engine.Autograd;
+import narrow.engine.Ops;
+import narrow.engine.TensorScope;
+import narrow.engine.Torch;
+import narrow.model.LlamaConfig;
+import narrow.model.LlamaForCausalLM.AttentionKernel;
+import narrow.train.ModelSource;
+import narrow.train.TrainRun;
+import narrow.train.Trainer;
+import narrow.train.TrainingArguments;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.MessageTypeParser;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * narrow's side of {@link TrainBench}, in a child JVM: the real {@link Trainer} (data collation,
+ * forward, backward, clipping, AdamW) stepped on command, in the line protocol of
+ * {@link WorkerProcess}, the same as {@code torch_train_reference.py --worker}.
+ *
+ * <pre>java ... narrow.bench.TrainWorker model=d256_l4_h4|PATH/config.json batch=4 seq=256 bf16=false</pre>
+ *
+ * It trains on random ids it writes itself (the same on every start): speed does not depend on
+ * the data.
+ */
+public final class TrainWorker {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** CPU time of the whole process (every thread, user and system): what a step costs however busy the machine is. */
+  private static final com.sun.management.OperatingSystemMXBean CPU =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  /** More steps than any benchmark runs: the schedule never ends a worker. */
+  private static final long MAX_STEPS = 1_000_000;
+
+  private TrainWorker() {}
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> a = TrainBenchOptions.keyValues(argv);
+    String model = a.get("model");
+    int batch = Integer.parseInt(a.get("batch"));
+    int seq = Integer.parseInt(a.get("seq"));
+    boolean bf16 = Boolean.parseBoolean(a.get("bf16"));
+    // the protocol owns stdout: whatever else prints there goes to stderr
+    PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+        StandardCharsets.UTF_8);
+    System.setOut(System.err);
+
+    LlamaConfig config = model.endsWith(".json") ? LlamaConfig.read(Path.of(model)) : LlamaConfig.preset(model);
+    Path work = Files.createTempDirectory("trainworker");
+    Path data = syntheticDataset(work.resolve("data"), config.vocabSize(), seq, 8 * batch, 1);
+    TrainingArguments args = benchArgs(work.resolve("out"), seq, batch, bf16);
+    try (Trainer trainer = Trainer.open(TrainRun.of(new ModelSource.Fresh(config, 0), data, args))) {
+      ObjectNode ready = JSON.createObjectNode().put("ready", true)
+          .put("engine", "narrow, libtorch " + Torch.VERSION + " (JavaCPP)")
+          .put("params", trainer.model().parameters().values().stream().mapToLong(Tensor::numel).sum())
+          .put("threads", Torch.threads()).put("bf16", trainer.bf16());
+      ready.putArray("kernels").add("eager").add("sdpa");
+      reply(protocol, ready);
+      serve(trainer, protocol);
+    } finally {
+      narrow.util.AtomicDirectory.deleteRecursively(work);
+    }
+  }
+
+  /**
+   * The bench's training settings: the study's (lr 5e-4, weight decay 0.01, cosine, clipping at
+   * 1.0), no logging, evaluation or checkpoints, so a step is the training work alone.
+   */
+  static TrainingArguments benchArgs(Path out, int seqLen, int batch, boolean bf16) {
+    return TrainingArguments.defaults(out.toString()).with(Map.ofEntries(Map.entry("max_steps", MAX_STEPS),
+        Map.entry("max_length", seqLen), Map.entry("per_device_train_batch_size", batch),
+        Map.entry("logging_steps", 0), Map.entry("eval_steps", 0), Map.entry("save_steps", 0),
+        Map.entry("learning_rate", 5e-4), Map.entry("weight_decay", 0.01), Map.entry("warmup_steps", 1),
+        Map.entry("lr_scheduler_type", "cosine"), Map.entry("bf16", bf16)));
+  }
+
+  private static void serve(Trainer trainer, PrintStream protocol) throws IOException {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line; (line = in.readLine()) != null; ) {
+      String[] w = line.trim().split("\\s+");
+      if (w[0].isEmpty()) continue;
+      if (w[0].equals("quit")) return;
+      ObjectNode answer = JSON.createObjectNode();
+      try {
+        switch (w[0]) {
+          case "steps" -> {
+            trainer.model().setAttention(AttentionKernel.valueOf(w[2].toUpperCase(java.util.Locale.ROOT)));
+            var seconds = answer.putArray("seconds");
+            var cpuSeconds = answer.putArray("cpu_seconds");
+            var faults = answer.putArray("page_faults");
+            var losses = answer.putArray("losses");
+            for (int i = Integer.parseInt(w[1]); i > 0; i--) {
+              long cpu0 = CPU.getProcessCpuTime();
+              long faults0 = minorFaults();
+              Trainer.StepStats step = trainer.step();
+              cpuSeconds.add((CPU.getProcessCpuTime() - cpu0) / 1e9);
+              faults.add(minorFaults() - faults0);
+              seconds.add(step.seconds());
+              losses.add(step.loss());
+            }
+          }
+          case "gemm" -> {
+            var seconds = answer.putArray("seconds");
+            for (double s : gemm(Long.parseLong(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]), w[4],
+                Integer.parseInt(w[5]))) {
+              seconds.add(s);
+            }
+          }
+          case "memory" -> {
+            System.gc();
+            answer.put("rss_kb", procStatusKb("VmRSS")).put("hwm_kb", procStatusKb("VmHWM"))
+                .put("heap_kb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
+          }
+          default -> answer.put("error", "unknown command " + w[0]);
+        }
+      } catch (RuntimeException e) {
+        answer.removeAll().put("error", e.toString());
+      }
+      reply(protocol, answer);
+    }
+  }
+
+  /** Each GEMM timing calls it as often as fills this long: a single small call is mostly thread wake-up. */
+  private static final long GEMM_MIN_NANOS = 100_000_000;
+
+  /**
+   * Seconds per call of {@code linear(x[m,k], w[n,k])} in libtorch ({@code float32} or
+   * {@code bfloat16}), {@code reps} timings: the matmul rate this library reaches on the model's
+   * shapes, which model-FLOPs utilisation is measured against.
+   */
+  static List<Double> gemm(long m, long k, long n, String dtype, int reps) {
+    ScalarType type = switch (dtype) {
+      case "float32" -> ScalarType.Float;
+      case "bfloat16" -> ScalarType.BFloat16;
+      default -> throw new IllegalArgumentException("dtype must be float32 or bfloat16, got " + dtype);
+    };
+    List<Double> seconds = new ArrayList<>();
+    try (TensorScope scope = new TensorScope(); Autograd.Scope noGrad = Autograd.noGrad()) {
+      TensorOptions f32 = new TensorOptions(ScalarType.Float);
+      Tensor x = torch.rand(new long[] {m, k}, f32).to(type);
+      Tensor w = torch.rand(new long[] {n, k}, f32).to(type);
+      for (int i = 0; i < reps; i++) {
+        long calls = 0;
+        long t0 = System.nanoTime();
+        long elapsed;
+        do {
+          try (TensorScope call = new TensorScope()) {
+            Ops.linear(x, w);
+          }
+          calls++;
+          elapsed = System.nanoTime() - t0;
+        } while (elapsed < GEMM_MIN_NANOS);
+        seconds.add(elapsed / 1e9 / calls);
+      }
+    }
+    return seconds;
+  }
+
+  private static void reply(PrintStream protocol, ObjectNode answer) throws IOException {
+    protocol.println(WorkerProcess.MARK + JSON.writeValueAsString(answer));
+  }
+
+  /**
+   * Minor page faults of this process so far (field 10 of /proc/self/stat): how often the kernel
+   * had to map fresh memory in, the cost a caching allocator avoids.
+   */
+  static long minorFaults() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    // the command name (field 2) is in parentheses and may hold spaces: count from after it
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[7]);
+  }
+
+  /** A "Vm..." line of /proc/self/status in KiB. */
+  static long procStatusKb(String key) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith(key + ":")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+    }
+    return -1;
+  }
+
+  /** Random ids in pack layout: speed does not depend on the data. */
+  static Path syntheticDataset(Path dir, int vocab, int seqLen, int rows, long seed) throws IOException {
+    MessageType schema = MessageTypeParser.parseMessageType(
+        "message spark_schema { optional group input_ids (LIST) { repeated group list { optional int32 element; } } }");
+    SplittableRandom rng = new SplittableRandom(seed);
+    Files.createDirectories(dir.resolve("train"));
+    Configuration conf = new Configuration(false);
+    conf.set("fs.file.impl", "org.apache.hadoop.fs.LocalFileSystem");
+    SimpleGroupFactory f = new SimpleGroupFactory(schema);
+    try (ParquetWriter<Group> w = ExampleParquetWriter
+        .builder(new org.apache.hadoop.fs.Path(dir.resolve("train/part-00000.parquet").toUri()))
+        .withConf(conf).withType(schema).build()) {
+      for (int r = 0; r < rows; r++) {
+        Group g = f.newGroup();
+        Group list = g.addGroup("input_ids");
+        for (int i = 0; i < seqLen; i++) list.addGroup("list").append("element", rng.nextInt(vocab));
+        w.write(g);
+      }
+    }
+    Files.writeString(dir.resolve("_SUCCESS"), "");
+    return dir;
+  }
+}
