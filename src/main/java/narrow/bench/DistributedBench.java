@@ -148,7 +148,7 @@ public final class DistributedBench {
     Path work = Files.createTempDirectory("distbench");
     try {
       LlamaConfig cfg = LlamaConfig.preset(o.preset());
-      Path data = TrainBench.syntheticDataset(work.resolve("data"), cfg.vocabSize(), o.seq(),
+      Path data = TrainWorker.syntheticDataset(work.resolve("data"), cfg.vocabSize(), o.seq(),
           2 * o.batch() * (o.steps() + 2), 1);
       TrainResult one = Trainer.train(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data,
           args(work.resolve("one"), o, o.batch())).withThreads(1).withConsole(line -> {}));
