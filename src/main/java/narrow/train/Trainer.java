@@ -77,7 +77,7 @@ public final class Trainer implements AutoCloseable {
       this.dataset = narrow.data.TokenizedDataset.open(Locations.hadoopPath(run.dataset()), hadoop);
       // the global micro-batch: the same rows whatever the replica count, each replica its slice
       this.order = new TrainingRows(dataset, "train", args.maxLength(), args.seed(),
-          args.perDeviceTrainBatchSize() * replicas.size(), args.shuffleBufferRows());
+          args.perDeviceTrainBatchSize() * replicas.size(), args.shuffleBufferRows(), args.skipTrainRows());
       this.validation = args.evalSteps() > 0 ? dataset.rowGroups("validation") : List.of();
       if (args.evalSteps() > 0 && validation.isEmpty()) {
         throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split "
