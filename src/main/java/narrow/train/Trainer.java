@@ -410,6 +410,22 @@ public final class Trainer implements AutoCloseable {
     return evaluate(model, rows.iterator(), batchSize, padId, false, Replicas.single()).loss();
   }
 
+  /**
+   * The eval loss of {@code model} on the validation split of {@code dataset}, as training logs
+   * it ({@code max_eval_samples}, {@code per_device_eval_batch_size}, {@code max_length} and the
+   * bf16 setting of {@code args}): e.g. a base model's before and right after pruning.
+   */
+  public static double evaluateValidation(LlamaForCausalLM model, narrow.data.TokenizedDataset dataset,
+      TrainingArguments args) throws IOException {
+    List<narrow.data.RowGroup> validation = dataset.rowGroups("validation");
+    if (validation.isEmpty()) {
+      throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split");
+    }
+    long limit = args.maxEvalSamples() != null ? args.maxEvalSamples() : Long.MAX_VALUE;
+    return evaluate(model, new SplitRows(dataset, validation, args.maxLength(), limit), args.perDeviceEvalBatchSize(),
+        padId(model.config()), args.bf16On(model.device()), Replicas.single()).loss();
+  }
+
   /** An evaluation's loss and how much it covered. */
   public record Evaluation(double loss, long rows, long batches) {}
 

@@ -1,0 +1,98 @@
+package narrow.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import narrow.data.TestDatasets;
+import narrow.model.Fixtures;
+import narrow.model.io.Safetensors;
+import narrow.model.io.SafetensorsHeader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** narrow prune end to end on the untied fixture model: random and attribution, mask files, stats, recovery. */
+class PruneCommandTest {
+  @TempDir Path dir;
+
+  Path conf() throws Exception {
+    Path data = dir.resolve("data");
+    SplittableRandom rng = new SplittableRandom(5);
+    for (String split : List.of("train", "validation")) {
+      List<int[]> rows = new ArrayList<>();
+      for (int r = 0; r < (split.equals("train") ? 48 : 10); r++) {
+        int[] row = new int[24];
+        row[0] = 318;
+        for (int i = 1; i < row.length; i++) row[i] = rng.nextInt(40) + (i % 7) * 40;
+        rows.add(row);
+      }
+      TestDatasets.writeShard(data.resolve(split + "/part-00000.parquet"), rows);
+    }
+    TestDatasets.commit(data, "train", "validation");
+    Files.writeString(dir.resolve("local2.conf"), "spark.master local[2]\n"
+        + "spark.ui.enabled false\nspark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\n");
+    return Files.writeString(dir.resolve("prune.yaml"), """
+        experiment: prunetest
+        data: {input: %s, output: %s, seq_len: 24}
+        model: {pretrained: %s}
+        prune: {method: random, neuron_sparsity: 0.5, residual_sparsity: 0.25, samples: 8, batch_size: 4, seed: 1}
+        train: {output_dir: %s, max_steps: 6, learning_rate: 1.0e-3, per_device_train_batch_size: 4,
+                per_device_eval_batch_size: 5, logging_steps: 2, eval_steps: 3, save_steps: 3}
+        runs:
+          random: {prune.method: random}
+          attribution: {prune.method: attribution, prune.partitions: 2}
+        """.formatted(dir, data, Fixtures.model(Fixtures.UNTIED).toAbsolutePath(), dir.resolve("out")));
+  }
+
+  @Test
+  void randomAndAttributionPruningWriteTheirFilesAndRecover() throws Exception {
+    Path conf = conf();
+    for (String run : List.of("random", "attribution")) {
+      CliTest.Run r = CliTest.narrow("prune", conf.toString(), "--run", run, "--spark-conf",
+          dir.resolve("local2.conf").toString());
+      assertEquals(0, r.exit(), run + ":\n" + r.err());
+      Path out = dir.resolve("out").resolve(run);
+      for (String f : List.of("pruning_mask.pt", "pruning_mask.safetensors", "pruning_stats.json",
+          "experiment_metadata.json", "checkpoint-6/model.safetensors", "final_model/model.safetensors")) {
+        assertTrue(Files.exists(out.resolve(f)), run + ": " + f);
+      }
+      JsonNode stats = new ObjectMapper().readTree(out.resolve("pruning_stats.json").toFile());
+      assertEquals(stats.get("total_neurons").asInt() / 2, stats.get("total_neurons_pruned").asInt());
+      assertEquals(run.equals("random"), stats.get("neuron_scores").isNull(), run);
+      JsonNode meta = new ObjectMapper().readTree(out.resolve("experiment_metadata.json").toFile());
+      assertEquals(run, meta.get("method").asText());
+      assertEquals("untied-mha", meta.get("model_name").asText());
+      assertEquals(0.5, meta.get("neuron_sparsity").asDouble());
+      double before = meta.get("eval_loss_before_pruning").asDouble();
+      double after = meta.get("eval_loss_after_pruning").asDouble();
+      double end = meta.get("eval_loss_final").asDouble();
+      assertTrue(Double.isFinite(before) && Double.isFinite(after) && Double.isFinite(end), meta.toString());
+      // the fixture's weights are random (loss about ln 320), so pruning moves the loss without a direction
+      assertNotEquals(before, after, "the eval after pruning runs on the masked model: " + meta);
+      assertEquals(64, meta.get("data_manifest_checksum").asText().length());
+      assertTrue(r.out().contains("eval_loss"), r.out());
+      SafetensorsHeader h = Safetensors.readHeader(out.resolve("pruning_mask.safetensors"));
+      assertTrue(h.tensors().containsKey("lm_head.weight"));
+      System.out.println(run + ": eval_loss before " + before + ", after pruning " + after + ", after recovery " + end);
+    }
+  }
+
+  @Test
+  void aConfigWithoutPruneSectionOrWithBadValuesIsAClearError() throws Exception {
+    Path conf = conf();
+    CliTest.Run bad = CliTest.narrow("prune", conf.toString(), "--run", "random",
+        "--set", "prune.neuron_sparsity=1.5", "--set", "prune.method=magnitude");
+    assertEquals(2, bad.exit(), bad.err());
+    assertTrue(bad.err().contains("prune.neuron_sparsity") && bad.err().contains("prune.method"), bad.err());
+    Path none = Files.writeString(dir.resolve("none.yaml"), Files.readString(conf)
+        .replaceAll("(?m)^prune:.*\\n", "").replaceAll("(?ms)^runs:.*", ""));
+    CliTest.Run missing = CliTest.narrow("prune", none.toString());
+    assertEquals(2, missing.exit(), missing.err());
+    assertTrue(missing.err().contains("needs a prune: section"), missing.err());
+  }
+}
