@@ -66,6 +66,7 @@ final class PruneCommand implements Callable<Integer> {
     ExperimentConfig c = config.load(run);
     if (c.prune() == null) throw new ConfigException(config.file + ": narrow prune needs a prune: section");
     PruneConfig p = c.prune();
+    p.requireSparsities(config.file, c.runs().keySet());
     TrainingPlan plan = TrainingPlan.of(c, config.file);
     if (!(plan.model() instanceof ModelSource.Pretrained pretrained)) {
       throw new ConfigException(config.file + ": model.pretrained: narrow prune prunes a pretrained model, "

@@ -45,8 +45,21 @@ public record PruneConfig(String method, Double neuronSparsity, Double residualS
     }
   }
 
+  /** A sparsity left out is not an error here: a grid's runs set it (see {@link #requireSparsities}). */
   private static void sparsity(ConfigErrors errors, String key, Double value) {
-    if (value == null) errors.add(key, "is required (a fraction in [0, 1])");
-    else if (!(value >= 0 && value <= 1)) errors.add(key, "must be in [0, 1], got " + value);
+    if (value != null && !(value >= 0 && value <= 1)) errors.add(key, "must be in [0, 1], got " + value);
+  }
+
+  /**
+   * What pruning needs beyond a valid section: both sparsities, which a grid usually sets per run.
+   *
+   * @param runs the config's run names, for the way out
+   */
+  public void requireSparsities(java.nio.file.Path file, java.util.Collection<String> runs) {
+    ConfigErrors errors = new ConfigErrors(file);
+    String hint = runs.isEmpty() ? "" : ", or pick a run with --run (" + String.join(", ", runs) + ")";
+    if (neuronSparsity == null) errors.add("prune.neuron_sparsity", "is required (a fraction in [0, 1])" + hint);
+    if (residualSparsity == null) errors.add("prune.residual_sparsity", "is required (a fraction in [0, 1])" + hint);
+    errors.throwIfAny();
   }
 }

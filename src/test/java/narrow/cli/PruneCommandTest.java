@@ -95,4 +95,22 @@ class PruneCommandTest {
     assertEquals(2, missing.exit(), missing.err());
     assertTrue(missing.err().contains("needs a prune: section"), missing.err());
   }
+
+  /** The study's grids load and validate; each run's folder is n{n:.2f}_r{r:.2f}. */
+  @Test
+  void theStudysConfigsLoad() {
+    for (String file : List.of("conf/pruneandtrain01.yaml", "conf/pruneandtrainrandom00.yaml")) {
+      // the base model's folder must exist to load: the fixture stands in for Llama-3.2-1B
+      List<String> model = List.of("model.pretrained=" + Fixtures.model(Fixtures.TIED).toAbsolutePath());
+      var c = narrow.config.ConfigLoader.load(Path.of(file), null, model);
+      assertEquals(file.contains("random") ? 3 : 7, c.runs().size(), file);
+      for (String run : c.runs().keySet()) {
+        var r = narrow.config.ConfigLoader.load(Path.of(file), run, model);
+        assertEquals(run, String.format(java.util.Locale.ROOT, "n%.2f_r%.2f", r.prune().neuronSparsity(),
+            r.prune().residualSparsity()));
+        assertEquals(1024, r.prune().samples());
+        assertEquals(file.contains("random") ? "random" : "attribution", r.prune().method());
+      }
+    }
+  }
 }
