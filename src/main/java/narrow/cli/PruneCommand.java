@@ -128,7 +128,7 @@ final class PruneCommand implements Callable<Integer> {
         plan.args().with("skip_train_rows", (long) p.samples()), plan.dataset(), plan.tokenizer(), plan.device(),
         plan.distributed());
     start = System.nanoTime();
-    TrainResult r = TrainCommand.train(recovery, null, spark, MaskedTraining.replicaHooks(mask));
+    TrainResult r = TrainCommand.train(recovery, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
     List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
     Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
     meta.finished(finalLoss, "training", seconds(start)).write(runDir.resolve(ExperimentMetadata.FILE));

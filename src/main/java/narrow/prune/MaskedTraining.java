@@ -20,6 +20,17 @@ public final class MaskedTraining {
 
   /** The hooks of one trainer: both zero the mask's entries in place with {@code index_fill_}. */
   public static TrainingHooks hooks(PruningMask mask) {
+    return hooks(mask, null);
+  }
+
+  /**
+   * As {@link #hooks(PruningMask)}, and a recovery curve from step 0: an evaluation of the masked
+   * model before any update ({@code eval_loss} at step 0) and, when known, the base model's loss
+   * first in {@code log_history} as {@code eval_loss_before_pruning} at step 0.
+   */
+  public static TrainingHooks hooks(PruningMask mask, Double evalLossBeforePruning) {
+    List<java.util.Map<String, Object>> startLog = evalLossBeforePruning == null ? List.of()
+        : List.of(java.util.Map.of("eval_loss_before_pruning", evalLossBeforePruning, "step", 0));
     TrainingHooks.GradientHook gradients = (grads, step) -> {
       try (TensorScope scope = new TensorScope(); Autograd.Scope noGrad = Autograd.noGrad()) {
         mask.applyTo(grads);
@@ -30,18 +41,18 @@ public final class MaskedTraining {
         mask.applyTo(params);
       }
     };
-    return new TrainingHooks(List.of(), gradients, parameters);
+    return new TrainingHooks(List.of(), gradients, parameters, startLog, true);
   }
 
   /** Each replica's hooks, built on its executor from the mask's index lists (what is shipped). */
-  public static ReplicaHooks replicaHooks(PruningMask mask) {
-    return new MaskReplicaHooks(mask);
+  public static ReplicaHooks replicaHooks(PruningMask mask, Double evalLossBeforePruning) {
+    return new MaskReplicaHooks(mask, evalLossBeforePruning);
   }
 
-  private record MaskReplicaHooks(PruningMask mask) implements ReplicaHooks {
+  private record MaskReplicaHooks(PruningMask mask, Double evalLossBeforePruning) implements ReplicaHooks {
     @Override
     public TrainingHooks create(int rank, int attempt) {
-      return hooks(mask);
+      return hooks(mask, evalLossBeforePruning);
     }
   }
 }

@@ -204,6 +204,10 @@ public final class Trainer implements AutoCloseable {
     long start = System.nanoTime();
     Progress progress = new Progress("train", "steps", args.maxSteps() - startStep,
         java.time.Duration.ofSeconds(10), run.console());
+    if (startStep == 0 && run.resumeFrom() == null) {
+      for (Map<String, Object> e : run.hooks().startLog()) state.logHistory.add(new LinkedHashMap<>(e));
+      if (run.hooks().evaluateAtStart() && args.evalSteps() > 0) evaluateAndLog();
+    }
     while (state.globalStep < args.maxSteps()) {
       StepStats stats = step();
       sessionTokens += stats.realTokens();

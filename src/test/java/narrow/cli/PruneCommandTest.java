@@ -76,6 +76,9 @@ class PruneCommandTest {
       assertNotEquals(before, after, "the eval after pruning runs on the masked model: " + meta);
       assertEquals(64, meta.get("data_manifest_checksum").asText().length());
       assertTrue(r.out().contains("eval_loss"), r.out());
+      JsonNode log = new ObjectMapper().readTree(out.resolve("final_model/trainer_state.json").toFile()).get("log_history");
+      assertEquals(before, log.get(0).get("eval_loss_before_pruning").asDouble(), 0.0, "log_history starts before pruning");
+      assertEquals(after, log.get(1).get("eval_loss").asDouble(), 1e-6, "then the masked model at step 0");
       SafetensorsHeader h = Safetensors.readHeader(out.resolve("pruning_mask.safetensors"));
       assertTrue(h.tensors().containsKey("lm_head.weight"));
       System.out.println(run + ": eval_loss before " + before + ", after pruning " + after + ", after recovery " + end);

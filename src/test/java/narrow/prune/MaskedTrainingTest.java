@@ -62,8 +62,14 @@ class MaskedTrainingTest {
     PruningMask mask = PruningMask.of(PruningMaskTest.randomHalf(c), c);
     Path out = tmp.resolve("out");
     TrainResult r = Trainer.train(TrainRun.of(new ModelSource.Pretrained(model), dataset(tmp.resolve("data"), 64),
-        args(out, 20)).withHooks(MaskedTraining.hooks(mask)));
+        args(out, 20)).withHooks(MaskedTraining.hooks(mask, 9.5)));
     assertEquals(20, r.globalStep());
+    // the recovery curve starts at step 0: the base model's loss, then the masked model's before any update
+    var log = r.state().logHistory();
+    assertEquals(9.5, log.get(0).get("eval_loss_before_pruning"));
+    assertEquals(0L, ((Number) log.get(1).get("step")).longValue());
+    assertTrue(log.get(1).containsKey("eval_loss"), log.get(1).toString());
+    assertEquals(3, r.state().entriesWith("eval_loss").size(), "steps 0, 10 and 20");
     for (Path weights : List.of(out.resolve("checkpoint-10/model.safetensors"),
         out.resolve("checkpoint-20/model.safetensors"), Path.of(r.finalModel()).resolve("model.safetensors"))) {
       assertMasked(mask, weights, model.resolve("model.safetensors"));
@@ -102,7 +108,7 @@ class MaskedTrainingTest {
     PruningMask mask = PruningMask.of(PruningMaskTest.randomHalf(c), c);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream o = new ObjectOutputStream(bytes)) {
-      o.writeObject(MaskedTraining.replicaHooks(mask));
+      o.writeObject(MaskedTraining.replicaHooks(mask, 2.5));
     }
     ReplicaHooks back;
     try (ObjectInputStream in = new ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
@@ -111,6 +117,7 @@ class MaskedTrainingTest {
     var hooks = back.create(1, 0);
     assertNotNull(hooks.gradientHook());
     assertNotNull(hooks.mask());
+    assertEquals(2.5, hooks.startLog().get(0).get("eval_loss_before_pruning"));
     assertTrue(bytes.size() < 64 * 1024, "shipped " + bytes.size() + " bytes");
   }
 }
