@@ -33,6 +33,7 @@ import narrow.prune.PruningMask;
 import narrow.prune.PruningSelection;
 import narrow.prune.PruningStats;
 import narrow.prune.RandomPruning;
+import narrow.prune.TokenizerCheck;
 import narrow.train.ModelSource;
 import narrow.train.TrainResult;
 import narrow.train.Trainer;
@@ -85,6 +86,10 @@ final class PruneCommand implements Callable<Integer> {
     Map<String, Double> timings = new LinkedHashMap<>();
     String runDate = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
 
+    TokenizedDataset data = TokenizedDataset.open(plan.dataset(), hadoop);
+    data.manifest().ifPresent(m -> TokenizerCheck.check(modelConfig, m.tokenizer(), modelDir.toString(),
+        plan.dataset()));
+
     long start = System.nanoTime();
     PruningSelection selection;
     AttributionScores scores = null;
@@ -110,7 +115,6 @@ final class PruneCommand implements Callable<Integer> {
     timings.put("mask_files", seconds(start));
 
     start = System.nanoTime();
-    TokenizedDataset data = TokenizedDataset.open(plan.dataset(), hadoop);
     double[] losses = evalBeforeAndAfter(modelDir, mask, data, plan);
     timings.put("evaluation", seconds(start));
     System.out.printf("prune: %s, %d of %d neurons and %d of %d residual dimensions pruned; eval_loss %.4f before, "
