@@ -66,17 +66,29 @@ final class PruneCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     ExperimentConfig c = config.load(run);
     if (c.prune() == null) throw new ConfigException(config.file + ": narrow prune needs a prune: section");
-    PruneConfig p = c.prune();
-    p.requireSparsities(config.file, c.runs().keySet());
-    TrainingPlan plan = TrainingPlan.of(c, config.file);
+    c.prune().requireSparsities(config.file, c.runs().keySet());
+    prune(TrainingPlan.of(c, config.file), c.prune(), config.file, spark);
+    return 0;
+  }
+
+  /** What one pruning run did: the selection, the metadata as written last, the recovery. */
+  record Outcome(PruningSelection selection, ExperimentMetadata metadata, TrainResult training) {}
+
+  /**
+   * One pruning run: score or draw, write the mask files, the stats and the metadata under the
+   * run's folder ({@code plan.args().outputDir()}), evaluate before and right after pruning, then
+   * recovery-train with the mask held.
+   *
+   * @param file the config file, named in errors
+   */
+  static Outcome prune(TrainingPlan plan, PruneConfig p, Path file, SparkOptions spark) throws IOException {
     if (!(plan.model() instanceof ModelSource.Pretrained pretrained)) {
-      throw new ConfigException(config.file + ": model.pretrained: narrow prune prunes a pretrained model, "
-          + "not a preset");
+      throw new ConfigException(file + ": model.pretrained: narrow prune prunes a pretrained model, not a preset");
     }
     String outputDir = plan.args().outputDir();
     if (outputDir.contains("://")) {
       // the mask files are streamed to a local file; remote output_dir is not done for pruning yet
-      throw new ConfigException(config.file + ": train.output_dir: narrow prune writes to a local folder, got "
+      throw new ConfigException(file + ": train.output_dir: narrow prune writes to a local folder, got "
           + outputDir);
     }
     Path runDir = Files.createDirectories(Path.of(outputDir));
@@ -135,11 +147,12 @@ final class PruneCommand implements Callable<Integer> {
     TrainResult r = TrainCommand.train(recovery, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
     List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
     Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
-    meta.finished(finalLoss, "training", seconds(start)).write(runDir.resolve(ExperimentMetadata.FILE));
+    double trainingSeconds = seconds(start);
+    meta.finished(finalLoss, "training", trainingSeconds).write(runDir.resolve(ExperimentMetadata.FILE));
     System.out.printf("prune: recovery %d steps, train_loss %.4f, final eval_loss %s%n  final model: %s%n",
         r.globalStep(), r.trainLoss(), finalLoss == null ? "(no evaluation)" : String.format("%.4f", finalLoss),
         r.finalModel());
-    return 0;
+    return new Outcome(selection, meta.finished(finalLoss, "training", trainingSeconds), r);
   }
 
   /** The base model's eval loss, then the same model's with the mask applied. */

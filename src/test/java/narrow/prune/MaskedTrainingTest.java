@@ -74,6 +74,31 @@ class MaskedTrainingTest {
         out.resolve("checkpoint-20/model.safetensors"), Path.of(r.finalModel()).resolve("model.safetensors"))) {
       assertMasked(mask, weights, model.resolve("model.safetensors"));
     }
+    assertMomentsUntouched(mask, out.resolve("checkpoint-20/optimizer.safetensors"));
+  }
+
+  /**
+   * AdamW's moments of pruned entries are exactly 0: no gradient reached them. (With the study's
+   * mask a pruned entry's gradient is already zero in the masked model, the products through it
+   * being zero; the gradient hook makes it so whatever a loss term or a mask would leave.)
+   */
+  static void assertMomentsUntouched(PruningMask mask, Path optimizer) throws Exception {
+    try (TensorScope scope = new TensorScope()) {
+      Map<String, Tensor> state = Safetensors.read(optimizer, Device.CPU);
+      long nonzeroKept = 0;
+      for (MaskedParameter m : mask.parameters()) {
+        for (String moment : List.of("exp_avg.", "exp_avg_sq.")) {
+          float[] v = Tensors.toFloats(state.get(moment + m.name()));
+          long cols = m.shape().length == 1 ? 1 : m.shape()[1];
+          for (int i = 0; i < v.length; i++) {
+            float keep = m.shape().length == 1 ? m.valueAt(i, 0) : m.valueAt(i / cols, i % cols);
+            if (keep == 0) assertEquals(0f, v[i], 0f, moment + m.name() + "[" + i + "] of a pruned entry");
+            else if (v[i] != 0) nonzeroKept++;
+          }
+        }
+      }
+      assertTrue(nonzeroKept > 1000, "kept entries have moments: " + nonzeroKept);
+    }
   }
 
   /** Pruned entries exactly 0, and training moved the others (the mask did not freeze the model). */
