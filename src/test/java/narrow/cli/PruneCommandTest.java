@@ -35,7 +35,8 @@ class PruneCommandTest {
     }
     TestDatasets.commit(data, "train", "validation");
     Files.writeString(dir.resolve("local2.conf"), "spark.master local[2]\n"
-        + "spark.ui.enabled false\nspark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\n");
+        + "spark.ui.enabled false\nspark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\n"
+        + "spark.serializer org.apache.spark.serializer.KryoSerializer\n"); // as conf/spark/local.conf
     return Files.writeString(dir.resolve("prune.yaml"), """
         experiment: prunetest
         data: {input: %s, output: %s, seq_len: 24}
