@@ -86,6 +86,41 @@ class PruneCommandTest {
     }
   }
 
+  /**
+   * Recovery as two data-parallel replicas (Spark barrier tasks, Kryo as in narrow's Spark
+   * settings): each replica builds its mask hooks from the shipped index lists, and the pruned
+   * weights are zero in the leader's checkpoints.
+   */
+  @Test
+  void recoveryRunsAsReplicasWithTheMaskHeld() throws Exception {
+    Path conf = conf();
+    CliTest.Run r = CliTest.narrow("prune", conf.toString(), "--run", "random", "--spark-conf",
+        dir.resolve("local2.conf").toString(), "--set", "distributed.replicas=2",
+        "--set", "train.per_device_train_batch_size=2", "--set", "train.output_dir=" + dir.resolve("replicas"));
+    assertEquals(0, r.exit(), r.err());
+    Path out = dir.resolve("replicas/random");
+    narrow.model.LlamaConfig c = narrow.model.LlamaConfig.read(Fixtures.model(Fixtures.UNTIED).resolve("config.json"));
+    JsonNode stats = new ObjectMapper().readTree(out.resolve("pruning_stats.json").toFile());
+    List<narrow.prune.PruningSelection.Neuron> neurons = new ArrayList<>();
+    stats.get("pruned_neurons").forEach(n -> neurons.add(new narrow.prune.PruningSelection.Neuron(n.get(0).asInt(),
+        n.get(1).asInt())));
+    List<Integer> residuals = new ArrayList<>();
+    stats.get("pruned_residuals").forEach(x -> residuals.add(x.asInt()));
+    var mask = narrow.prune.PruningMask.of(new narrow.prune.PruningSelection(neurons, residuals,
+        stats.get("total_neurons").asInt(), stats.get("total_residuals").asInt()), c);
+    try (narrow.engine.TensorScope scope = new narrow.engine.TensorScope()) {
+      var weights = Safetensors.read(out.resolve("final_model/model.safetensors"), narrow.engine.Device.CPU);
+      for (var m : mask.parameters()) {
+        float[] w = narrow.engine.Tensors.toFloats(weights.get(m.name()));
+        long cols = m.shape().length == 1 ? 1 : m.shape()[1];
+        for (int i = 0; i < w.length; i++) {
+          float keep = m.shape().length == 1 ? m.valueAt(i, 0) : m.valueAt(i / cols, i % cols);
+          if (keep == 0) assertEquals(0f, w[i], 0f, m.name() + "[" + i + "]");
+        }
+      }
+    }
+  }
+
   @Test
   void aConfigWithoutPruneSectionOrWithBadValuesIsAClearError() throws Exception {
     Path conf = conf();
