@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         IngestCommand.class,
         TokenizeCommand.class,
         TrainCommand.class,
+        PruneCommand.class,
         ConfigCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class,

@@ -8,10 +8,13 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import narrow.config.ConfigLoader;
 import narrow.config.ExperimentConfig;
+import narrow.config.PruneConfig;
 import narrow.config.TrainingPlan;
 import narrow.data.CorpusIngest;
 import narrow.data.PythonLibrary;
 import narrow.data.TokenizeJob;
+import narrow.prune.ExperimentMetadata;
+import narrow.train.ModelSource;
 import narrow.train.TrainResult;
 import narrow.util.AtomicDirectory;
 import narrow.util.UserError;
@@ -22,12 +25,14 @@ import picocli.CommandLine.Option;
 
 /**
  * The whole pipeline on an embedded default: a corpus from the Python library installed here,
- * the Spark tokenize job, then a tiny model trained on the shards. Everything lands under
- * {@code runs/quickstart/} and is rebuilt on every run.
+ * the Spark tokenize job, then a tiny model trained on the shards, then that model pruned by
+ * attribution and at random at the same sparsity, each with a short recovery. Everything lands
+ * under {@code runs/quickstart/} and is rebuilt on every run.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "Run the pipeline end to end on local Spark: corpus from the local Python "
-        + "library, tokenize, train a tiny model. Outputs under runs/quickstart/.")
+        + "library, tokenize, train a tiny model, prune it (attribution and random) and recover. "
+        + "Outputs under runs/quickstart/.")
 final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--from", paramLabel = "DIR",
       description = "source tree for the corpus (default: this machine's Python standard library)")
@@ -45,6 +50,15 @@ final class QuickstartCommand implements Callable<Integer> {
 
   @Option(names = "--skip-train", description = "stop after the data stage")
   boolean skipTrain;
+
+  @Option(names = "--skip-prune", description = "stop after training")
+  boolean skipPrune;
+
+  /** The quickstart's pruning: the study's (0.5, 0.2) comparison point, a short recovery. */
+  static final double NEURON_SPARSITY = 0.5;
+  static final double RESIDUAL_SPARSITY = 0.2;
+  static final int ATTRIBUTION_SAMPLES = 64;
+  static final long RECOVERY_STEPS = 40;
 
   @Mixin SparkOptions spark;
 
@@ -67,17 +81,17 @@ final class QuickstartCommand implements Callable<Integer> {
     Path sources = from != null ? from : copyPythonLibrary(root.resolve("source"));
     ExperimentConfig config;
     try (SparkSession session = spark.session("narrow quickstart")) {
-      step("1/3 corpus: " + sources + " -> " + corpus);
+      step("1/4 corpus: " + sources + " -> " + corpus);
       IngestCommand.print(CorpusIngest.run(session, sources, corpus.toString(), true));
       config = ConfigLoader.load(configFile, settings);
 
-      step("2/3 tokenize -> " + config.data().output());
+      step("2/4 tokenize -> " + config.data().output());
       TokenizeCommand.print(TokenizeJob.run(session, config.data().toSettings()));
     }
     if (skipTrain) return 0;
 
     TrainingPlan plan = TrainingPlan.of(config, configFile);
-    step("3/3 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
+    step("3/4 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
     AtomicDirectory.deleteRecursively(Path.of(plan.args().outputDir())); // a fresh run every time
     TrainResult r = TrainCommand.train(plan, null, spark);
     List<Map<String, Object>> losses = r.state().entriesWith("loss");
@@ -87,7 +101,34 @@ final class QuickstartCommand implements Callable<Integer> {
         losses.isEmpty() ? "?" : format(losses.get(0).get("loss")),
         losses.isEmpty() ? "?" : format(losses.get(losses.size() - 1).get("loss")),
         lastEvalLoss(r), plan.args().outputDir());
+    if (skipPrune) return 0;
+    prune(plan, Path.of(r.finalModel()), root.resolve("prune"), configFile);
     return 0;
+  }
+
+  /**
+   * Prunes the model just trained by attribution and at random at the same sparsity, each
+   * recovered for a few steps on the same rows, and prints the eval losses side by side.
+   */
+  private void prune(TrainingPlan trained, Path model, Path out, Path configFile) throws Exception {
+    step(String.format(java.util.Locale.ROOT, "4/4 prune %s (neurons %.2f, residual dimensions %.2f) by "
+        + "attribution and at random, %d recovery steps each -> %s", model, NEURON_SPARSITY, RESIDUAL_SPARSITY,
+        RECOVERY_STEPS, out));
+    AtomicDirectory.deleteRecursively(out);
+    List<String> table = new ArrayList<>();
+    for (String method : List.of("attribution", "random")) {
+      PruneConfig p = new PruneConfig(method, NEURON_SPARSITY, RESIDUAL_SPARSITY, ATTRIBUTION_SAMPLES, 8, 2,
+          trained.args().seed(), false);
+      TrainingPlan plan = new TrainingPlan(method, new ModelSource.Pretrained(model), trained.args().with(Map.of(
+          "output_dir", out.resolve(method).toString(), "max_steps", RECOVERY_STEPS, "warmup_steps", 4,
+          "eval_steps", RECOVERY_STEPS / 2, "save_steps", RECOVERY_STEPS, "logging_steps", 10)),
+          trained.dataset(), trained.tokenizer(), trained.device(), trained.distributed());
+      ExperimentMetadata m = PruneCommand.prune(plan, p, configFile, spark).metadata();
+      table.add(String.format(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f", method, m.evalLossBefore(),
+          m.evalLossAfterPruning(), m.evalLossFinal()));
+    }
+    System.out.printf("prune: eval_loss      before     after  after %d recovery steps%n", RECOVERY_STEPS);
+    table.forEach(System.out::println);
   }
 
   private Path copyPythonLibrary(Path target) throws Exception {

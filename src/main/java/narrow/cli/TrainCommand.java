@@ -55,14 +55,23 @@ final class TrainCommand implements Callable<Integer> {
    * output_dir are reached with the Spark properties' {@code spark.hadoop.*} settings either way.
    */
   static TrainResult train(TrainingPlan plan, String resume, SparkOptions spark) throws IOException {
-    if (plan.distributed().replicas() == 1) return train(plan, resume, spark.hadoopConfiguration(), null);
+    return train(plan, resume, spark, ReplicaHooks.none());
+  }
+
+  /**
+   * As {@link #train(TrainingPlan, String, SparkOptions)}, with training hooks (a pruning mask)
+   * built per replica by {@code hooks}; a run in this JVM is replica 0.
+   */
+  static TrainResult train(TrainingPlan plan, String resume, SparkOptions spark, ReplicaHooks hooks)
+      throws IOException {
+    if (plan.distributed().replicas() == 1) return train(plan, resume, spark.hadoopConfiguration(), null, hooks);
     try (SparkSession session = spark.session("narrow train " + plan.run())) {
-      return train(plan, resume, session.sparkContext().hadoopConfiguration(), session);
+      return train(plan, resume, session.sparkContext().hadoopConfiguration(), session, hooks);
     }
   }
 
-  private static TrainResult train(TrainingPlan plan, String resume, Configuration hadoop, SparkSession session)
-      throws IOException {
+  private static TrainResult train(TrainingPlan plan, String resume, Configuration hadoop, SparkSession session,
+      ReplicaHooks hooks) throws IOException {
     DistributedConfig d = plan.distributed();
     CheckpointStore runDir = CheckpointStore.open(plan.args().outputDir(), hadoop);
     String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
@@ -70,10 +79,10 @@ final class TrainCommand implements Callable<Integer> {
     TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
         .withTokenizer(plan.tokenizer()).onDevice(plan.device()).withHadoop(hadoop);
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
-    if (session == null) return Trainer.train(run);
+    if (session == null) return Trainer.train(run.withHooks(hooks.create(0, 0)));
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
         new DistributedTraining.Settings(d.replicas(), Duration.ofSeconds(d.timeoutSeconds()), d.checkEvery()),
-        ReplicaHooks.none());
+        hooks);
   }
 
   /** The study keeps model_stats.json beside each size's checkpoints. */

@@ -17,6 +17,7 @@ import java.util.TreeMap;
  *     picks one
  * @param run the run picked ({@code --run}), or the default name when the file has no grid
  * @param distributed data-parallel replicas of each run
+ * @param prune how {@code narrow prune} prunes the pretrained model, or null (no section)
  */
 public record ExperimentConfig(
     String experiment,
@@ -25,7 +26,8 @@ public record ExperimentConfig(
     Map<String, Object> train,
     Map<String, Map<String, Object>> runs,
     String run,
-    DistributedConfig distributed) {
+    DistributedConfig distributed,
+    PruneConfig prune) {
 
   public ExperimentConfig {
     data = data == null ? DataConfig.empty() : data;
@@ -43,6 +45,7 @@ public record ExperimentConfig(
     data.validate(errors);
     model.validate(errors);
     distributed.validate(errors);
+    if (prune != null) prune.validate(errors);
     // the train: section is checked whatever the command, so a typo shows before any Spark work
     if (!train.isEmpty()) TrainingPlan.arguments(this, String.valueOf(train.getOrDefault("output_dir", "")), errors);
   }
@@ -55,7 +58,7 @@ public record ExperimentConfig(
   public ExperimentConfig withTrainingDefaults(java.nio.file.Path file) {
     if (train.isEmpty()) return this;
     return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run,
-        distributed);
+        distributed, prune);
   }
 
   /** The name of the run folder under {@code train.output_dir}. */

@@ -2,6 +2,51 @@ package narrow.distributed;
 
 import java.io.Serializable;
 
-/** What replica 0 reports back to the driver when training ends. */
-record ReplicaOutcome(long globalStep, double trainLoss, String finalModel, double runtimeSeconds,
-    double tokensPerSecond, int attempt) implements Serializable {}
+/**
+ * What replica 0 reports back to the driver when training ends. A plain class, not a record:
+ * it crosses a shuffle, serialized with {@code spark.serializer}, which is Kryo in narrow's Spark
+ * settings ({@code conf/spark/local.conf}), and the Kryo Spark ships cannot take records ("can't
+ * get field offset on a record class").
+ */
+final class ReplicaOutcome implements Serializable {
+  private final long globalStep;
+  private final double trainLoss;
+  private final String finalModel;
+  private final double runtimeSeconds;
+  private final double tokensPerSecond;
+  private final int attempt;
+
+  ReplicaOutcome(long globalStep, double trainLoss, String finalModel, double runtimeSeconds,
+      double tokensPerSecond, int attempt) {
+    this.globalStep = globalStep;
+    this.trainLoss = trainLoss;
+    this.finalModel = finalModel;
+    this.runtimeSeconds = runtimeSeconds;
+    this.tokensPerSecond = tokensPerSecond;
+    this.attempt = attempt;
+  }
+
+  long globalStep() {
+    return globalStep;
+  }
+
+  double trainLoss() {
+    return trainLoss;
+  }
+
+  String finalModel() {
+    return finalModel;
+  }
+
+  double runtimeSeconds() {
+    return runtimeSeconds;
+  }
+
+  double tokensPerSecond() {
+    return tokensPerSecond;
+  }
+
+  int attempt() {
+    return attempt;
+  }
+}

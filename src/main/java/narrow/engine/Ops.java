@@ -148,4 +148,15 @@ public final class Ops {
   public static long countNonzero(Tensor x) {
     return x.ne(Tensors.scalar(0)).sum().item().toLong();
   }
+
+  /**
+   * Sets the slices {@code indices} of dimension {@code dim} of {@code x} to zero, in place
+   * (libtorch's {@code index_fill_}): a pruning mask applied from its index lists, so no
+   * full-size 0/1 tensor ever exists. Call with grad mode off on a parameter.
+   */
+  public static void zeroSlices(Tensor x, long dim, long[] indices) {
+    if (indices.length == 0) return;
+    Tensor index = Tensors.longs(indices, deviceOf(x), indices.length);
+    x.index_fill_(dim, index, Tensors.scalar(0.0));
+  }
 }

@@ -70,18 +70,24 @@ public final class AttributionJob {
     if (batches.isEmpty()) throw new IllegalArgumentException("no attribution batches");
     jsc.setJobDescription("narrow prune: attribution of " + batches.size() + " batches on " + partitions
         + " partitions");
-    return partialSums(jsc, modelDir, batches, partitions).treeReduce(AttributionSums::plus);
+    return partialSums(jsc, modelDir, batches, partitions)
+        .treeReduce((a, b) -> Shipped.of(a.get().plus(b.get()))).get();
   }
 
-  /** One {@link AttributionSums} per partition that holds a batch, not yet added up. */
-  static JavaRDD<AttributionSums> partialSums(JavaSparkContext jsc, String modelDir, List<AttributionBatch> batches,
-      int partitions) {
+  /**
+   * One {@link AttributionSums} per partition that holds a batch, not yet added up; batches and
+   * sums travel {@link Shipped} (records do not go through Spark's Kryo).
+   */
+  static JavaRDD<Shipped<AttributionSums>> partialSums(JavaSparkContext jsc, String modelDir,
+      List<AttributionBatch> batches, int partitions) {
     // parallelize slices a list into contiguous runs, so every partition holds whole batches
-    return jsc.parallelize(batches, partitions).mapPartitions(new ScorePartition(modelDir));
+    List<Shipped<AttributionBatch>> shipped = batches.stream().map(Shipped::of).toList();
+    return jsc.parallelize(shipped, partitions).mapPartitions(new ScorePartition(modelDir));
   }
 
   /** One task: its batches' sums, from a model it loads itself. */
-  static final class ScorePartition implements FlatMapFunction<Iterator<AttributionBatch>, AttributionSums> {
+  static final class ScorePartition
+      implements FlatMapFunction<Iterator<Shipped<AttributionBatch>>, Shipped<AttributionSums>> {
     private final String modelDir;
 
     ScorePartition(String modelDir) {
@@ -89,7 +95,8 @@ public final class AttributionJob {
     }
 
     @Override
-    public Iterator<AttributionSums> call(Iterator<AttributionBatch> batches) throws IOException {
+    public Iterator<Shipped<AttributionSums>> call(Iterator<Shipped<AttributionBatch>> batches)
+        throws IOException {
       if (!batches.hasNext()) return Collections.emptyIterator();
       TaskContext ctx = TaskContext.get();
       Device device = Device.CPU;
@@ -104,8 +111,8 @@ public final class AttributionJob {
           LlamaForCausalLM model = LlamaForCausalLM.load(Path.of(modelDir), device)) {
         GradientAttribution scorer = new GradientAttribution(model);
         AttributionSums total = scorer.zeroSums();
-        while (batches.hasNext()) total = total.plus(scorer.batch(batches.next()));
-        return List.of(total).iterator();
+        while (batches.hasNext()) total = total.plus(scorer.batch(batches.next().get()));
+        return List.of(Shipped.of(total)).iterator();
       }
     }
   }

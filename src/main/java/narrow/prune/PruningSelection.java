@@ -15,10 +15,10 @@ import java.util.stream.IntStream;
  * @param totalResiduals residual dimensions (hidden size)
  */
 public record PruningSelection(List<Neuron> neurons, List<Integer> residuals, int totalNeurons,
-    int totalResiduals) {
+    int totalResiduals) implements java.io.Serializable {
 
   /** Neuron {@code index} of the MLP of decoder layer {@code layer}. */
-  public record Neuron(int layer, int index) {}
+  public record Neuron(int layer, int index) implements java.io.Serializable {}
 
   public PruningSelection {
     neurons = List.copyOf(neurons);

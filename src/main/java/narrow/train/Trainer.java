@@ -77,7 +77,7 @@ public final class Trainer implements AutoCloseable {
       this.dataset = narrow.data.TokenizedDataset.open(Locations.hadoopPath(run.dataset()), hadoop);
       // the global micro-batch: the same rows whatever the replica count, each replica its slice
       this.order = new TrainingRows(dataset, "train", args.maxLength(), args.seed(),
-          args.perDeviceTrainBatchSize() * replicas.size(), args.shuffleBufferRows());
+          args.perDeviceTrainBatchSize() * replicas.size(), args.shuffleBufferRows(), args.skipTrainRows());
       this.validation = args.evalSteps() > 0 ? dataset.rowGroups("validation") : List.of();
       if (args.evalSteps() > 0 && validation.isEmpty()) {
         throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split "
@@ -204,6 +204,10 @@ public final class Trainer implements AutoCloseable {
     long start = System.nanoTime();
     Progress progress = new Progress("train", "steps", args.maxSteps() - startStep,
         java.time.Duration.ofSeconds(10), run.console());
+    if (startStep == 0 && run.resumeFrom() == null) {
+      for (Map<String, Object> e : run.hooks().startLog()) state.logHistory.add(new LinkedHashMap<>(e));
+      if (run.hooks().evaluateAtStart() && args.evalSteps() > 0) evaluateAndLog();
+    }
     while (state.globalStep < args.maxSteps()) {
       StepStats stats = step();
       sessionTokens += stats.realTokens();
@@ -408,6 +412,22 @@ public final class Trainer implements AutoCloseable {
    */
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId) {
     return evaluate(model, rows.iterator(), batchSize, padId, false, Replicas.single()).loss();
+  }
+
+  /**
+   * The eval loss of {@code model} on the validation split of {@code dataset}, as training logs
+   * it ({@code max_eval_samples}, {@code per_device_eval_batch_size}, {@code max_length} and the
+   * bf16 setting of {@code args}): e.g. a base model's before and right after pruning.
+   */
+  public static double evaluateValidation(LlamaForCausalLM model, narrow.data.TokenizedDataset dataset,
+      TrainingArguments args) throws IOException {
+    List<narrow.data.RowGroup> validation = dataset.rowGroups("validation");
+    if (validation.isEmpty()) {
+      throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split");
+    }
+    long limit = args.maxEvalSamples() != null ? args.maxEvalSamples() : Long.MAX_VALUE;
+    return evaluate(model, new SplitRows(dataset, validation, args.maxLength(), limit), args.perDeviceEvalBatchSize(),
+        padId(model.config()), args.bf16On(model.device()), Replicas.single()).loss();
   }
 
   /** An evaluation's loss and how much it covered. */

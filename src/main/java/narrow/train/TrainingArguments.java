@@ -27,6 +27,9 @@ import java.util.Map;
  * @param shuffleBufferRows (narrow's) training rows shuffled together: the data streams through a
  *     window of row groups holding at least this many rows, which bounds the trainer's memory
  *     whatever the corpus size (16384 rows of 1024 ids: 64 MB)
+ * @param skipTrainRows (narrow's) the first rows of the train split in file order that training never
+ *     reads: pruning's attribution rows ({@code prune.samples}), so recovery is not trained on
+ *     what chose the mask; 0 (the default) reads every row
  * @param tf32 TF32 matmuls for float32 work on Ampere or newer GPUs; {@code null}: libtorch's default (off)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -56,7 +59,8 @@ public record TrainingArguments(
     String optim,
     Boolean bf16,
     Boolean tf32,
-    int shuffleBufferRows) {
+    int shuffleBufferRows,
+    long skipTrainRows) {
 
   static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
@@ -69,6 +73,7 @@ public record TrainingArguments(
     requirePositive("gradient_accumulation_steps", gradientAccumulationSteps);
     requirePositive("per_device_eval_batch_size", perDeviceEvalBatchSize);
     requirePositive("shuffle_buffer_rows", shuffleBufferRows);
+    requireNotNegative("skip_train_rows", skipTrainRows);
     if (maxLength <= 1) throw new Invalid("max_length", "must be > 1, got " + maxLength);
     requireNotNegative("logging_steps", loggingSteps);
     requireNotNegative("eval_steps", evalSteps);
@@ -91,7 +96,7 @@ public record TrainingArguments(
   /** Hugging Face's defaults where it has them (max_steps, max_length: this project's). */
   public static TrainingArguments defaults(String outputDir) {
     return new TrainingArguments(outputDir, 5e-5, 0.0, 0.9, 0.999, 1e-8, 1.0, 0, 0.0, "linear",
-        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch", null, null, 16384);
+        1000, 8, 8, 1, 500, 500, 500, null, 42, 1024, null, "adamw_torch", null, null, 16384, 0);
   }
 
   /** This record with one field replaced, by its HF name. */

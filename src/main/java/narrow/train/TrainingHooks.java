@@ -9,11 +9,23 @@ import org.bytedeco.pytorch.Tensor;
  * extra loss terms (group sparsity, distillation), a gradient hook between backward and the
  * optimizer step (the data-parallel all-reduce), and a parameter mask held through training
  * (pruning). All optional; {@link #none()} is plain training.
+ *
+ * <p>{@code startLog} and {@code evaluateAtStart} concern a fresh run only (not a resumed one):
+ * entries put first in {@code trainer_state.json}'s {@code log_history} (pruning's eval loss of
+ * the base model), and an evaluation at step 0, after the mask is applied and before any update,
+ * logged as training logs its evaluations (when {@code eval_steps} > 0): the start of a recovery
+ * curve.
  */
-public record TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook, ParameterMask mask) {
+public record TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook, ParameterMask mask,
+    List<Map<String, Object>> startLog, boolean evaluateAtStart) {
 
   public TrainingHooks {
     lossTerms = List.copyOf(lossTerms);
+    startLog = startLog == null ? List.of() : List.copyOf(startLog);
+  }
+
+  public TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook, ParameterMask mask) {
+    this(lossTerms, gradientHook, mask, List.of(), false);
   }
 
   public static TrainingHooks none() {

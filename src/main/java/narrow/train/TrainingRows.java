@@ -21,6 +21,10 @@ import narrow.util.UserError;
  * other, cut into global micro-batches of {@code globalBatch} rows (an incomplete last one is
  * dropped). So the rows of micro-batch m are a pure function of (seed, m, global batch): the same
  * whatever the replica count, recomputable on resume, and each replica reads its slice of them.
+ *
+ * <p>The first {@code skipRows} rows of the split in file order (pruning's attribution rows, see
+ * {@code narrow.prune.AttributionRows}) are left out before anything else: the order above is
+ * over the remaining rows, a row group partly skipped taking part with its rest.
  */
 final class TrainingRows {
   private final TokenizedDataset dataset;
@@ -28,7 +32,7 @@ final class TrainingRows {
   private final long seed;
   private final int globalBatch;
   private final long windowRows;
-  private final List<RowGroup> groups;
+  private final List<Part> groups;
   private final long rows;
   private long plannedEpoch = -1;
   private List<Window> plan;
@@ -36,22 +40,43 @@ final class TrainingRows {
   private final Map<Integer, List<int[]>> loaded = new LinkedHashMap<>();
 
   /** Row groups of one window, and where the window starts in its epoch. */
-  private record Window(List<RowGroup> groups, long start, long rows) {}
+  private record Window(List<Part> groups, long start, long rows) {}
+
+  /** A row group less its first {@code skip} rows. */
+  private record Part(RowGroup group, long skip) {
+    long rows() {
+      return group.rows() - skip;
+    }
+  }
 
   TrainingRows(TokenizedDataset dataset, String split, int maxLength, long seed, int globalBatch, long windowRows)
       throws IOException {
+    this(dataset, split, maxLength, seed, globalBatch, windowRows, 0);
+  }
+
+  TrainingRows(TokenizedDataset dataset, String split, int maxLength, long seed, int globalBatch, long windowRows,
+      long skipRows) throws IOException {
     this.dataset = dataset;
     this.maxLength = maxLength;
     this.seed = seed;
     this.globalBatch = globalBatch;
     this.windowRows = Math.max(1, windowRows);
-    this.groups = dataset.rowGroups(split);
+    this.groups = new ArrayList<>();
+    long toSkip = skipRows;
     long n = 0;
-    for (RowGroup g : groups) n += g.rows();
+    long all = 0;
+    for (RowGroup g : dataset.rowGroups(split)) {
+      all += g.rows();
+      long skip = Math.min(toSkip, g.rows());
+      toSkip -= skip;
+      if (skip < g.rows()) groups.add(new Part(g, skip));
+      n += g.rows() - skip;
+    }
     this.rows = n;
     if (rows < globalBatch) {
-      throw new UserError("the " + split + " split of " + dataset.root() + " has " + rows + " rows, fewer "
-          + "than one batch of " + globalBatch + " (per_device_train_batch_size x replicas)");
+      String skipped = skipRows > 0 ? " after the first " + skipRows + " skipped (of " + all + ")" : "";
+      throw new UserError("the " + split + " split of " + dataset.root() + " has " + rows + " rows" + skipped
+          + ", fewer than one batch of " + globalBatch + " (per_device_train_batch_size x replicas)");
     }
   }
 
@@ -84,7 +109,7 @@ final class TrainingRows {
     if (epoch == plannedEpoch) return plan;
     int[] order = permutation(new SplittableRandom(mix(seed, epoch, -1)), groups.size());
     List<Window> windows = new ArrayList<>();
-    List<RowGroup> current = new ArrayList<>();
+    List<Part> current = new ArrayList<>();
     long start = 0;
     long size = 0;
     for (int i : order) {
@@ -110,7 +135,10 @@ final class TrainingRows {
     if (rowsOfWindow != null) return rowsOfWindow;
     List<int[]> read = new ArrayList<>();
     try {
-      for (RowGroup g : windows.get(w).groups()) read.addAll(dataset.rows(g, maxLength));
+      for (Part p : windows.get(w).groups()) {
+        List<int[]> all = dataset.rows(p.group(), maxLength);
+        read.addAll(all.subList((int) p.skip(), all.size()));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

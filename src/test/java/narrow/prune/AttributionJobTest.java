@@ -31,6 +31,8 @@ class AttributionJobTest {
         .config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        // narrow's own Spark settings (conf/spark/local.conf): Kryo, which cannot take records
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .getOrCreate();
     jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
   }
@@ -103,7 +105,8 @@ class AttributionJobTest {
     assertEquals(6, single.size());
     AttributionScores one = AttributionJob.sums(jsc, model, single, 1).scores();
     // three tasks of two whole batches each, each with its own model
-    List<AttributionSums> partials = AttributionJob.partialSums(jsc, model, single, 3).collect();
+    List<AttributionSums> partials =
+        AttributionJob.partialSums(jsc, model, single, 3).collect().stream().map(Shipped::get).toList();
     assertEquals(List.of(2L, 2L, 2L), partials.stream().map(AttributionSums::batches).toList());
     assertEquals(List.of(2L, 2L, 2L), partials.stream().map(AttributionSums::rows).toList());
     for (int partitions = 2; partitions <= 3; partitions++) {

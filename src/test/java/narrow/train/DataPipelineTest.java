@@ -100,6 +100,48 @@ class DataPipelineTest {
         "fewer rows than a batch: the user's to fix");
   }
 
+  /**
+   * skip_train_rows leaves out the first rows of the split in file order (pruning's attribution
+   * rows), a row group partly: every other row comes once per epoch, in an order that is still a
+   * pure function of (seed, step, global batch).
+   */
+  @Test
+  void trainingSkipsTheFirstRowsInFileOrder() throws IOException {
+    Path ds = tmp.resolve("skip");
+    int id = 0;
+    for (int shard = 0; shard < 3; shard++) {
+      List<int[]> rows = new java.util.ArrayList<>();
+      for (int r = 0; r < 7; r++) rows.add(new int[] {128000, id++});
+      TestShards.writeShard(ds.resolve("train/part-0000" + shard + ".parquet"), rows);
+    }
+    TestDatasets.commit(ds, "train");
+    TokenizedDataset data = TokenizedDataset.open(ds);
+    TrainingRows order = new TrainingRows(data, "train", 8, 7, 4, 10, 9); // shard 0 and 2 rows of shard 1
+    assertEquals(12, order.rows());
+    assertEquals(3, order.batchesPerEpoch());
+    for (long epoch = 0; epoch < 2; epoch++) {
+      Set<Integer> seen = new HashSet<>();
+      for (int b = 0; b < 3; b++) {
+        for (int[] row : order.slice(epoch * 3 + b, 0, 4)) assertTrue(seen.add(row[1]), "once per epoch");
+      }
+      Set<Integer> expected = new HashSet<>();
+      for (int i = 9; i < 21; i++) expected.add(i);
+      assertEquals(expected, seen, "the rows after the skipped ones, epoch " + epoch);
+    }
+    TrainingRows again = new TrainingRows(data, "train", 8, 7, 4, 10, 9);
+    for (long b : new long[] {4, 0, 2}) {
+      List<Integer> halves = ids(again.slice(b, 0, 2));
+      halves.addAll(ids(again.slice(b, 2, 4)));
+      assertEquals(ids(order.slice(b, 0, 4)), halves, "recomputable in slices: batch " + b);
+    }
+    assertEquals(ids(new TrainingRows(data, "train", 8, 7, 4, 10).slice(3, 0, 4)),
+        ids(new TrainingRows(data, "train", 8, 7, 4, 10, 0).slice(3, 0, 4)), "skipping 0 is the plain order");
+    var e = assertThrows(narrow.util.UserError.class, () -> new TrainingRows(data, "train", 8, 7, 4, 10, 18));
+    assertTrue(e.getMessage().contains("after the first 18 skipped (of 21)"), e.getMessage());
+    assertEquals(0, TrainingArguments.defaults("o").skipTrainRows());
+    assertThrows(TrainingArguments.Invalid.class, () -> TrainingArguments.defaults("o").with("skip_train_rows", -1));
+  }
+
   private static List<Integer> ids(List<int[]> rows) {
     List<Integer> out = new java.util.ArrayList<>();
     for (int[] r : rows) out.add(r[1]);

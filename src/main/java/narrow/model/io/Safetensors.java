@@ -188,6 +188,68 @@ public final class Safetensors {
     }
   }
 
+  /** A tensor whose bytes ({@code dtype}, row-major, little-endian) are generated while written. */
+  public record StreamedTensor(String name, DType dtype, long[] shape, ByteSource bytes) {
+    long byteSize() {
+      long n = dtype.bytes();
+      for (long d : shape) n *= d;
+      return n;
+    }
+  }
+
+  /**
+   * Writes generated tensors as one file, one after the other through a buffer, so that a file
+   * far larger than the heap (a pruning mask) needs only what each source holds. A source that
+   * writes a different number of bytes than its shape needs is an error (the file is then corrupt
+   * and must be discarded).
+   */
+  public static void writeStreamed(Path file, List<StreamedTensor> tensors, Map<String, String> metadata)
+      throws IOException {
+    ObjectNode header = JSON.createObjectNode();
+    if (metadata != null && !metadata.isEmpty()) {
+      ObjectNode meta = header.putObject("__metadata__");
+      metadata.forEach(meta::put);
+    }
+    long offset = 0;
+    for (StreamedTensor t : tensors) {
+      ObjectNode entry = header.putObject(t.name());
+      entry.put("dtype", t.dtype().name());
+      var shapeNode = entry.putArray("shape");
+      for (long d : t.shape()) shapeNode.add(d);
+      entry.putArray("data_offsets").add(offset).add(offset + t.byteSize());
+      offset += t.byteSize();
+    }
+    byte[] json = JSON.writeValueAsBytes(header);
+    int padded = (json.length + 7) / 8 * 8;
+    ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+    head.putLong(padded).put(json);
+    while (head.hasRemaining()) head.put((byte) ' ');
+    try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file),
+        1 << 16)) {
+      out.write(head.array());
+      for (StreamedTensor t : tensors) {
+        long[] written = {0};
+        t.bytes().writeTo(new java.io.FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+            written[0] += len;
+          }
+
+          @Override
+          public void write(int b) throws IOException {
+            out.write(b);
+            written[0]++;
+          }
+        });
+        if (written[0] != t.byteSize()) {
+          throw new IOException(file + ": tensor '" + t.name() + "' generated " + written[0] + " bytes, its shape needs "
+              + t.byteSize());
+        }
+      }
+    }
+  }
+
   private static void writeTensor(FileChannel ch, Tensor tensor, DType dtype) throws IOException {
     TensorBytes.write(tensor, elementType(dtype), ch);
   }

@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>Values: {@code null}, {@link Boolean}, {@link Integer}/{@link Long}, {@link Float}/{@link
  * Double} (pickled as a Python float, i.e. double), {@link String}, {@link List} (a Python list),
  * {@link Map} with String keys (a dict, insertion order kept), and {@link Tensor} (a CPU tensor
- * rebuilt with {@code torch._utils._rebuild_tensor_v2}, its bytes in {@code data/<n>}).
+ * rebuilt with {@code torch._utils._rebuild_tensor_v2}, its bytes in {@code data/<n>}), and {@link
+ * StreamedTensor} (the same, its bytes generated while written).
  */
 public final class TorchSave {
   private TorchSave() {}
@@ -85,18 +86,45 @@ public final class TorchSave {
     }
   }
 
+  /**
+   * A tensor whose bytes are generated while the file is written, never held whole: e.g. a
+   * pruning mask of billions of elements written from its index lists. {@code bytes} must write
+   * exactly numel × element size bytes and the same bytes each time it is called (it is called
+   * twice: once for the zip entry's CRC-32, once to write).
+   */
+  public record StreamedTensor(Dtype dtype, long[] shape, ByteSource bytes) {
+    public long numel() {
+      return Tensor.numel(shape);
+    }
+
+    public long byteSize() {
+      return numel() * dtype.bytes;
+    }
+  }
+
   /** {@code torch.save(value, file)}; the archive folder is named {@code archive} as torch does for unnamed streams. */
   public static void save(Object value, Path file) throws IOException {
+    save(value, file, Long.MAX_VALUE);
+  }
+
+  /** As {@link #save(Object, Path)}, zip64 fields from {@code zip64From} on (tests force them low). */
+  static void save(Object value, Path file, long zip64From) throws IOException {
     Pickler p = new Pickler();
     p.bytes.write(0x80); // PROTO 2
     p.bytes.write(2);
     p.value(value);
     p.bytes.write('.'); // STOP
-    try (TorchZipWriter zip = new TorchZipWriter(file)) {
+    try (TorchZipWriter zip = new TorchZipWriter(file, zip64From)) {
       zip.add("archive/data.pkl", p.bytes.toByteArray());
       zip.add("archive/byteorder", "little".getBytes(StandardCharsets.US_ASCII));
       for (int i = 0; i < p.storages.size(); i++) {
-        zip.add("archive/data/" + i, p.storages.get(i).data());
+        Object storage = p.storages.get(i);
+        if (storage instanceof Tensor t) {
+          zip.add("archive/data/" + i, t.data());
+        } else {
+          StreamedTensor t = (StreamedTensor) storage;
+          zip.add("archive/data/" + i, t.byteSize(), t.bytes());
+        }
       }
       zip.add("archive/version", "3\n".getBytes(StandardCharsets.US_ASCII));
     }
@@ -105,7 +133,7 @@ public final class TorchSave {
   /** The pickle opcodes of protocol 2 that the weights-only unpickler understands. */
   static final class Pickler {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    final List<Tensor> storages = new ArrayList<>();
+    final List<Object> storages = new ArrayList<>(); // Tensor or StreamedTensor
 
     void value(Object v) {
       if (v == null) {
@@ -122,7 +150,11 @@ public final class TorchSave {
       } else if (v instanceof String s) {
         string(s);
       } else if (v instanceof Tensor t) {
-        tensor(t);
+        storages.add(t);
+        tensor(t.dtype(), t.shape(), t.numel());
+      } else if (v instanceof StreamedTensor t) {
+        storages.add(t);
+        tensor(t.dtype(), t.shape(), t.numel());
       } else if (v instanceof Map<?, ?> m) {
         bytes.write('}'); // EMPTY_DICT
         if (!m.isEmpty()) {
@@ -195,23 +227,22 @@ public final class TorchSave {
     }
 
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, backward_hooks)}. */
-    void tensor(Tensor t) {
-      String key = Integer.toString(storages.size());
-      storages.add(t);
+    void tensor(Dtype dtype, long[] shape, long numel) {
+      String key = Integer.toString(storages.size() - 1);
       global("torch._utils", "_rebuild_tensor_v2");
       bytes.write('(');
       // persistent id: ('storage', storage class, key, location, numel)
       bytes.write('(');
       string("storage");
-      global("torch", t.dtype().storageClass);
+      global("torch", dtype.storageClass);
       string(key);
       string("cpu");
-      integer(t.numel());
+      integer(numel);
       bytes.write('t');
       bytes.write('Q'); // BINPERSID
       integer(0);
-      tuple(t.shape());
-      tuple(contiguousStrides(t.shape()));
+      tuple(shape);
+      tuple(contiguousStrides(shape));
       bytes.write(0x89); // requires_grad False
       global("collections", "OrderedDict");
       bytes.write(')');

@@ -145,6 +145,55 @@ class TorchSaveTest {
     assertTensorsAndScalars(json);
   }
 
+  /**
+   * A streamed tensor is written as the same bytes as a held one; with zip64 forced on for every
+   * size and offset (what a mask past 4 GiB gets), Java's zip reader, Python's zipfile and
+   * torch.load(weights_only=True) read the same archive, data still 64-byte aligned.
+   */
+  @Test
+  void streamedTensorsAndZip64ReadBack() throws Exception {
+    float[] values = new float[1000];
+    for (int i = 0; i < values.length; i++) values[i] = i * 0.5f;
+    TorchSave.Tensor held = TorchSave.Tensor.ofFloats(values, 10, 100);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("held", held);
+    m.put("streamed", new TorchSave.StreamedTensor(TorchSave.Dtype.FLOAT32, new long[] {10, 100},
+        out -> {
+          for (int r = 0; r < 10; r++) out.write(held.data(), r * 400, 400); // row by row
+        }));
+    m.put("ids", TorchSave.Tensor.ofLongs(new long[] {128000, -1}, 2));
+    Path plain = tmp.resolve("plain.pt");
+    Path zip64 = tmp.resolve("zip64.pt");
+    TorchSave.save(m, plain);
+    TorchSave.save(m, zip64, 0);
+    for (Path f : List.of(plain, zip64)) {
+      try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(f.toFile())) {
+        byte[] a = z.getInputStream(z.getEntry("archive/data/0")).readAllBytes();
+        byte[] b = z.getInputStream(z.getEntry("archive/data/1")).readAllBytes();
+        assertArrayEquals(held.data(), a, f.toString());
+        assertArrayEquals(held.data(), b, f.toString());
+      }
+    }
+    assertTrue(Files.size(zip64) > Files.size(plain), "zip64 fields were written");
+    Assumptions.assumeTrue(PythonTorch.available(), "/usr/bin/python3 with torch not available");
+    String out = PythonTorch.run("""
+        import sys, zipfile, torch
+        z = zipfile.ZipFile(sys.argv[1])
+        for i in z.infolist():
+            assert i.header_offset >= 0 and z.read(i.filename) is not None
+        with open(sys.argv[1], 'rb') as f:
+            raw = f.read()
+        for i in z.infolist():
+            if '/data/' in i.filename:
+                start = raw.index(z.read(i.filename)[:16], i.header_offset)
+                assert start % 64 == 0, (i.filename, start)
+        d = torch.load(sys.argv[1], weights_only=True)
+        assert torch.equal(d['held'], d['streamed']) and d['streamed'].shape == (10, 100)
+        print(float(d['streamed'].sum()), d['ids'].tolist())
+        """, zip64.toString());
+    assertEquals("249750.0 [128000, -1]", out);
+  }
+
   static final String LOAD = String.join("\n",
       "import sys, json, pickle, torch",
       "major = int(torch.__version__.split('.')[0])",

@@ -1,0 +1,195 @@
+package narrow.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import narrow.config.ConfigException;
+import narrow.config.ExperimentConfig;
+import narrow.config.PruneConfig;
+import narrow.config.TrainingPlan;
+import narrow.data.TokenizeManifest;
+import narrow.data.TokenizedDataset;
+import narrow.engine.Autograd;
+import narrow.engine.TensorScope;
+import narrow.model.LlamaConfig;
+import narrow.model.LlamaForCausalLM;
+import narrow.prune.AttributionJob;
+import narrow.prune.AttributionResult;
+import narrow.prune.AttributionScores;
+import narrow.prune.ExperimentMetadata;
+import narrow.prune.MaskFiles;
+import narrow.prune.MaskedTraining;
+import narrow.prune.PruningMask;
+import narrow.prune.PruningSelection;
+import narrow.prune.PruningStats;
+import narrow.prune.RandomPruning;
+import narrow.prune.TokenizerCheck;
+import narrow.train.ModelSource;
+import narrow.train.TrainResult;
+import narrow.train.Trainer;
+import narrow.util.Locations;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Prunes a pretrained model (attribution scores or a random draw), writes the mask and its
+ * statistics, and recovery-trains with the mask held: the study's {@code pruneandtrain01} and
+ * {@code pruneandtrainrandom00}.
+ */
+@Command(name = "prune", mixinStandardHelpOptions = true,
+    description = "Prune a pretrained model (prune.method attribution or random), write pruning_mask.pt, "
+        + "pruning_mask.safetensors, pruning_stats.json and experiment_metadata.json under "
+        + "<train.output_dir>/<run>/, then recovery-train with the mask held.")
+final class PruneCommand implements Callable<Integer> {
+  @Mixin ConfigOptions config;
+  @Mixin SparkOptions spark;
+
+  @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. n0.50_r0.50")
+  String run;
+
+  @Override
+  public Integer call() throws IOException {
+    ExperimentConfig c = config.load(run);
+    if (c.prune() == null) throw new ConfigException(config.file + ": narrow prune needs a prune: section");
+    c.prune().requireSparsities(config.file, c.runs().keySet());
+    prune(TrainingPlan.of(c, config.file), c.prune(), config.file, spark);
+    return 0;
+  }
+
+  /** What one pruning run did: the selection, the metadata as written last, the recovery. */
+  record Outcome(PruningSelection selection, ExperimentMetadata metadata, TrainResult training) {}
+
+  /**
+   * One pruning run: score or draw, write the mask files, the stats and the metadata under the
+   * run's folder ({@code plan.args().outputDir()}), evaluate before and right after pruning, then
+   * recovery-train with the mask held.
+   *
+   * @param file the config file, named in errors
+   */
+  static Outcome prune(TrainingPlan plan, PruneConfig p, Path file, SparkOptions spark) throws IOException {
+    if (!(plan.model() instanceof ModelSource.Pretrained pretrained)) {
+      throw new ConfigException(file + ": model.pretrained: narrow prune prunes a pretrained model, not a preset");
+    }
+    String outputDir = plan.args().outputDir();
+    if (outputDir.contains("://")) {
+      // the mask files are streamed to a local file; remote output_dir is not done for pruning yet
+      throw new ConfigException(file + ": train.output_dir: narrow prune writes to a local folder, got "
+          + outputDir);
+    }
+    Path runDir = Files.createDirectories(Path.of(outputDir));
+    Path modelDir = pretrained.dir();
+    LlamaConfig modelConfig = LlamaConfig.read(modelDir.resolve("config.json"));
+    Configuration hadoop = spark.hadoopConfiguration();
+    Map<String, Double> timings = new LinkedHashMap<>();
+    String runDate = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+
+    TokenizedDataset data = TokenizedDataset.open(plan.dataset(), hadoop);
+    data.manifest().ifPresent(m -> TokenizerCheck.check(modelConfig, m.tokenizer(), modelDir.toString(),
+        plan.dataset()));
+
+    long start = System.nanoTime();
+    PruningSelection selection;
+    AttributionScores scores = null;
+    if (p.method().equals("attribution")) {
+      try (SparkSession session = spark.session("narrow prune " + plan.run())) {
+        AttributionResult r = AttributionJob.run(JavaSparkContext.fromSparkContext(session.sparkContext()),
+            new AttributionJob.Settings(modelDir.toString(), plan.dataset(), "train", p.samples(), p.batchSize(),
+                plan.args().maxLength(), p.partitions(), p.neuronSparsity(), p.residualSparsity()));
+        selection = r.pruned();
+        scores = r.scores();
+      }
+      timings.put("attribution", seconds(start));
+    } else {
+      selection = RandomPruning.draw(modelConfig.numHiddenLayers(), modelConfig.intermediateSize(),
+          modelConfig.hiddenSize(), p.neuronSparsity(), p.residualSparsity(), p.seed(), p.withReplacement());
+      timings.put("random_draw", seconds(start));
+    }
+    PruningMask mask = PruningMask.of(selection, modelConfig);
+
+    start = System.nanoTime();
+    MaskFiles.write(mask, runDir);
+    PruningStats.write(runDir.resolve(PruningStats.FILE), selection, scores);
+    timings.put("mask_files", seconds(start));
+
+    start = System.nanoTime();
+    double[] losses = evalBeforeAndAfter(modelDir, mask, data, plan);
+    timings.put("evaluation", seconds(start));
+    System.out.printf("prune: %s, %d of %d neurons and %d of %d residual dimensions pruned; eval_loss %.4f before, "
+            + "%.4f after pruning%n", p.method(), selection.neurons().size(), selection.totalNeurons(),
+        selection.residuals().size(), selection.totalResiduals(), losses[0], losses[1]);
+
+    ExperimentMetadata meta = new ExperimentMetadata(modelDir.getFileName().toString(), p.neuronSparsity(),
+        p.residualSparsity(), runDate, p.method(), p.seed(), p.method().equals("attribution") ? p.samples() : 0,
+        p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
+        versions());
+    meta.write(runDir.resolve(ExperimentMetadata.FILE));
+
+    // recovery: both methods skip the attribution rows, so they recover on the same data
+    TrainingPlan recovery = new TrainingPlan(plan.run(), plan.model(),
+        plan.args().with("skip_train_rows", (long) p.samples()), plan.dataset(), plan.tokenizer(), plan.device(),
+        plan.distributed());
+    start = System.nanoTime();
+    TrainResult r = TrainCommand.train(recovery, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
+    List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
+    Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
+    double trainingSeconds = seconds(start);
+    meta.finished(finalLoss, "training", trainingSeconds).write(runDir.resolve(ExperimentMetadata.FILE));
+    System.out.printf("prune: recovery %d steps, train_loss %.4f, final eval_loss %s%n  final model: %s%n",
+        r.globalStep(), r.trainLoss(), finalLoss == null ? "(no evaluation)" : String.format("%.4f", finalLoss),
+        r.finalModel());
+    return new Outcome(selection, meta.finished(finalLoss, "training", trainingSeconds), r);
+  }
+
+  /** The base model's eval loss, then the same model's with the mask applied. */
+  private static double[] evalBeforeAndAfter(Path modelDir, PruningMask mask, TokenizedDataset data,
+      TrainingPlan plan) throws IOException {
+    try (TensorScope scope = new TensorScope(); LlamaForCausalLM model = LlamaForCausalLM.load(modelDir)) {
+      double before = Trainer.evaluateValidation(model, data, plan.args());
+      try (Autograd.Scope noGrad = Autograd.noGrad()) {
+        mask.applyTo(model.parameters());
+      }
+      return new double[] {before, Trainer.evaluateValidation(model, data, plan.args())};
+    }
+  }
+
+  /** SHA-256 of the dataset's manifest.json, or null when it has none. */
+  private static String manifestChecksum(String dataset, Configuration hadoop) throws IOException {
+    org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(Locations.hadoopPath(dataset),
+        TokenizeManifest.FILE_NAME);
+    FileSystem fs = manifest.getFileSystem(hadoop);
+    if (!fs.exists(manifest)) return null;
+    try (InputStream in = fs.open(manifest)) {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
+  }
+
+  private static Map<String, String> versions() {
+    Map<String, String> v = new LinkedHashMap<>();
+    String narrow = Main.class.getPackage().getImplementationVersion();
+    v.put("narrow", narrow == null ? "development build" : narrow);
+    v.put("java", System.getProperty("java.version"));
+    v.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
+    return v;
+  }
+
+  private static double seconds(long startNanos) {
+    return Math.round((System.nanoTime() - startNanos) / 1e6) / 1e3;
+  }
+}

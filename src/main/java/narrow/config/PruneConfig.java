@@ -1,0 +1,65 @@
+package narrow.config;
+
+import java.util.Set;
+
+/**
+ * The {@code prune:} section of {@code narrow prune}: how a pretrained model is pruned before its
+ * recovery training (the {@code train:} section).
+ *
+ * @param method {@code attribution} (gradient attribution, lowest scores pruned) or {@code random}
+ * @param neuronSparsity fraction of all MLP neurons pruned, in [0, 1]
+ * @param residualSparsity fraction of residual-stream dimensions pruned, in [0, 1]
+ * @param samples the first rows of the train split scored (the study: 1024); recovery training
+ *     skips them whatever the method, so both methods recover on the same rows
+ * @param batchSize attribution rows per backward pass
+ * @param partitions Spark partitions the attribution batches are spread over
+ * @param seed the random draw's seed
+ * @param withReplacement random only: draw neurons with replacement as the study's script did
+ *     (fewer distinct neurons pruned than asked); false draws exactly the asked count
+ */
+public record PruneConfig(String method, Double neuronSparsity, Double residualSparsity, Integer samples,
+    Integer batchSize, Integer partitions, Long seed, Boolean withReplacement) {
+  static final Set<String> METHODS = Set.of("attribution", "random");
+
+  public PruneConfig {
+    method = method == null ? "attribution" : method;
+    samples = samples == null ? 1024 : samples;
+    batchSize = batchSize == null ? 8 : batchSize;
+    partitions = partitions == null ? 1 : partitions;
+    seed = seed == null ? 0L : seed;
+    withReplacement = withReplacement != null && withReplacement;
+  }
+
+  void validate(ConfigErrors errors) {
+    if (!METHODS.contains(method)) errors.add("prune.method", "must be attribution or random, got " + method);
+    sparsity(errors, "prune.neuron_sparsity", neuronSparsity);
+    sparsity(errors, "prune.residual_sparsity", residualSparsity);
+    if (samples < 0) errors.add("prune.samples", "must be >= 0, got " + samples);
+    if (method.equals("attribution") && samples < 1) {
+      errors.add("prune.samples", "attribution scores at least 1 row, got " + samples);
+    }
+    if (batchSize < 1) errors.add("prune.batch_size", "must be >= 1, got " + batchSize);
+    if (partitions < 1) errors.add("prune.partitions", "must be >= 1, got " + partitions);
+    if (withReplacement && !method.equals("random")) {
+      errors.add("prune.with_replacement", "applies to method: random only");
+    }
+  }
+
+  /** A sparsity left out is not an error here: a grid's runs set it (see {@link #requireSparsities}). */
+  private static void sparsity(ConfigErrors errors, String key, Double value) {
+    if (value != null && !(value >= 0 && value <= 1)) errors.add(key, "must be in [0, 1], got " + value);
+  }
+
+  /**
+   * What pruning needs beyond a valid section: both sparsities, which a grid usually sets per run.
+   *
+   * @param runs the config's run names, for the way out
+   */
+  public void requireSparsities(java.nio.file.Path file, java.util.Collection<String> runs) {
+    ConfigErrors errors = new ConfigErrors(file);
+    String hint = runs.isEmpty() ? "" : ", or pick a run with --run (" + String.join(", ", runs) + ")";
+    if (neuronSparsity == null) errors.add("prune.neuron_sparsity", "is required (a fraction in [0, 1])" + hint);
+    if (residualSparsity == null) errors.add("prune.residual_sparsity", "is required (a fraction in [0, 1])" + hint);
+    errors.throwIfAny();
+  }
+}

@@ -1,0 +1,72 @@
+package narrow.prune;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code experiment_metadata.json} of a pruning run: the study's {@code model_name},
+ * {@code neuron_sparsity}, {@code residual_sparsity}, {@code run_date}, and what comparing runs
+ * needs beside: the method, seed, attribution samples, whether random neurons were drawn with
+ * replacement, the data manifest's checksum, the eval loss before pruning, right after it and at
+ * the end, timings in seconds and versions. A value not known (yet) is written as {@code null}.
+ *
+ * @param samples attribution rows (0 for random pruning)
+ * @param dataChecksum the training data manifest's checksum, or null
+ * @param evalLossBefore the base model's eval loss, or null
+ * @param evalLossAfterPruning the eval loss with the mask applied, before training, or null
+ * @param evalLossFinal the eval loss after recovery training, or null
+ * @param timings phase name → seconds (scoring, mask_files, training), in order
+ * @param versions component → version (narrow, java, libtorch)
+ */
+public record ExperimentMetadata(String modelName, double neuronSparsity, double residualSparsity, String runDate,
+    String method, long seed, long samples, boolean withReplacement, String dataChecksum, Double evalLossBefore,
+    Double evalLossAfterPruning, Double evalLossFinal, Map<String, Double> timings, Map<String, String> versions) {
+  public static final String FILE = "experiment_metadata.json";
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public ExperimentMetadata {
+    if (!method.equals("attribution") && !method.equals("random")) {
+      throw new IllegalArgumentException("pruning method must be attribution or random, got " + method);
+    }
+    timings = new LinkedHashMap<>(timings);
+    versions = new LinkedHashMap<>(versions);
+  }
+
+  /** The same with the final eval loss and one more timing: what the end of training adds. */
+  public ExperimentMetadata finished(Double finalLoss, String phase, double seconds) {
+    Map<String, Double> t = new LinkedHashMap<>(timings);
+    t.put(phase, seconds);
+    return new ExperimentMetadata(modelName, neuronSparsity, residualSparsity, runDate, method, seed, samples,
+        withReplacement, dataChecksum, evalLossBefore, evalLossAfterPruning, finalLoss, t, versions);
+  }
+
+  public ObjectNode toJson() {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("model_name", modelName);
+    o.put("neuron_sparsity", neuronSparsity);
+    o.put("residual_sparsity", residualSparsity);
+    o.put("run_date", runDate);
+    o.put("method", method);
+    o.put("seed", seed);
+    o.put("samples", samples);
+    o.put("with_replacement", withReplacement);
+    o.put("data_manifest_checksum", dataChecksum);
+    o.put("eval_loss_before_pruning", evalLossBefore);
+    o.put("eval_loss_after_pruning", evalLossAfterPruning);
+    o.put("eval_loss_final", evalLossFinal);
+    ObjectNode t = o.putObject("timings_seconds");
+    timings.forEach(t::put);
+    ObjectNode v = o.putObject("versions");
+    versions.forEach(v::put);
+    return o;
+  }
+
+  public void write(Path file) throws IOException {
+    JSON.writeValue(file.toFile(), toJson());
+  }
+}

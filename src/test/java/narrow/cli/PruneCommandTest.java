@@ -1,0 +1,155 @@
+package narrow.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import narrow.data.TestDatasets;
+import narrow.model.Fixtures;
+import narrow.model.io.Safetensors;
+import narrow.model.io.SafetensorsHeader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** narrow prune end to end on the untied fixture model: random and attribution, mask files, stats, recovery. */
+class PruneCommandTest {
+  @TempDir Path dir;
+
+  Path conf() throws Exception {
+    Path data = dir.resolve("data");
+    SplittableRandom rng = new SplittableRandom(5);
+    for (String split : List.of("train", "validation")) {
+      List<int[]> rows = new ArrayList<>();
+      for (int r = 0; r < (split.equals("train") ? 48 : 10); r++) {
+        int[] row = new int[24];
+        row[0] = 318;
+        for (int i = 1; i < row.length; i++) row[i] = rng.nextInt(40) + (i % 7) * 40;
+        rows.add(row);
+      }
+      TestDatasets.writeShard(data.resolve(split + "/part-00000.parquet"), rows);
+    }
+    TestDatasets.commit(data, "train", "validation");
+    Files.writeString(dir.resolve("local2.conf"), "spark.master local[2]\n"
+        + "spark.ui.enabled false\nspark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\n"
+        + "spark.serializer org.apache.spark.serializer.KryoSerializer\n"); // as conf/spark/local.conf
+    return Files.writeString(dir.resolve("prune.yaml"), """
+        experiment: prunetest
+        data: {input: %s, output: %s, seq_len: 24}
+        model: {pretrained: %s}
+        prune: {method: random, neuron_sparsity: 0.5, residual_sparsity: 0.25, samples: 8, batch_size: 4, seed: 1}
+        train: {output_dir: %s, max_steps: 6, learning_rate: 1.0e-3, per_device_train_batch_size: 4,
+                per_device_eval_batch_size: 5, logging_steps: 2, eval_steps: 3, save_steps: 3}
+        runs:
+          random: {prune.method: random}
+          attribution: {prune.method: attribution, prune.partitions: 2}
+        """.formatted(dir, data, Fixtures.model(Fixtures.UNTIED).toAbsolutePath(), dir.resolve("out")));
+  }
+
+  @Test
+  void randomAndAttributionPruningWriteTheirFilesAndRecover() throws Exception {
+    Path conf = conf();
+    for (String run : List.of("random", "attribution")) {
+      CliTest.Run r = CliTest.narrow("prune", conf.toString(), "--run", run, "--spark-conf",
+          dir.resolve("local2.conf").toString());
+      assertEquals(0, r.exit(), run + ":\n" + r.err());
+      Path out = dir.resolve("out").resolve(run);
+      for (String f : List.of("pruning_mask.pt", "pruning_mask.safetensors", "pruning_stats.json",
+          "experiment_metadata.json", "checkpoint-6/model.safetensors", "final_model/model.safetensors")) {
+        assertTrue(Files.exists(out.resolve(f)), run + ": " + f);
+      }
+      JsonNode stats = new ObjectMapper().readTree(out.resolve("pruning_stats.json").toFile());
+      assertEquals(stats.get("total_neurons").asInt() / 2, stats.get("total_neurons_pruned").asInt());
+      assertEquals(run.equals("random"), stats.get("neuron_scores").isNull(), run);
+      JsonNode meta = new ObjectMapper().readTree(out.resolve("experiment_metadata.json").toFile());
+      assertEquals(run, meta.get("method").asText());
+      assertEquals("untied-mha", meta.get("model_name").asText());
+      assertEquals(0.5, meta.get("neuron_sparsity").asDouble());
+      double before = meta.get("eval_loss_before_pruning").asDouble();
+      double after = meta.get("eval_loss_after_pruning").asDouble();
+      double end = meta.get("eval_loss_final").asDouble();
+      assertTrue(Double.isFinite(before) && Double.isFinite(after) && Double.isFinite(end), meta.toString());
+      // the fixture's weights are random (loss about ln 320), so pruning moves the loss without a direction
+      assertNotEquals(before, after, "the eval after pruning runs on the masked model: " + meta);
+      assertEquals(64, meta.get("data_manifest_checksum").asText().length());
+      assertTrue(r.out().contains("eval_loss"), r.out());
+      JsonNode log = new ObjectMapper().readTree(out.resolve("final_model/trainer_state.json").toFile()).get("log_history");
+      assertEquals(before, log.get(0).get("eval_loss_before_pruning").asDouble(), 0.0, "log_history starts before pruning");
+      assertEquals(after, log.get(1).get("eval_loss").asDouble(), 1e-6, "then the masked model at step 0");
+      SafetensorsHeader h = Safetensors.readHeader(out.resolve("pruning_mask.safetensors"));
+      assertTrue(h.tensors().containsKey("lm_head.weight"));
+      System.out.println(run + ": eval_loss before " + before + ", after pruning " + after + ", after recovery " + end);
+    }
+  }
+
+  /**
+   * Recovery as two data-parallel replicas (Spark barrier tasks, Kryo as in narrow's Spark
+   * settings): each replica builds its mask hooks from the shipped index lists, and the pruned
+   * weights are zero in the leader's checkpoints.
+   */
+  @Test
+  void recoveryRunsAsReplicasWithTheMaskHeld() throws Exception {
+    Path conf = conf();
+    CliTest.Run r = CliTest.narrow("prune", conf.toString(), "--run", "random", "--spark-conf",
+        dir.resolve("local2.conf").toString(), "--set", "distributed.replicas=2",
+        "--set", "train.per_device_train_batch_size=2", "--set", "train.output_dir=" + dir.resolve("replicas"));
+    assertEquals(0, r.exit(), r.err());
+    Path out = dir.resolve("replicas/random");
+    narrow.model.LlamaConfig c = narrow.model.LlamaConfig.read(Fixtures.model(Fixtures.UNTIED).resolve("config.json"));
+    JsonNode stats = new ObjectMapper().readTree(out.resolve("pruning_stats.json").toFile());
+    List<narrow.prune.PruningSelection.Neuron> neurons = new ArrayList<>();
+    stats.get("pruned_neurons").forEach(n -> neurons.add(new narrow.prune.PruningSelection.Neuron(n.get(0).asInt(),
+        n.get(1).asInt())));
+    List<Integer> residuals = new ArrayList<>();
+    stats.get("pruned_residuals").forEach(x -> residuals.add(x.asInt()));
+    var mask = narrow.prune.PruningMask.of(new narrow.prune.PruningSelection(neurons, residuals,
+        stats.get("total_neurons").asInt(), stats.get("total_residuals").asInt()), c);
+    try (narrow.engine.TensorScope scope = new narrow.engine.TensorScope()) {
+      var weights = Safetensors.read(out.resolve("final_model/model.safetensors"), narrow.engine.Device.CPU);
+      for (var m : mask.parameters()) {
+        float[] w = narrow.engine.Tensors.toFloats(weights.get(m.name()));
+        long cols = m.shape().length == 1 ? 1 : m.shape()[1];
+        for (int i = 0; i < w.length; i++) {
+          float keep = m.shape().length == 1 ? m.valueAt(i, 0) : m.valueAt(i / cols, i % cols);
+          if (keep == 0) assertEquals(0f, w[i], 0f, m.name() + "[" + i + "]");
+        }
+      }
+    }
+  }
+
+  @Test
+  void aConfigWithoutPruneSectionOrWithBadValuesIsAClearError() throws Exception {
+    Path conf = conf();
+    CliTest.Run bad = CliTest.narrow("prune", conf.toString(), "--run", "random",
+        "--set", "prune.neuron_sparsity=1.5", "--set", "prune.method=magnitude");
+    assertEquals(2, bad.exit(), bad.err());
+    assertTrue(bad.err().contains("prune.neuron_sparsity") && bad.err().contains("prune.method"), bad.err());
+    Path none = Files.writeString(dir.resolve("none.yaml"), Files.readString(conf)
+        .replaceAll("(?m)^prune:.*\\n", "").replaceAll("(?ms)^runs:.*", ""));
+    CliTest.Run missing = CliTest.narrow("prune", none.toString());
+    assertEquals(2, missing.exit(), missing.err());
+    assertTrue(missing.err().contains("needs a prune: section"), missing.err());
+  }
+
+  /** The study's grids load and validate; each run's folder is n{n:.2f}_r{r:.2f}. */
+  @Test
+  void theStudysConfigsLoad() {
+    for (String file : List.of("conf/pruneandtrain01.yaml", "conf/pruneandtrainrandom00.yaml")) {
+      // the base model's folder must exist to load: the fixture stands in for Llama-3.2-1B
+      List<String> model = List.of("model.pretrained=" + Fixtures.model(Fixtures.TIED).toAbsolutePath());
+      var c = narrow.config.ConfigLoader.load(Path.of(file), null, model);
+      assertEquals(file.contains("random") ? 3 : 7, c.runs().size(), file);
+      for (String run : c.runs().keySet()) {
+        var r = narrow.config.ConfigLoader.load(Path.of(file), run, model);
+        assertEquals(run, String.format(java.util.Locale.ROOT, "n%.2f_r%.2f", r.prune().neuronSparsity(),
+            r.prune().residualSparsity()));
+        assertEquals(1024, r.prune().samples());
+        assertEquals(file.contains("random") ? "random" : "attribution", r.prune().method());
+      }
+    }
+  }
+}
