@@ -101,9 +101,4 @@ public final class TensorBytes {
       return out;
     }
   }
-
-  /** {@code t} as float32 (a no-op when it already is), on the same device. */
-  public static Tensor toFloat32(Tensor t) {
-    return Ops.float32(t);
-  }
 }

@@ -65,11 +65,6 @@ public final class Tensors {
     return torch.ones(shape, options(ScalarType.Float, device));
   }
 
-  /** An uninitialised bfloat16 tensor (what a bf16 file is read into). */
-  public static Tensor emptyBf16(long... shape) {
-    return torch.empty(shape, options(ScalarType.BFloat16, Device.CPU), new MemoryFormatOptional());
-  }
-
   /** The elements of a tensor of any float type and device, as float32, row-major. */
   public static float[] toFloats(Tensor t) {
     Tensor f = t.to(cpu(), ScalarType.Float).contiguous();
@@ -119,11 +114,6 @@ public final class Tensors {
 
   public static boolean isBf16(Tensor t) {
     return t.scalar_type().intern() == ScalarType.BFloat16;
-  }
-
-  /** A float32 copy in libtorch's memory (detached from any graph). */
-  public static Tensor copyAsFloat32(Tensor t) {
-    return t.detach().to(ScalarType.Float).clone();
   }
 
   /**

@@ -135,9 +135,8 @@ public final class Safetensors {
     try (TensorScope scope = new TensorScope()) {
       Tensor raw = TensorBytes.read(ch, header.dataStart() + t.begin(), elementType(t.dtype()),
           t.shape(), header.file() + ": tensor '" + t.name() + "'");
-      Tensor f32 = Tensors.isFloat32(raw) && !device.isCuda() ? raw : narrow.engine.Ops.to(
-          TensorBytes.toFloat32(raw), device);
-      return Tensors.own(scope.keep(f32));
+      // both conversions return the tensor itself when there is nothing to do
+      return Tensors.own(narrow.engine.Ops.to(narrow.engine.Ops.float32(raw), device));
     }
   }
 
