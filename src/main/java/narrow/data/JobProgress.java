@@ -27,6 +27,11 @@ final class JobProgress extends SparkListener implements AutoCloseable {
   private final LongAccumulator tokens;
   private final Map<Long, Long> runningDocuments = new ConcurrentHashMap<>();
   private final Map<Long, Long> runningTokens = new ConcurrentHashMap<>();
+  /**
+   * Tasks already ended: a heartbeat sent just before a task's end can reach the listener after
+   * it, and its partial count must not come back beside the merged total (seen: 591/300).
+   */
+  private final java.util.Set<Long> ended = ConcurrentHashMap.newKeySet();
   private final Progress progress;
   private final Thread thread;
   private final long start = System.nanoTime();
@@ -72,6 +77,7 @@ final class JobProgress extends SparkListener implements AutoCloseable {
     for (Tuple4<Object, Object, Object, scala.collection.Seq<AccumulableInfo>> task :
         JavaConverters.seqAsJavaList(update.accumUpdates())) {
       long taskId = (Long) task._1();
+      if (ended.contains(taskId)) continue;
       List<AccumulableInfo> infos = JavaConverters.seqAsJavaList(task._4());
       for (AccumulableInfo info : infos) {
         if (info.update().isEmpty()) continue;
@@ -85,6 +91,7 @@ final class JobProgress extends SparkListener implements AutoCloseable {
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd end) {
+    ended.add(end.taskInfo().taskId());
     runningDocuments.remove(end.taskInfo().taskId());
     runningTokens.remove(end.taskInfo().taskId());
   }
