@@ -20,6 +20,7 @@ import narrow.engine.Tensors;
 import narrow.engine.Torch;
 import narrow.model.LlamaConfig;
 import narrow.train.ModelSource;
+import narrow.train.StepTimings;
 import narrow.train.TrainResult;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
@@ -32,7 +33,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Data-parallel speed on this machine: Gloo all-reduce bandwidth on loopback beside a memory copy
  * of the same size, and training tokens/s with 1 and 2 replicas (one core each) on a model where
- * computation dominates, with the all-reduce's share of a step.
+ * computation dominates, with the all-reduce's share of a step and how much of it overlapping
+ * with backward hides.
  *
  * <pre>narrow bench distributed [--preset d256_l4_h4] [--seq 256] [--batch 2] [--steps 6] [--rounds 5]</pre>
  */
@@ -74,17 +76,17 @@ public final class DistributedBench {
     System.out.print(out);
 
     Scaling s = scaling(o);
-    long params = s.params();
-    double gradMb = params * 4.0 / (1 << 20);
-    double reduceSeconds = interpolate(bw, gradMb);
-    System.out.printf(Locale.ROOT, "%nTraining %s, seq %d, batch %d per replica, %d steps, float32, one core per replica:%n"
-            + "  1 replica : %.0f tokens/s (%.3f s/step)%n"
-            + "  2 replicas: %.0f tokens/s (%.3f s/step)%n"
-            + "  scaling efficiency 1 -> 2: %.2f (goal >= 0.85)%n"
-            + "  gradients %.0f MB per step: all-reduce about %.0f ms = %.0f%% of a 2-replica step, not overlapped "
-            + "with backward (bucketed after it)%n",
-        o.preset(), o.seq(), o.batch(), o.steps(), s.one(), s.oneStep(), s.two(), s.twoStep(),
-        s.two() / (2 * s.one()), gradMb, 1e3 * reduceSeconds, 100 * reduceSeconds / s.twoStep());
+    double gradMb = s.params() * 4.0 / (1 << 20);
+    System.out.printf(Locale.ROOT, "%nTraining %s, seq %d, batch %d per replica x 2 micro-batches, %d steps, float32, "
+            + "one core per replica, median of %d interleaved rounds:%n"
+            + "  1 replica              : %.0f tokens/s%n"
+            + "  2 replicas, overlapped : %.0f tokens/s  (scaling efficiency %.2f, goal >= 0.85)%n"
+            + "  2 replicas, after      : %.0f tokens/s  (scaling efficiency %.2f)%n"
+            + "  gradients %.0f MB per step; all-reduced after backward they take %.0f ms = %.0f%% of a step;%n"
+            + "  overlapped with backward (DDP's reducer) %.0f ms of it remain exposed: %.0f%% hidden (goal >= 50%%)%n",
+        o.preset(), o.seq(), o.batch(), o.steps(), o.rounds(), s.one(), s.overlapped(),
+        s.overlapped() / (2 * s.one()), s.after(), s.after() / (2 * s.one()), gradMb, 1e3 * s.allReduce(),
+        100 * s.allReduce() / s.afterStep(), 1e3 * s.exposed(), 100 * (1 - s.exposed() / s.allReduce()));
   }
 
   static List<Bandwidth> bandwidth(List<Integer> megabytes, int rounds) throws Exception {
@@ -142,55 +144,66 @@ public final class DistributedBench {
     return out;
   }
 
-  record Scaling(long params, double one, double oneStep, double two, double twoStep) {}
+  /**
+   * Medians over rounds. {@code allReduce}: the after-backward run's wait for the mean gradients,
+   * per step. {@code exposed}: what overlapping leaves of it, per step: how much longer the
+   * reducing backward (each step's last micro-batch) takes than the local one (its first),
+   * beyond the same difference when nothing reduces inside backward, plus any wait after it.
+   */
+  record Scaling(long params, double one, double overlapped, double after, double afterStep, double allReduce,
+      double exposed) {}
 
   static Scaling scaling(Options o) throws Exception {
     Path work = Files.createTempDirectory("distbench");
+    SparkSession spark = SparkSession.builder().master("local[2]").appName("bench distributed")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
     try {
       LlamaConfig cfg = LlamaConfig.preset(o.preset());
       Path data = TrainWorker.syntheticDataset(work.resolve("data"), cfg.vocabSize(), o.seq(),
-          2 * o.batch() * (o.steps() + 2), 1);
-      TrainResult one = Trainer.train(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data,
-          args(work.resolve("one"), o, o.batch())).withThreads(1).withConsole(line -> {}));
-      SparkSession spark = SparkSession.builder().master("local[2]").appName("bench distributed")
-          .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-          .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate();
-      TrainResult two;
-      try {
-        two = DistributedTraining.train(JavaSparkContext.fromSparkContext(spark.sparkContext()),
-            TrainRun.of(new ModelSource.Preset(o.preset(), 0), data, args(work.resolve("two"), o, o.batch()))
-                .withConsole(line -> {}),
-            new DistributedTraining.Settings(2, Duration.ofMinutes(10), 0), ReplicaHooks.none());
-      } finally {
-        spark.stop();
+          4 * o.batch() * (o.steps() + 2), 1);
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      double[] one = new double[o.rounds()];
+      double[] overlapped = new double[o.rounds()];
+      double[] after = new double[o.rounds()];
+      double[] afterStep = new double[o.rounds()];
+      double[] allReduce = new double[o.rounds()];
+      double[] exposed = new double[o.rounds()];
+      for (int k = 0; k < o.rounds(); k++) { // interleaved: a drift in the machine's load hits every side
+        TrainResult single = Trainer.train(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data,
+            args(work.resolve("one-" + k), o, 2 * o.batch())).withThreads(1).withConsole(line -> {}));
+        TrainResult on = twoReplicas(jsc, data, work.resolve("on-" + k), o, true);
+        TrainResult off = twoReplicas(jsc, data, work.resolve("off-" + k), o, false);
+        one[k] = single.tokensPerSecond();
+        overlapped[k] = on.tokensPerSecond();
+        after[k] = off.tokensPerSecond();
+        StepTimings a = off.timings();
+        StepTimings b = on.timings();
+        afterStep[k] = (a.forward() + a.backward() + a.lastBackward() + a.gradientSync() + a.optimizer()) / a.steps();
+        allReduce[k] = a.gradientSync() / a.steps();
+        exposed[k] = ((b.lastBackward() - b.backward()) - (a.lastBackward() - a.backward()) + b.gradientSync())
+            / b.steps();
       }
       long params = narrow.model.ModelStats.of(cfg).nParams();
-      long tokensPerReplicaStep = (long) o.batch() * o.seq();
-      return new Scaling(params, one.tokensPerSecond(), tokensPerReplicaStep / one.tokensPerSecond(),
-          two.tokensPerSecond(), 2 * tokensPerReplicaStep / two.tokensPerSecond());
+      return new Scaling(params, median(one), median(overlapped), median(after), median(afterStep),
+          median(allReduce), median(exposed));
     } finally {
+      spark.stop();
       AtomicDirectory.deleteRecursively(work);
     }
+  }
+
+  private static TrainResult twoReplicas(JavaSparkContext jsc, Path data, Path out, Options o, boolean overlap)
+      throws Exception {
+    return DistributedTraining.train(jsc,
+        TrainRun.of(new ModelSource.Preset(o.preset(), 0), data, args(out, o, o.batch())).withConsole(line -> {}),
+        new DistributedTraining.Settings(2, Duration.ofMinutes(10), 0, overlap), ReplicaHooks.none());
   }
 
   static TrainingArguments args(Path out, Options o, int batch) {
     return TrainingArguments.defaults(out.toString()).with(Map.of("max_steps", (long) o.steps(),
         "max_length", o.seq(), "per_device_train_batch_size", batch, "logging_steps", 0, "eval_steps", 0,
-        "save_steps", 0, "learning_rate", 5e-4, "bf16", false));
-  }
-
-  /** All-reduce seconds for {@code mb} megabytes, linear between the measured sizes. */
-  static double interpolate(List<Bandwidth> bw, double mb) {
-    Bandwidth lo = bw.get(0);
-    Bandwidth hi = bw.get(bw.size() - 1);
-    for (int i = 0; i + 1 < bw.size(); i++) {
-      if (bw.get(i).megabytes() <= mb && mb <= bw.get(i + 1).megabytes()) {
-        lo = bw.get(i);
-        hi = bw.get(i + 1);
-      }
-    }
-    double f = (mb - lo.megabytes()) / Math.max(1e-9, hi.megabytes() - lo.megabytes());
-    return lo.allReduceSeconds() + f * (hi.allReduceSeconds() - lo.allReduceSeconds());
+        "save_steps", 0, "learning_rate", 5e-4, "bf16", false, "gradient_accumulation_steps", 2));
   }
 
   static double median(double[] xs) {

@@ -81,7 +81,8 @@ final class TrainCommand implements Callable<Integer> {
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
     if (session == null) return Trainer.train(run.withHooks(hooks.create(0, 0)));
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
-        new DistributedTraining.Settings(d.replicas(), Duration.ofSeconds(d.timeoutSeconds()), d.checkEvery()),
+        new DistributedTraining.Settings(d.replicas(), Duration.ofSeconds(d.timeoutSeconds()), d.checkEvery(),
+            d.overlap()),
         hooks);
   }
 

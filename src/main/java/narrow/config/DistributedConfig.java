@@ -9,16 +9,19 @@ package narrow.config;
  *     run fails: a lost executor then ends the stage instead of hanging it
  * @param checkEvery optimizer steps between checks that all replicas hold identical parameters
  *     (0: never)
+ * @param overlap all-reduce gradients during backward, bucket by bucket as backward produces them
+ *     (PyTorch DDP's reducer); false all-reduces them after backward (the same numbers, slower)
  */
-public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery) {
+public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap) {
   public DistributedConfig {
     replicas = replicas == null ? 1 : replicas;
     timeoutSeconds = timeoutSeconds == null ? 600 : timeoutSeconds;
     checkEvery = checkEvery == null ? 100 : checkEvery;
+    overlap = overlap == null ? Boolean.TRUE : overlap;
   }
 
   static DistributedConfig defaults() {
-    return new DistributedConfig(null, null, null);
+    return new DistributedConfig(null, null, null, null);
   }
 
   void validate(ConfigErrors errors) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import narrow.engine.ProcessGroup;
 import narrow.train.CheckpointStore;
+import narrow.train.StepTimings;
 import narrow.train.TrainResult;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
@@ -39,9 +40,17 @@ public final class DistributedTraining {
   private DistributedTraining() {}
 
   /** How the replicas are run. */
-  public record Settings(int replicas, Duration timeout, int checkEvery) implements Serializable {
+  /**
+   * @param overlap all-reduce gradients inside backward, bucket by bucket as they appear (DDP's
+   *     reducer); false: after backward
+   */
+  public record Settings(int replicas, Duration timeout, int checkEvery, boolean overlap) implements Serializable {
     public Settings {
       if (replicas < 1) throw new IllegalArgumentException("replicas must be >= 1, got " + replicas);
+    }
+
+    public Settings(int replicas, Duration timeout, int checkEvery) {
+      this(replicas, timeout, checkEvery, true);
     }
   }
 
@@ -69,7 +78,7 @@ public final class DistributedTraining {
     if (leader == null) throw new IllegalStateException("replica 0 reported no result");
     TrainerState state = CheckpointStore.open(spec.outputDir(), hadoop).readTrainerState(Trainer.FINAL_MODEL);
     return new TrainResult(leader.globalStep(), leader.trainLoss(), leader.finalModel(), state,
-        leader.runtimeSeconds(), leader.tokensPerSecond());
+        leader.runtimeSeconds(), leader.tokensPerSecond(), StepTimings.fromArray(leader.timings()));
   }
 
   /** What each barrier task runs: one replica from rendezvous to the end of training. */
@@ -98,13 +107,13 @@ public final class DistributedTraining {
       List<ReplicaOutcome> out = new ArrayList<>();
       try (ProcessGroup group = rendezvous(ctx, rank, size, hosts)) {
         TrainRun run = runFor(rank, attempt, ctx)
-            .asReplica(new GlooReplicas(group, settings.checkEvery()))
+            .asReplica(new GlooReplicas(group, settings.checkEvery(), settings.overlap()))
             .withHooks(hooks.create(rank, attempt))
             .withConsole(rank == 0 ? System.err::println : line -> {});
         TrainResult r = Trainer.train(run);
         if (rank == 0) {
           out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel(),
-              r.trainRuntimeSeconds(), r.tokensPerSecond(), attempt));
+              r.trainRuntimeSeconds(), r.tokensPerSecond(), attempt, r.timings().toArray()));
         }
       } catch (IOException e) {
         throw new UncheckedIOException("replica " + rank + ": " + e.getMessage(), e);

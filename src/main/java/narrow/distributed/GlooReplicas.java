@@ -1,9 +1,12 @@
 package narrow.distributed;
 
 import java.util.List;
+import java.util.Map;
+import narrow.engine.GradientReducer;
 import narrow.engine.Ops;
 import narrow.engine.ProcessGroup;
 import narrow.engine.TensorScope;
+import narrow.train.GradientSync;
 import narrow.train.Replicas;
 import org.bytedeco.pytorch.Tensor;
 
@@ -11,10 +14,13 @@ import org.bytedeco.pytorch.Tensor;
 final class GlooReplicas implements Replicas {
   private final ProcessGroup group;
   private final int checkEvery;
+  private final boolean overlap;
 
-  GlooReplicas(ProcessGroup group, int checkEvery) {
+  /** {@code overlap}: all-reduce inside backward (DDP's reducer), else after it. */
+  GlooReplicas(ProcessGroup group, int checkEvery, boolean overlap) {
     this.group = group;
     this.checkEvery = checkEvery;
+    this.overlap = overlap;
   }
 
   @Override
@@ -27,13 +33,43 @@ final class GlooReplicas implements Replicas {
     return group.size();
   }
 
-  /** Summed in flat buckets, then divided by the replica count: DDP's gradient average. */
   @Override
-  public void average(List<Tensor> tensors) {
-    group.allReduceSum(tensors);
-    try (TensorScope scope = new TensorScope()) {
-      for (Tensor t : tensors) Ops.scaleInPlace(t, 1.0 / size());
+  public GradientSync gradientSync(Map<String, Tensor> params) {
+    return overlap ? new Overlapped(group.reducer(List.copyOf(params.keySet()), List.copyOf(params.values())))
+        : new AfterBackward();
+  }
+
+  /** DDP's reducer: buckets all-reduced while backward computes earlier layers' gradients. */
+  private record Overlapped(GradientReducer reducer) implements GradientSync {
+    @Override
+    public void beforeLastBackward(Tensor loss) {
+      reducer.expectBackward(loss);
     }
+
+    @Override
+    public void afterLastBackward(List<Tensor> grads) {}
+
+    @Override
+    public void close() {
+      reducer.close();
+    }
+  }
+
+  /** Summed in flat buckets once backward is done, then divided by the replica count. */
+  private final class AfterBackward implements GradientSync {
+    @Override
+    public void beforeLastBackward(Tensor loss) {}
+
+    @Override
+    public void afterLastBackward(List<Tensor> grads) {
+      group.allReduceSum(grads);
+      try (TensorScope scope = new TensorScope()) {
+        for (Tensor t : grads) Ops.scaleInPlace(t, 1.0 / size());
+      }
+    }
+
+    @Override
+    public void close() {}
   }
 
   @Override

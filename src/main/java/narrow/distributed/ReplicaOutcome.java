@@ -15,9 +15,11 @@ final class ReplicaOutcome implements Serializable {
   private final double runtimeSeconds;
   private final double tokensPerSecond;
   private final int attempt;
+  private final double[] timings;
 
   ReplicaOutcome(long globalStep, double trainLoss, String finalModel, double runtimeSeconds,
-      double tokensPerSecond, int attempt) {
+      double tokensPerSecond, int attempt, double[] timings) {
+    this.timings = timings;
     this.globalStep = globalStep;
     this.trainLoss = trainLoss;
     this.finalModel = finalModel;
@@ -48,5 +50,10 @@ final class ReplicaOutcome implements Serializable {
 
   int attempt() {
     return attempt;
+  }
+
+  /** {@link narrow.train.StepTimings#toArray()} of replica 0's last attempt. */
+  double[] timings() {
+    return timings;
   }
 }

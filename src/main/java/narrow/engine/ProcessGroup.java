@@ -6,6 +6,7 @@ import java.util.List;
 import org.bytedeco.javacpp.SizeTPointer;
 import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.AllreduceOptions;
+import org.bytedeco.pytorch.BackendOptional;
 import org.bytedeco.pytorch.BroadcastOptions;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.ProcessGroupGloo;
@@ -39,13 +40,21 @@ public final class ProcessGroup implements AutoCloseable {
 
   private final Store store;
   private final ProcessGroupGloo group;
+  /** The same Gloo backend as a {@code c10d::ProcessGroup}, the type DDP's reducer takes. */
+  private final org.bytedeco.pytorch.ProcessGroup frontEnd;
   private final int rank;
   private final int size;
   private final Duration timeout;
 
-  /** The rendezvous store: a server on rank 0, a client elsewhere. */
+  /**
+   * The rendezvous store: a server on rank 0, a client elsewhere. The bindings allocate a
+   * {@code TCPStore} with a plain {@code new}, and the Gloo group that takes it adopts it into
+   * its own reference count; so once a group has it, the group alone frees it (closing it here
+   * as well freed it twice: "corrupted double-linked list").
+   */
   public static final class Store implements AutoCloseable {
     private final TCPStore store;
+    private boolean adopted;
 
     private Store(TCPStore store) {
       this.store = store;
@@ -56,15 +65,28 @@ public final class ProcessGroup implements AutoCloseable {
       return store.getPort() & 0xFFFF;
     }
 
+    private void adoptedByGroup() {
+      store.deallocate(false); // the Java side stops owning it; the address stays valid
+      adopted = true;
+    }
+
+    /** Frees a store no group has taken (a failed rendezvous); a group's store goes with the group. */
     @Override
     public void close() {
-      store.deallocate();
+      if (!adopted) store.deallocate();
     }
   }
 
   private ProcessGroup(Store store, ProcessGroupGloo group, int rank, int size, Duration timeout) {
     this.store = store;
     this.group = group;
+    this.frontEnd = new org.bytedeco.pytorch.ProcessGroup(rank, size);
+    for (torch.DeviceType type : new torch.DeviceType[] {torch.DeviceType.CPU, torch.DeviceType.CUDA}) {
+      BackendOptional backend = new BackendOptional(group); // a counted reference: the group is make_intrusive'd
+      frontEnd.setBackend(type, org.bytedeco.pytorch.ProcessGroup.BackendType.GLOO, backend);
+      backend.deallocate();
+    }
+    frontEnd.setDefaultBackend(org.bytedeco.pytorch.ProcessGroup.BackendType.GLOO);
     this.rank = rank;
     this.size = size;
     this.timeout = timeout;
@@ -99,6 +121,8 @@ public final class ProcessGroup implements AutoCloseable {
     GlooDeviceVector devices = new GlooDeviceVector();
     devices.push_back(ProcessGroupGloo.createDeviceForHostname(localHost));
     options.devices(devices);
+    // adopted as the call starts, so even a constructor that throws (a timeout) frees it, once
+    store.adoptedByGroup();
     ProcessGroupGloo group = new ProcessGroupGloo(store.store, rank, size, options);
     return new ProcessGroup(store, group, rank, size, timeout);
   }
@@ -171,6 +195,15 @@ public final class ProcessGroup implements AutoCloseable {
     }
   }
 
+  /**
+   * DDP's reducer for these parameters (named, for its error messages): from then on, a backward
+   * announced with {@link GradientReducer#expectBackward} leaves every gradient averaged over the
+   * ranks, its all-reduce overlapped with the backward pass. Close it before the group.
+   */
+  public GradientReducer reducer(List<String> names, List<Tensor> parameters) {
+    return new GradientReducer(frontEnd, names, parameters);
+  }
+
   /** Returns once every rank has called it. */
   public void barrier() {
     group.barrier()._wait();
@@ -217,6 +250,7 @@ public final class ProcessGroup implements AutoCloseable {
 
   @Override
   public void close() {
+    frontEnd.deallocate();
     group.deallocate();
     store.close();
   }

@@ -18,8 +18,11 @@ public interface Replicas {
     return rank() == 0;
   }
 
-  /** Replaces each tensor by its mean over the replicas, in place (gradients after backward). */
-  void average(List<Tensor> tensors);
+  /**
+   * How this group averages the gradients of {@code params} (HF names, in order), from now until
+   * the returned sync is closed; opened once the replicas hold the same weights.
+   */
+  GradientSync gradientSync(java.util.Map<String, Tensor> params);
 
   /** The sum of {@code values} over the replicas (losses, token counts, flags). */
   double[] sum(double[] values);
@@ -54,7 +57,9 @@ public interface Replicas {
     }
 
     @Override
-    public void average(List<Tensor> tensors) {}
+    public GradientSync gradientSync(java.util.Map<String, Tensor> params) {
+      return GradientSync.NONE;
+    }
 
     @Override
     public double[] sum(double[] values) {

@@ -6,6 +6,7 @@ package narrow.train;
  * @param finalModel where {@code final_model/} is: a local path or a URI, as output_dir is written
  * @param trainLoss mean loss over all optimizer steps (HF's {@code train_loss})
  * @param tokensPerSecond real (non-pad) training tokens per second of this session
+ * @param timings this session's steps by phase (replica 0's when distributed)
  */
 public record TrainResult(long globalStep, double trainLoss, String finalModel, TrainerState state,
-    double trainRuntimeSeconds, double tokensPerSecond) {}
+    double trainRuntimeSeconds, double tokensPerSecond, StepTimings timings) {}

@@ -39,6 +39,8 @@ public final class Trainer implements AutoCloseable {
   private final Device device;
   private final boolean bf16;
   private final Replicas replicas;
+  private final GradientSync sync;
+  private final StepTimings.Clock clock = new StepTimings.Clock();
   private final LlamaForCausalLM model;
   private final Map<String, Tensor> params;
   private final AdamW optimizer;
@@ -69,6 +71,7 @@ public final class Trainer implements AutoCloseable {
     if (args.tf32() != null) Torch.allowTf32(args.tf32());
     LlamaForCausalLM loaded = null;
     AdamW adamW = null;
+    GradientSync opened = null;
     CheckpointStore.LocalCopy resumeFrom = null;
     boolean ok = false;
     try {
@@ -109,10 +112,12 @@ public final class Trainer implements AutoCloseable {
           run.hooks().mask().apply(params);
         }
       }
+      this.sync = opened = replicas.gradientSync(params);
       ok = true;
     } finally {
       if (resumeFrom != null) resumeFrom.close();
       if (!ok) {
+        if (opened != null) opened.close();
         if (adamW != null) adamW.close();
         if (loaded != null) loaded.close();
       }
@@ -232,7 +237,7 @@ public final class Trainer implements AutoCloseable {
     progress.finish(String.format(Locale.ROOT, "last step's loss %.4f, %.0f tokens/s", lastStepLoss,
         sessionTokens / runtime));
     return new TrainResult(state.globalStep, trainLossSum / Math.max(1, state.globalStep), finalModel, state,
-        runtime, sessionTokens / runtime);
+        runtime, sessionTokens / runtime, clock.total());
   }
 
   /**
@@ -251,6 +256,7 @@ public final class Trainer implements AutoCloseable {
     double nonFinite = 0;
     try (TensorScope stepScope = new TensorScope()) {
       for (int micro = 0; micro < accum; micro++) {
+        boolean last = micro == accum - 1;
         List<int[]> seqs = order.slice(microBatchesConsumed, replicas.rank() * perReplica,
             (replicas.rank() + 1) * perReplica);
         Batch batch = Batch.collate(seqs, padId);
@@ -258,6 +264,7 @@ public final class Trainer implements AutoCloseable {
           Tensor ids = Tensors.longs(batch.inputIds(), device, batch.rows(), batch.cols());
           Tensor labels = Tensors.longs(batch.labels(), device, batch.rows(), batch.cols());
           try (Autograd.Recording rec = Autograd.record()) {
+            long t0 = System.nanoTime();
             Tensor total;
             Tensor dataLoss;
             Map<String, Tensor> extra = new LinkedHashMap<>();
@@ -275,7 +282,11 @@ public final class Trainer implements AutoCloseable {
             // backward runs even on a non-finite loss, so that the replicas stay in step; the
             // summed flag stops them all below
             if (!Double.isFinite(totalValue)) nonFinite++;
+            if (last) sync.beforeLastBackward(total);
+            long t1 = System.nanoTime();
+            clock.forward(t1 - t0);
             rec.backward(total, 1.0 / accum); // HF's loss / accumulation steps
+            clock.backward(System.nanoTime() - t1, last);
             stepSums.merge("loss", totalValue / accum, Double::sum);
             for (Map.Entry<String, Tensor> e : extra.entrySet()) {
               stepSums.merge(e.getKey(), Tensors.value(e.getValue()) / accum, Double::sum);
@@ -288,7 +299,10 @@ public final class Trainer implements AutoCloseable {
         padded += (long) batch.rows() * batch.cols();
       }
       Map<String, Tensor> grads = gradients();
-      replicas.average(List.copyOf(grads.values()));
+      long t2 = System.nanoTime();
+      sync.afterLastBackward(List.copyOf(grads.values()));
+      long t3 = System.nanoTime();
+      clock.gradientSync(t3 - t2);
       double[] global = replicas.sum(pack(stepSums, nonFinite, tokens, padded));
       unpack(global, stepSums);
       double globalLoss = stepSums.get("loss");
@@ -307,6 +321,7 @@ public final class Trainer implements AutoCloseable {
           run.hooks().mask().apply(params);
         }
       }
+      clock.optimizer(System.nanoTime() - t3);
       lastGradNorm = norm;
     }
     tokensSeen += (long) padded;
@@ -511,6 +526,7 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
+    sync.close();
     optimizer.close();
     model.close();
   }

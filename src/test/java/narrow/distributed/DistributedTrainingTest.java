@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * N replicas on a Spark barrier stage (local[2,4]: two task slots, a failed task retried) train
@@ -87,15 +89,20 @@ class DistributedTrainingTest {
     assertSameRun(one, two, 1e-5);
   }
 
-  @Test
-  void accumulationAndReplicasCompose() throws Exception {
+  /** Both ways of averaging: inside backward (DDP's reducer, the default) and after it. */
+  @ParameterizedTest(name = "overlap {0}")
+  @ValueSource(booleans = {true, false})
+  void accumulationAndReplicasCompose(boolean overlap) throws Exception {
     Path data = data();
     TrainResult one = Trainer.train(TrainRun.of(new ModelSource.Fresh(tiny(), 4), data, args(tmp.resolve("one"), 10, 8, 1))
         .withThreads(1));
     TrainResult two = DistributedTraining.train(jsc,
-        TrainRun.of(new ModelSource.Fresh(tiny(), 4), data, args(tmp.resolve("two"), 10, 2, 2)), replicas(2),
-        ReplicaHooks.none());
+        TrainRun.of(new ModelSource.Fresh(tiny(), 4), data, args(tmp.resolve("two"), 10, 2, 2)),
+        new DistributedTraining.Settings(2, Duration.ofSeconds(60), 5, overlap), ReplicaHooks.none());
     assertSameRun(one, two, 1e-5);
+    // each step's first micro-batch only accumulates; its last reduces, in or after backward
+    assertEquals(10, two.timings().steps());
+    assertTrue(two.timings().backward() > 0 && two.timings().lastBackward() > 0, two.timings().toString());
   }
 
   /** A run killed after checkpoint-10 of two replicas, resumed by one replica of twice the batch. */

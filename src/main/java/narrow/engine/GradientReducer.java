@@ -1,0 +1,96 @@
+package narrow.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.BoolVector;
+import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Reducer;
+import org.bytedeco.pytorch.SizeTStringMap;
+import org.bytedeco.pytorch.SizeTVector;
+import org.bytedeco.pytorch.SizeTVectorVector;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+/**
+ * PyTorch DDP's own gradient reducer ({@code c10d::Reducer}) over a {@link ProcessGroup}: hooks on
+ * the parameters' gradient accumulators copy each gradient, scaled by 1/world size, into its
+ * bucket as soon as backward has produced it, and a full bucket is all-reduced at once, while
+ * backward goes on computing earlier layers' gradients. When backward returns, every gradient
+ * holds the replicas' mean. Everything runs in libtorch's C++ (no Java on the autograd thread).
+ *
+ * <p>Buckets as DDP makes them: parameters in reverse order (roughly the order backward finishes
+ * them), a small first bucket so communication starts early, then {@link ProcessGroup#BUCKET_BYTES}.
+ * Buckets are launched in index order, so a bucket whose gradients are late holds the later ones.
+ *
+ * <p>Gradient accumulation: only a backward after {@link #expectBackward} reduces; the others
+ * accumulate locally, as DDP's {@code no_sync()}.
+ */
+public final class GradientReducer implements AutoCloseable {
+  /** DDP's first bucket: small, so the all-reduce begins after the first few gradients. */
+  static final long FIRST_BUCKET_BYTES = 1L << 20;
+
+  private final Reducer reducer;
+  private final TensorVector params;
+
+  GradientReducer(org.bytedeco.pytorch.ProcessGroup group, List<String> names, List<Tensor> parameters) {
+    this.params = new TensorVector(parameters.toArray(new Tensor[0]));
+    SizeTVectorVector buckets = new SizeTVectorVector();
+    for (List<Integer> bucket : buckets(parameters, FIRST_BUCKET_BYTES, ProcessGroup.BUCKET_BYTES)) {
+      SizeTVector indices = new SizeTVector();
+      for (int i : bucket) indices.push_back(i);
+      buckets.push_back(indices);
+    }
+    SizeTStringMap nameOf = new SizeTStringMap();
+    for (int i = 0; i < names.size(); i++) nameOf.put(i, names.get(i));
+    BoolVector sparse = new BoolVector();
+    for (int i = 0; i < parameters.size(); i++) sparse.push_back(false);
+    this.reducer = new Reducer(params, buckets, group, sparse, ProcessGroup.BUCKET_BYTES,
+        false, // find_unused_parameters: every parameter gets a gradient in every step
+        false, // gradient_as_bucket_view: gradients stay their own tensors (AdamW, clipping, masks)
+        nameOf, FIRST_BUCKET_BYTES, false, false, new LongVector(), false);
+  }
+
+  /**
+   * Parameter indices per bucket: reverse order, a first bucket of {@code firstBytes} then
+   * {@code bytes}, a tensor larger than a bucket alone in its own; dtypes and devices not mixed.
+   */
+  static List<List<Integer>> buckets(List<Tensor> parameters, long firstBytes, long bytes) {
+    List<List<Integer>> out = new ArrayList<>();
+    List<Integer> current = new ArrayList<>();
+    long filled = 0;
+    Tensor kind = null;
+    for (int i = parameters.size() - 1; i >= 0; i--) {
+      Tensor t = parameters.get(i);
+      long cap = out.isEmpty() ? firstBytes : bytes;
+      boolean sameKind = kind == null || (kind.scalar_type().intern() == t.scalar_type().intern()
+          && Ops.deviceOf(kind).equals(Ops.deviceOf(t)));
+      if (!current.isEmpty() && (!sameKind || filled >= cap)) {
+        out.add(current);
+        current = new ArrayList<>();
+        filled = 0;
+      }
+      current.add(i);
+      filled += t.nbytes();
+      kind = t;
+    }
+    if (!current.isEmpty()) out.add(current);
+    return out;
+  }
+
+  /**
+   * The next backward reduces: call after the forward pass of an optimizer step's last
+   * micro-batch, before its backward. {@code loss} is the tensor backward starts from.
+   */
+  public void expectBackward(Tensor loss) {
+    try (TensorScope scope = new TensorScope()) {
+      reducer.prepare_for_backward(new TensorVector(loss));
+    }
+  }
+
+  @Override
+  public void close() {
+    reducer.remove_autograd_hooks();
+    reducer.deallocate();
+    params.deallocate();
+  }
+}
