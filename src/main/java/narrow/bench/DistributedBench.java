@@ -43,7 +43,7 @@ public final class DistributedBench {
 
   public record Options(String preset, int seq, int batch, int steps, int rounds, List<Integer> megabytes) {
     public static Options defaults() {
-      return new Options("d256_l4_h4", 256, 2, 6, 5, List.of(4, 64, 512));
+      return new Options("d256_l4_h4", 256, 2, 5, 3, List.of(4, 64, 512));
     }
   }
 
@@ -77,8 +77,8 @@ public final class DistributedBench {
 
     Scaling s = scaling(o);
     double gradMb = s.params() * 4.0 / (1 << 20);
-    System.out.printf(Locale.ROOT, "%nTraining %s, seq %d, batch %d per replica x 2 micro-batches, %d steps, float32, "
-            + "one core per replica, median of %d interleaved rounds:%n"
+    System.out.printf(Locale.ROOT, "%nTraining %s, seq %d, batch %d per replica x 2 micro-batches, %d steps (the first, "
+            + "warm-up, not counted), float32, one core per replica, median of %d interleaved rounds:%n"
             + "  1 replica              : %.0f tokens/s%n"
             + "  2 replicas, overlapped : %.0f tokens/s  (scaling efficiency %.2f, goal >= 0.85)%n"
             + "  2 replicas, after      : %.0f tokens/s  (scaling efficiency %.2f)%n"
@@ -174,12 +174,13 @@ public final class DistributedBench {
             args(work.resolve("one-" + k), o, 2 * o.batch())).withThreads(1).withConsole(line -> {}));
         TrainResult on = twoReplicas(jsc, data, work.resolve("on-" + k), o, true);
         TrainResult off = twoReplicas(jsc, data, work.resolve("off-" + k), o, false);
-        one[k] = single.tokensPerSecond();
-        overlapped[k] = on.tokensPerSecond();
-        after[k] = off.tokensPerSecond();
+        long tokensPerStep = 4L * o.batch() * o.seq(); // the global batch: 2 micro-batches of 2 x batch rows
         StepTimings a = off.timings();
         StepTimings b = on.timings();
-        afterStep[k] = (a.forward() + a.backward() + a.lastBackward() + a.gradientSync() + a.optimizer()) / a.steps();
+        one[k] = tokensPerStep / single.timings().perStep();
+        overlapped[k] = tokensPerStep / b.perStep();
+        after[k] = tokensPerStep / a.perStep();
+        afterStep[k] = a.perStep();
         allReduce[k] = a.gradientSync() / a.steps();
         exposed[k] = ((b.lastBackward() - b.backward()) - (a.lastBackward() - a.backward()) + b.gradientSync())
             / b.steps();

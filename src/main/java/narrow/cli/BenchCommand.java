@@ -116,7 +116,8 @@ final class BenchCommand {
 
   @Command(name = "distributed", mixinStandardHelpOptions = true,
       description = "Gloo all-reduce bandwidth on loopback beside a memory copy, and training "
-          + "tokens/s with 1 and 2 replicas (one core each): the scaling efficiency.")
+          + "tokens/s with 1 and 2 replicas (one core each): the scaling efficiency, and how much of the "
+          + "all-reduce overlapping it with backward hides.")
   static final class Distributed implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "d256_l4_h4", description = "model (default: ${DEFAULT-VALUE})")
     String preset;
@@ -127,10 +128,12 @@ final class BenchCommand {
     @Option(names = "--batch", defaultValue = "2", description = "rows per replica (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--steps", defaultValue = "6", description = "optimizer steps per side (default: ${DEFAULT-VALUE})")
+    @Option(names = "--steps", defaultValue = "5", description = "optimizer steps per run, the first not counted "
+        + "(default: ${DEFAULT-VALUE})")
     int steps;
 
-    @Option(names = "--rounds", defaultValue = "5", description = "all-reduce rounds per size; the median counts "
+    @Option(names = "--rounds", defaultValue = "3", description = "rounds, interleaved, of each all-reduce size and "
+        + "of each training run; the median counts "
         + "(default: ${DEFAULT-VALUE})")
     int rounds;
 
@@ -140,7 +143,8 @@ final class BenchCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (steps < 1 || rounds < 1 || batch < 1) throw new UserError("--steps, --rounds and --batch must be at least 1");
+      if (steps < 2) throw new UserError("--steps must be at least 2: the first, warm-up, is not counted");
+      if (rounds < 1 || batch < 1) throw new UserError("--rounds and --batch must be at least 1");
       DistributedBench.run(new DistributedBench.Options(preset, seq, batch, steps, rounds, sizes));
       return 0;
     }
