@@ -30,24 +30,34 @@ public final class GradientReducer implements AutoCloseable {
   static final long FIRST_BUCKET_BYTES = 1L << 20;
 
   private final Reducer reducer;
-  private final TensorVector params;
 
   GradientReducer(org.bytedeco.pytorch.ProcessGroup group, List<String> names, List<Tensor> parameters) {
-    this.params = new TensorVector(parameters.toArray(new Tensor[0]));
+    // the reducer copies what it is given: these are freed as soon as it is built
+    TensorVector params = new TensorVector(parameters.toArray(new Tensor[0]));
     SizeTVectorVector buckets = new SizeTVectorVector();
     for (List<Integer> bucket : buckets(parameters, FIRST_BUCKET_BYTES, ProcessGroup.BUCKET_BYTES)) {
       SizeTVector indices = new SizeTVector();
       for (int i : bucket) indices.push_back(i);
       buckets.push_back(indices);
+      indices.deallocate();
     }
     SizeTStringMap nameOf = new SizeTStringMap();
     for (int i = 0; i < names.size(); i++) nameOf.put(i, names.get(i));
     BoolVector sparse = new BoolVector();
     for (int i = 0; i < parameters.size(); i++) sparse.push_back(false);
-    this.reducer = new Reducer(params, buckets, group, sparse, ProcessGroup.BUCKET_BYTES,
-        false, // find_unused_parameters: every parameter gets a gradient in every step
-        false, // gradient_as_bucket_view: gradients stay their own tensors (AdamW, clipping, masks)
-        nameOf, FIRST_BUCKET_BYTES, false, false, new LongVector(), false);
+    LongVector noCaps = new LongVector();
+    try {
+      this.reducer = new Reducer(params, buckets, group, sparse, ProcessGroup.BUCKET_BYTES,
+          false, // find_unused_parameters: every parameter gets a gradient in every step
+          false, // gradient_as_bucket_view: gradients stay their own tensors (AdamW, clipping, masks)
+          nameOf, FIRST_BUCKET_BYTES, false, false, noCaps, false);
+    } finally {
+      params.deallocate();
+      buckets.deallocate();
+      nameOf.deallocate();
+      sparse.deallocate();
+      noCaps.deallocate();
+    }
   }
 
   /**
@@ -91,6 +101,5 @@ public final class GradientReducer implements AutoCloseable {
   public void close() {
     reducer.remove_autograd_hooks();
     reducer.deallocate();
-    params.deallocate();
   }
 }
