@@ -10,14 +10,15 @@ package narrow.config;
  * @param checkEvery optimizer steps between checks that all replicas hold identical parameters
  *     (0: never)
  * @param overlap all-reduce gradients during backward, bucket by bucket as backward produces them
- *     (PyTorch DDP's reducer); false all-reduces them after backward (the same numbers, slower)
+ *     (PyTorch DDP's reducer), or after it (the same numbers); unset: during on GPUs, after on CPUs,
+ *     where the all-reduce needs the very cores backward is using (measured with {@code bench
+ *     distributed}: overlapped 2-replica steps were 22% slower on 2 cores)
  */
 public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap) {
   public DistributedConfig {
     replicas = replicas == null ? 1 : replicas;
     timeoutSeconds = timeoutSeconds == null ? 600 : timeoutSeconds;
     checkEvery = checkEvery == null ? 100 : checkEvery;
-    overlap = overlap == null ? Boolean.TRUE : overlap;
   }
 
   static DistributedConfig defaults() {

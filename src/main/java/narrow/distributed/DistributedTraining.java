@@ -42,15 +42,15 @@ public final class DistributedTraining {
   /** How the replicas are run. */
   /**
    * @param overlap all-reduce gradients inside backward, bucket by bucket as they appear (DDP's
-   *     reducer); false: after backward
+   *     reducer), or after it; null: inside on CUDA, after on CPU
    */
-  public record Settings(int replicas, Duration timeout, int checkEvery, boolean overlap) implements Serializable {
+  public record Settings(int replicas, Duration timeout, int checkEvery, Boolean overlap) implements Serializable {
     public Settings {
       if (replicas < 1) throw new IllegalArgumentException("replicas must be >= 1, got " + replicas);
     }
 
     public Settings(int replicas, Duration timeout, int checkEvery) {
-      this(replicas, timeout, checkEvery, true);
+      this(replicas, timeout, checkEvery, null);
     }
   }
 

@@ -14,10 +14,10 @@ import org.bytedeco.pytorch.Tensor;
 final class GlooReplicas implements Replicas {
   private final ProcessGroup group;
   private final int checkEvery;
-  private final boolean overlap;
+  private final Boolean overlap;
 
-  /** {@code overlap}: all-reduce inside backward (DDP's reducer), else after it. */
-  GlooReplicas(ProcessGroup group, int checkEvery, boolean overlap) {
+  /** {@code overlap}: all-reduce inside backward (DDP's reducer), else after it; null: inside on CUDA only. */
+  GlooReplicas(ProcessGroup group, int checkEvery, Boolean overlap) {
     this.group = group;
     this.checkEvery = checkEvery;
     this.overlap = overlap;
@@ -35,7 +35,8 @@ final class GlooReplicas implements Replicas {
 
   @Override
   public GradientSync gradientSync(Map<String, Tensor> params) {
-    return overlap ? new Overlapped(group.reducer(List.copyOf(params.keySet()), List.copyOf(params.values())))
+    boolean inside = overlap != null ? overlap : params.values().iterator().next().is_cuda();
+    return inside ? new Overlapped(group.reducer(List.copyOf(params.keySet()), List.copyOf(params.values())))
         : new AfterBackward();
   }
 
