@@ -146,9 +146,10 @@ public final class PruneBench {
           heapPeak[k] = Math.max(heapPeak[k], j.get("heap_peak_bytes").asLong());
           heapBefore[k] = Math.max(heapBefore[k], j.get("heap_before_bytes").asLong());
           gcCount[k] += j.get("gc_count").asLong();
-          log.accept(String.format(Locale.ROOT, "mask round %d/%d %s: %.2f GB/s (%.1f s), heap peak %.1f MiB "
-              + "(%.1f MiB before)", round, o.maskRounds(), WRITES.get(k), bytes[k] / 1e9 / j.get("seconds").asDouble(),
-              j.get("seconds").asDouble(), j.get("heap_peak_bytes").asLong() / 1048576.0,
+          log.accept(String.format(Locale.ROOT, "mask round %d/%d %s: %.2f GB/s (%.1f s, fsync %.1f s), heap peak "
+              + "%.1f MiB (%.1f MiB before)", round, o.maskRounds(), WRITES.get(k),
+              bytes[k] / 1e9 / j.get("seconds").asDouble(), j.get("seconds").asDouble(),
+              j.get("fsync_seconds").asDouble(), j.get("heap_peak_bytes").asLong() / 1048576.0,
               j.get("heap_before_bytes").asLong() / 1048576.0));
         }
       }

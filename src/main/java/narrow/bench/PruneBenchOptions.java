@@ -43,7 +43,7 @@ public record PruneBenchOptions(String preset, int batch, int seq, int rounds, i
   }
 
   public static PruneBenchOptions defaults() {
-    return new PruneBenchOptions("d256_l4_h4", 4, 256, 5, 2, 1, "eager", "2g", LLAMA_32_1B, 0.5, 0.5, 3, "256m",
+    return new PruneBenchOptions("d256_l4_h4", 4, 256, 5, 2, 1, "eager", "2g", LLAMA_32_1B, 0.5, 0.5, 5, "256m",
         Path.of(System.getProperty("java.io.tmpdir")));
   }
 

@@ -121,14 +121,15 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
         o.preset(), attribution.params() / 1e6, o.kernel(), o.batch(), o.seq(), 8 * o.batch());
     line(out, "each side its own JVM, %d rounds of %d batches interleaved (after %d untimed), medians:", o.rounds(),
         o.steps(), o.warmup());
-    line(out, "  %-32s %8s %10s %12s %14s", "side", "rows/s", "s/batch", "CPU s/batch", "peak RSS MiB");
+    line(out, "  %-32s %8s %8s %17s %12s %14s", "side", "rows/s", "s/batch", "[min - max]", "CPU s/batch",
+        "peak RSS MiB");
     for (SideResult s : steps.sides()) {
       if (s.work().equals("idle")) continue;
-      line(out, "  %-32s %8.2f %10.3f %12.2f %,14d", s.label(), o.batch() / s.medianSeconds(), s.medianSeconds(),
-          TrainBench.median(s.cpuSeconds()), s.peakKb() / 1024);
+      line(out, "  %-32s %8.2f %8.3f [%6.3f - %6.3f] %12.2f %,14d", s.label(), o.batch() / s.medianSeconds(),
+          s.medianSeconds(), min(s.seconds()), max(s.seconds()), TrainBench.median(s.cpuSeconds()), s.peakKb() / 1024);
     }
     SideResult idle = steps.side("idle");
-    line(out, "  %-32s %8s %10s %12s %,14d", idle.label(), "-", "-", "-", idle.peakKb() / 1024);
+    line(out, "  %-32s %8s %8s %17s %12s %,14d", idle.label(), "-", "-", "", "-", idle.peakKb() / 1024);
     line(out, "  attribution / forward+backward: %.2f by wall time, %.2f by CPU time  (goal: about 1, scoring at "
         + "the cost of one forward and backward)", steps.timeRatio("attribution", "forward-backward"),
         steps.cpuRatio("attribution", "forward-backward"));
@@ -167,10 +168,11 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
         mask.totalNeurons(), mask.prunedResiduals(), mask.totalResiduals());
     line(out, "one JVM with -Xmx%s (%d MiB), into %s, fsync inside each time, %d rounds interleaved, medians:",
         o.maskHeap(), mask.heapMaxBytes() >> 20, o.dir(), o.maskRounds());
-    line(out, "  %-34s %8s %10s %17s %15s %6s", "write", "GB/s", "seconds", "heap before MiB", "heap peak MiB",
-        "GCs");
+    line(out, "  %-34s %6s %15s %8s %16s %14s %4s", "write", "GB/s", "[min - max]", "seconds", "heap before MiB",
+        "heap peak MiB", "GCs");
     for (WriteResult w : mask.writes()) {
-      line(out, "  %-34s %8.2f %10.1f %17.1f %15.1f %6d", w.label(), w.gbPerSecond(), TrainBench.median(w.seconds()),
+      line(out, "  %-34s %6.2f [%5.2f - %5.2f] %8.1f %16.1f %14.1f %4d", w.label(), w.gbPerSecond(),
+          w.bytes() / 1e9 / max(w.seconds()), w.bytes() / 1e9 / min(w.seconds()), TrainBench.median(w.seconds()),
           w.heapBeforeBytes() / 1048576.0, w.heapPeakBytes() / 1048576.0, w.gcCount());
     }
     double plain = mask.write("plain").gbPerSecond();
@@ -181,6 +183,14 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
     line(out, "  (heap before: in use after a GC as the write starts: the JVM's own and the mask's index lists; "
         + "heap peak: each");
     line(out, "  heap pool's peak during the write, summed: an upper bound of the heap in use)");
+  }
+
+  private static double min(double[] xs) {
+    return java.util.Arrays.stream(xs).min().orElse(Double.NaN);
+  }
+
+  private static double max(double[] xs) {
+    return java.util.Arrays.stream(xs).max().orElse(Double.NaN);
   }
 
   private static long mib(long bytes) {
