@@ -27,8 +27,10 @@ import narrow.util.UserError;
  * {@link narrow.prune.GradientAttribution}, the same batch's forward and backward alone, and a
  * training step of the real trainer (float32, as attribution), each side in its own JVM
  * ({@link TrainWorker} via {@link WorkerProcess}) beside one that only loads libtorch, the memory
- * baseline. As in {@code bench train}, rounds interleave the sides and the figures are medians;
- * each side's peak resident memory is its own process's.
+ * baseline. As in {@code bench train}, rounds interleave the sides and the figures are medians.
+ * Each side's peak resident memory is its own process's: after the rounds, under the launcher's
+ * allocator, and in a short run of its own under glibc's defaults ({@link #LIVE_MEMORY}), the
+ * peak of its live memory, which the goal is measured against.
  *
  * <p>Mask writing: a child JVM with a small heap ({@link MaskWriteWorker}) writes
  * {@code pruning_mask.pt} and {@code pruning_mask.safetensors} of a large model through the real
@@ -59,6 +61,20 @@ public final class PruneBench {
     return new PruneBenchReport(o, TrainBench.machine(loadBefore), steps, mask, (System.nanoTime() - start) / 60e9);
   }
 
+  /**
+   * Batches each side runs in its memory run: the peak is reached in the first (the later ones
+   * allocate the same), a few more show it does not grow.
+   */
+  static final int MEMORY_BATCHES = 3;
+
+  /**
+   * glibc with its defaults: a freed large block goes back to the kernel, so a process's peak
+   * resident memory is that of its live tensors. Under the launcher's allocator (freed memory
+   * kept for reuse) the peak adds fragmentation: on d256_l4_h4 at 4 x 256 the same side's peak
+   * moved by about 1 GiB between runs here (3.9 to 4.9 GiB), under glibc's defaults by 20 MiB.
+   */
+  static final NativeAllocator LIVE_MEMORY = NativeAllocator.named("system", null);
+
   /** One side's process and what it measured, round after round. */
   private static final class Run {
     final String work;
@@ -67,6 +83,8 @@ public final class PruneBench {
     final List<Double> cpuSeconds = new ArrayList<>();
     WorkerProcess worker;
     long params;
+    WorkerProcess.Memory memory;
+    long livePeakKb;
 
     Run(String work, String label) {
       this.work = work;
@@ -83,9 +101,7 @@ public final class PruneBench {
     try {
       for (Run r : concat(baseline, runs)) {
         log.accept("starting " + r.label + " ...");
-        r.worker = WorkerProcess.start(r.label, WorkerProcess.javaCommand(o.workerHeap(), TrainWorker.class,
-            List.of("work=" + r.work, "model=" + o.preset(), "batch=" + o.batch(), "seq=" + o.seq(), "bf16=false")),
-            NativeAllocator.INHERIT, Map.of());
+        r.worker = start(r, o, NativeAllocator.INHERIT);
         r.params = r.worker.ready().get("params").asLong();
       }
       for (int round = 1; round <= o.rounds(); round++) {
@@ -105,14 +121,28 @@ public final class PruneBench {
         }
       }
       for (Run r : concat(baseline, runs)) {
-        WorkerProcess.Memory m = r.worker.memory();
+        r.memory = r.worker.memory();
         log.accept(String.format(Locale.ROOT, "%s: peak RSS %,d MiB, now %,d MiB, Java heap committed %,d MiB",
-            r.label, m.hwmKb() / 1024, m.rssKb() / 1024, m.heapKb() / 1024));
-        sides.add(new SideResult(r.work, r.label, r.params, doubles(r.seconds), doubles(r.cpuSeconds), m.hwmKb(),
-            m.heapKb()));
+            r.label, r.memory.hwmKb() / 1024, r.memory.rssKb() / 1024, r.memory.heapKb() / 1024));
       }
     } finally {
-      for (Run r : concat(baseline, runs)) if (r.worker != null) r.worker.close();
+      for (Run r : concat(baseline, runs)) {
+        if (r.worker != null) r.worker.close();
+        r.worker = null;
+      }
+    }
+    // one side at a time, each in a fresh process: nothing else's memory in the way
+    for (Run r : concat(baseline, runs)) {
+      try (WorkerProcess w = start(r, o, LIVE_MEMORY)) {
+        if (!r.work.equals("idle")) w.steps(MEMORY_BATCHES, o.kernel());
+        r.livePeakKb = w.memory().hwmKb();
+      }
+      log.accept(String.format(Locale.ROOT, "%s under glibc's defaults: peak RSS %,d MiB", r.label,
+          r.livePeakKb / 1024));
+    }
+    for (Run r : concat(baseline, runs)) {
+      sides.add(new SideResult(r.work, r.label, r.params, doubles(r.seconds), doubles(r.cpuSeconds),
+          r.memory.hwmKb(), r.livePeakKb, r.memory.heapKb()));
     }
     long modelBytes = 0;
     long gradientBytes = 0;
@@ -123,6 +153,12 @@ public final class PruneBench {
       if (!e.getKey().equals("lm_head.weight")) gradientBytes += bytes;
     }
     return new StepsResult(o.preset(), modelBytes, gradientBytes, sides);
+  }
+
+  private static WorkerProcess start(Run r, PruneBenchOptions o, NativeAllocator allocator) throws IOException {
+    return WorkerProcess.start(r.label, WorkerProcess.javaCommand(o.workerHeap(), TrainWorker.class,
+        List.of("work=" + r.work, "model=" + o.preset(), "batch=" + o.batch(), "seq=" + o.seq(), "bf16=false")),
+        allocator, Map.of());
   }
 
   private static MaskResult mask(PruneBenchOptions o, LlamaConfig config, Consumer<String> log) throws IOException {

@@ -20,11 +20,13 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
    * @param work the worker's {@code work=} (idle for the baseline, which runs no batches)
    * @param seconds every timed batch's wall seconds, all rounds
    * @param cpuSeconds the same batches' process CPU seconds
-   * @param peakKb the process's peak resident memory (VmHWM)
-   * @param heapKb its committed Java heap after a GC at the end
+   * @param peakKb the process's peak resident memory (VmHWM) under the launcher's allocator, after the rounds
+   * @param livePeakKb the peak of the side's own run under glibc's defaults ({@link PruneBench#LIVE_MEMORY}):
+   *     that of its live memory
+   * @param heapKb its committed Java heap after a GC at the end of the rounds
    */
   public record SideResult(String work, String label, long params, double[] seconds, double[] cpuSeconds, long peakKb,
-      long heapKb) {
+      long livePeakKb, long heapKb) {
     double medianSeconds() {
       return TrainBench.median(seconds);
     }
@@ -50,9 +52,9 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
       return TrainBench.median(side(a).cpuSeconds()) / TrainBench.median(side(b).cpuSeconds());
     }
 
-    /** Peak resident memory of a side above the baseline's, in bytes. */
+    /** Live peak memory of a side above the baseline's, in bytes. */
     long aboveBaseline(String work) {
-      return 1024 * (side(work).peakKb() - side("idle").peakKb());
+      return 1024 * (side(work).livePeakKb() - side("idle").livePeakKb());
     }
 
     /**
@@ -121,15 +123,12 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
         o.preset(), attribution.params() / 1e6, o.kernel(), o.batch(), o.seq(), 8 * o.batch());
     line(out, "each side its own JVM, %d rounds of %d batches interleaved (after %d untimed), medians:", o.rounds(),
         o.steps(), o.warmup());
-    line(out, "  %-32s %8s %8s %17s %12s %14s", "side", "rows/s", "s/batch", "[min - max]", "CPU s/batch",
-        "peak RSS MiB");
+    line(out, "  %-18s %8s %8s %17s %12s", "side", "rows/s", "s/batch", "[min - max]", "CPU s/batch");
     for (SideResult s : steps.sides()) {
       if (s.work().equals("idle")) continue;
-      line(out, "  %-32s %8.2f %8.3f [%6.3f - %6.3f] %12.2f %,14d", s.label(), o.batch() / s.medianSeconds(),
-          s.medianSeconds(), min(s.seconds()), max(s.seconds()), TrainBench.median(s.cpuSeconds()), s.peakKb() / 1024);
+      line(out, "  %-18s %8.2f %8.3f [%6.3f - %6.3f] %12.2f", s.label(), o.batch() / s.medianSeconds(),
+          s.medianSeconds(), min(s.seconds()), max(s.seconds()), TrainBench.median(s.cpuSeconds()));
     }
-    SideResult idle = steps.side("idle");
-    line(out, "  %-32s %8s %8s %17s %12s %,14d", idle.label(), "-", "-", "", "-", idle.peakKb() / 1024);
     line(out, "  attribution / forward+backward: %.2f by wall time, %.2f by CPU time  (goal: about 1, scoring at "
         + "the cost of one forward and backward)", steps.timeRatio("attribution", "forward-backward"),
         steps.cpuRatio("attribution", "forward-backward"));
@@ -144,20 +143,31 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
     long activations = steps.activationBytes();
     long above = steps.aboveBaseline("attribution");
     line(out, "");
-    line(out, "Peak resident memory of the attribution side, above the baseline (MiB):");
+    line(out, "Peak resident memory (MiB), each side its own JVM: after the rounds above, under the launcher's "
+        + "allocator;");
+    line(out, "and in a run of %d batches of its own under glibc's defaults, which hand freed blocks back, so that "
+        + "the peak", PruneBench.MEMORY_BATCHES);
+    line(out, "is the live memory's (the launcher's keeps them for reuse, faster; its peak adds fragmentation: "
+        + "d256_l4_h4's");
+    line(out, "moved by about 1 GiB between runs here, under glibc's defaults by 20 MiB):");
+    line(out, "  %-32s %18s %16s", "side", "launcher's alloc.", "glibc defaults");
+    for (SideResult s : steps.sides()) {
+      line(out, "  %-32s %,18d %,16d", s.label(), s.peakKb() / 1024, s.livePeakKb() / 1024);
+    }
+    line(out, "");
+    line(out, "The attribution side's live peak above the baseline (MiB):");
     line(out, "  %-58s %,8d", "model, float32", mib(steps.modelBytes()));
     line(out, "  %-58s %,8d", "one gradient (every parameter but an untied lm_head)", mib(steps.gradientBytes()));
     line(out, "  %-58s %,8d", "activations, measured (*)", mib(activations));
     line(out, "  %-58s %,8d", "attribution's peak above the baseline", mib(above));
     line(out, "  = %.2f x (model + one gradient), %.2f x (model + one gradient + activations) (goal: within the "
         + "latter)", above / (double) modelAndGradient, above / (double) (modelAndGradient + activations));
-    line(out, "  (*) forward+backward's peak above the baseline less model and gradient: the same graph without "
-        + "the reduction,");
-    line(out, "      so the second ratio is attribution's peak over forward+backward's, both above the baseline; "
-        + "peaks include the");
-    line(out, "      native allocator's fragmentation, which varies from run to run by a few hundred MiB");
-    line(out, "  training step's peak above the baseline: %,d MiB (its gradient covers lm_head too; AdamW's two "
-        + "moments)", mib(steps.aboveBaseline("train")));
+    line(out, "  (*) forward+backward's live peak above the baseline less model and gradient: the same graph "
+        + "without the");
+    line(out, "      reduction, so the second ratio is attribution's peak over forward+backward's, both above the "
+        + "baseline");
+    line(out, "  the training step's live peak above the baseline: %,d MiB (its gradient covers lm_head too; AdamW's "
+        + "two moments)", mib(steps.aboveBaseline("train")));
   }
 
   private void maskTable(StringBuilder out) {
