@@ -2,15 +2,16 @@ package narrow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,8 +27,8 @@ import narrow.prune.RandomPruning;
 /**
  * The mask-writing side of {@link PruneBench}, in a child JVM with a small heap: on command it
  * writes {@code pruning_mask.pt} or {@code pruning_mask.safetensors} through the real
- * {@link MaskFiles}, or the mask's number of bytes as a plain sequential write (a zero buffer
- * through a {@link FileChannel}), in the line protocol of {@link WorkerProcess}. The mask is of a
+ * {@link MaskFiles}, or the mask's number of bytes as a plain sequential write of zeros through
+ * the same kind of stream, in the line protocol of {@link WorkerProcess}. The mask is of a
  * random selection (seed 0, without replacement): the files' size and the writer's work do not
  * depend on which entries are zero.
  *
@@ -40,11 +41,14 @@ import narrow.prune.RandomPruning;
 public final class MaskWriteWorker {
   private static final ObjectMapper JSON = new ObjectMapper();
   /**
-   * The plain write's chunk: the mask writers' own (their BufferedOutputStream's 64 KiB). The size
-   * of each write() matters here: on this VM's ext4, 1 MiB writes of zeros reached 0.43-0.49 GB/s
-   * where 64 KiB and 8 KiB writes of the same zeros reached 1.6-1.9 GB/s, fsync included.
+   * The plain write's stream: the mask writers' own (a 64 KiB BufferedOutputStream over
+   * Files.newOutputStream, a FileChannel underneath), fed rows of zeros, so that the comparison
+   * isolates what generating the mask costs. The size of each write() matters here: on this VM's
+   * ext4, 1 MiB writes of zeros reached 0.43-0.49 GB/s where 64 KiB and 8 KiB writes of the same
+   * zeros reached 1.6-1.9 GB/s, fsync included.
    */
   private static final int PLAIN_BUFFER = 1 << 16;
+  private static final int PLAIN_ROW = 8192;
 
   private MaskWriteWorker() {}
 
@@ -115,15 +119,11 @@ public final class MaskWriteWorker {
     }
   }
 
-  /** {@code bytes} zeros, sequentially, from one direct buffer (forced to the disk by the caller, as the files). */
+  /** {@code bytes} zeros, sequentially, in rows as the mask's (forced to the disk by the caller, as the files). */
   static void plainWrite(Path file, long bytes) throws IOException {
-    ByteBuffer zeros = ByteBuffer.allocateDirect(PLAIN_BUFFER);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (long left = bytes; left > 0; ) {
-        zeros.clear().limit((int) Math.min(PLAIN_BUFFER, left));
-        while (zeros.hasRemaining()) left -= ch.write(zeros);
-      }
+    byte[] row = new byte[PLAIN_ROW];
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), PLAIN_BUFFER)) {
+      for (long left = bytes; left > 0; left -= row.length) out.write(row, 0, (int) Math.min(row.length, left));
     }
   }
 

@@ -85,7 +85,7 @@ public record PruneBenchReport(PruneBenchOptions options, TrainBenchReport.Machi
       return switch (kind) {
         case "pt" -> "pruning_mask.pt";
         case "safetensors" -> "pruning_mask.safetensors";
-        default -> "plain write (zeros, FileChannel)";
+        default -> "plain write (zeros, same stream)";
       };
     }
   }
