@@ -47,6 +47,20 @@ public final class PruneBench {
   /** The writes of a mask round, in the order of round 1 (later rounds start one further on). */
   static final List<String> WRITES = List.of("pt", "safetensors", "plain");
 
+  /**
+   * Batches each side runs in its memory run: its peak comes with the first (the trainer's AdamW
+   * moments with its first step); the later ones allocate what the first did.
+   */
+  static final int MEMORY_BATCHES = 3;
+
+  /**
+   * glibc with its defaults: a freed large block goes back to the kernel, so a process's peak
+   * resident memory is that of its live tensors. Under the launcher's allocator (freed memory
+   * kept for reuse) the peak adds fragmentation: on d256_l4_h4 at 4 x 256 the same side's peak
+   * moved by about 1 GiB between runs here (3.9 to 4.9 GiB), under glibc's defaults by 20 MiB.
+   */
+  static final NativeAllocator LIVE_MEMORY = NativeAllocator.named("system", null);
+
   private PruneBench() {}
 
   public static PruneBenchReport run(PruneBenchOptions o, Consumer<String> log) throws IOException {
@@ -60,20 +74,6 @@ public final class PruneBench {
     MaskResult mask = maskConfig != null ? mask(o, maskConfig, log) : null;
     return new PruneBenchReport(o, TrainBench.machine(loadBefore), steps, mask, (System.nanoTime() - start) / 60e9);
   }
-
-  /**
-   * Batches each side runs in its memory run: the peak is reached in the first (the later ones
-   * allocate the same), a few more show it does not grow.
-   */
-  static final int MEMORY_BATCHES = 3;
-
-  /**
-   * glibc with its defaults: a freed large block goes back to the kernel, so a process's peak
-   * resident memory is that of its live tensors. Under the launcher's allocator (freed memory
-   * kept for reuse) the peak adds fragmentation: on d256_l4_h4 at 4 x 256 the same side's peak
-   * moved by about 1 GiB between runs here (3.9 to 4.9 GiB), under glibc's defaults by 20 MiB.
-   */
-  static final NativeAllocator LIVE_MEMORY = NativeAllocator.named("system", null);
 
   /** One side's process and what it measured, round after round. */
   private static final class Run {
@@ -163,6 +163,9 @@ public final class PruneBench {
 
   private static MaskResult mask(PruneBenchOptions o, LlamaConfig config, Consumer<String> log) throws IOException {
     Path dir = Files.createTempDirectory(o.dir(), "narrow-bench-prune-");
+    // a mask file is gigabytes: an interrupted run must not leave one behind
+    Thread cleanup = new Thread(() -> AtomicDirectory.deleteRecursively(dir));
+    Runtime.getRuntime().addShutdownHook(cleanup);
     List<List<Double>> seconds = new ArrayList<>();
     long[] bytes = new long[WRITES.size()];
     long[] heapPeak = new long[WRITES.size()];
@@ -200,6 +203,7 @@ public final class PruneBench {
           ready.get("total_residuals").asInt(), ready.get("heap_max_bytes").asLong(), rssKb, writes);
     } finally {
       AtomicDirectory.deleteRecursively(dir);
+      Runtime.getRuntime().removeShutdownHook(cleanup);
     }
   }
 
