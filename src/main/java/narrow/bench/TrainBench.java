@@ -1,7 +1,6 @@
 package narrow.bench;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -218,22 +217,10 @@ public final class TrainBench {
     return w;
   }
 
-  /** narrow's worker: this JVM's java, options and class path, with a smaller heap (tensors live outside it). */
+  /** narrow's worker: a child JVM of {@link TrainWorker} (tensors live outside its heap). */
   static List<String> narrowCommand(TrainBenchOptions o, String model, int batch, int seq, boolean bf16) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      // a debugger's agent would clash on its port; the heap size is set below
-      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xmx")) cmd.add(arg);
-    }
-    // JavaCPP's default limit on the process's resident memory is 4 x -Xmx: past it, every new
-    // tensor handle runs System.gc() and malloc_trim(), which gives the allocator's free memory
-    // back to the kernel (a d768 step then page-faults 4.6 GB in again) and finally throws
-    // OutOfMemoryError. libtorch's memory is not the heap's business: no limit (jobs/narrow does the same).
-    cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
-    cmd.addAll(List.of("-Xmx" + o.workerHeap(), "-cp", System.getProperty("java.class.path"),
-        TrainWorker.class.getName(), "model=" + model, "batch=" + batch, "seq=" + seq, "bf16=" + bf16));
-    return cmd;
+    return WorkerProcess.javaCommand(o.workerHeap(), TrainWorker.class, List.of("model=" + model, "batch=" + batch,
+        "seq=" + seq, "bf16=" + bf16));
   }
 
   static List<String> torchCommand(TrainBenchOptions o, Side side, LlamaConfig cfg, int batch, int seq) {

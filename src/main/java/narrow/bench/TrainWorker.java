@@ -37,14 +37,18 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * narrow's side of {@link TrainBench}, in a child JVM: the real {@link Trainer} (data collation,
- * forward, backward, clipping, AdamW) stepped on command, in the line protocol of
- * {@link WorkerProcess}, the same as {@code torch_train_reference.py --worker}.
+ * narrow's side of {@link TrainBench} and the sides of {@link PruneBench}, in a child JVM, stepped
+ * on command in the line protocol of {@link WorkerProcess} (the same as
+ * {@code torch_train_reference.py --worker}). {@code work} picks what a step is: {@code train}
+ * (the default), the real {@link Trainer} step (data collation, forward, backward, clipping,
+ * AdamW); {@code attribution}, one batch through {@link narrow.prune.GradientAttribution};
+ * {@code forward-backward}, that batch's forward and backward alone; {@code idle}, nothing (no
+ * model: libtorch loaded, for a memory baseline).
  *
- * <pre>java ... narrow.bench.TrainWorker model=d256_l4_h4|PATH/config.json batch=4 seq=256 bf16=false</pre>
+ * <pre>java ... narrow.bench.TrainWorker model=d256_l4_h4|PATH/config.json batch=4 seq=256 bf16=false [work=train]</pre>
  *
- * It trains on random ids it writes itself (the same on every start): speed does not depend on
- * the data.
+ * It works on random ids it writes itself (the same on every start, for every kind of work):
+ * speed does not depend on the data.
  */
 public final class TrainWorker {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -56,32 +60,69 @@ public final class TrainWorker {
 
   private TrainWorker() {}
 
+  /** What {@code work=} accepts. */
+  static final List<String> WORK = List.of("train", "attribution", "forward-backward", "idle");
+
   public static void main(String[] argv) throws Exception {
     Map<String, String> a = TrainBenchOptions.keyValues(argv);
+    String work = a.getOrDefault("work", "train");
+    if (!WORK.contains(work)) throw new IllegalArgumentException("work must be one of " + WORK + ", got " + work);
+    PrintStream protocol = takeStdout();
+
+    Path dir = Files.createTempDirectory("trainworker");
+    try (WorkerTask task = open(work, a, dir)) {
+      ObjectNode ready = JSON.createObjectNode().put("ready", true)
+          .put("engine", "narrow, libtorch " + Torch.VERSION + " (JavaCPP)")
+          .put("params", task.params()).put("threads", Torch.threads()).put("bf16", task.bf16());
+      ready.putArray("kernels").add("eager").add("sdpa");
+      reply(protocol, ready);
+      serve(task, protocol);
+    } finally {
+      narrow.util.AtomicDirectory.deleteRecursively(dir);
+    }
+  }
+
+  private static WorkerTask open(String work, Map<String, String> a, Path dir) throws IOException {
+    if (work.equals("idle")) return PruneTasks.idle();
     String model = a.get("model");
     int batch = Integer.parseInt(a.get("batch"));
     int seq = Integer.parseInt(a.get("seq"));
     boolean bf16 = Boolean.parseBoolean(a.get("bf16"));
-    // the protocol owns stdout: whatever else prints there goes to stderr
-    PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-        StandardCharsets.UTF_8);
-    System.setOut(System.err);
-
     LlamaConfig config = model.endsWith(".json") ? LlamaConfig.read(Path.of(model)) : LlamaConfig.preset(model);
-    Path work = Files.createTempDirectory("trainworker");
-    Path data = syntheticDataset(work.resolve("data"), config.vocabSize(), seq, 8 * batch, 1);
-    TrainingArguments args = benchArgs(work.resolve("out"), seq, batch, bf16);
-    try (Trainer trainer = Trainer.open(TrainRun.of(new ModelSource.Fresh(config, 0), data, args))) {
-      ObjectNode ready = JSON.createObjectNode().put("ready", true)
-          .put("engine", "narrow, libtorch " + Torch.VERSION + " (JavaCPP)")
-          .put("params", trainer.model().parameters().values().stream().mapToLong(Tensor::numel).sum())
-          .put("threads", Torch.threads()).put("bf16", trainer.bf16());
-      ready.putArray("kernels").add("eager").add("sdpa");
-      reply(protocol, ready);
-      serve(trainer, protocol);
-    } finally {
-      narrow.util.AtomicDirectory.deleteRecursively(work);
+    Path data = syntheticDataset(dir.resolve("data"), config.vocabSize(), seq, 8 * batch, 1);
+    if (!work.equals("train")) {
+      if (bf16) throw new IllegalArgumentException("attribution runs in float32 only: bf16=true is for work=train");
+      return PruneTasks.scoring(config, data, batch, seq, work.equals("attribution"));
     }
+    Trainer trainer = Trainer.open(TrainRun.of(new ModelSource.Fresh(config, 0), data,
+        benchArgs(dir.resolve("out"), seq, batch, bf16)));
+    return new WorkerTask() {
+      @Override
+      public Timed step() throws IOException {
+        Trainer.StepStats step = trainer.step();
+        return new Timed(step.seconds(), step.loss());
+      }
+
+      @Override
+      public void attention(AttentionKernel kernel) {
+        trainer.model().setAttention(kernel);
+      }
+
+      @Override
+      public long params() {
+        return trainer.model().parameters().values().stream().mapToLong(Tensor::numel).sum();
+      }
+
+      @Override
+      public boolean bf16() {
+        return trainer.bf16();
+      }
+
+      @Override
+      public void close() {
+        trainer.close();
+      }
+    };
   }
 
   /**
@@ -96,7 +137,7 @@ public final class TrainWorker {
         Map.entry("lr_scheduler_type", "cosine"), Map.entry("bf16", bf16)));
   }
 
-  private static void serve(Trainer trainer, PrintStream protocol) throws IOException {
+  private static void serve(WorkerTask task, PrintStream protocol) throws IOException {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     for (String line; (line = in.readLine()) != null; ) {
       String[] w = line.trim().split("\\s+");
@@ -106,7 +147,7 @@ public final class TrainWorker {
       try {
         switch (w[0]) {
           case "steps" -> {
-            trainer.model().setAttention(AttentionKernel.valueOf(w[2].toUpperCase(java.util.Locale.ROOT)));
+            task.attention(AttentionKernel.valueOf(w[2].toUpperCase(java.util.Locale.ROOT)));
             var seconds = answer.putArray("seconds");
             var cpuSeconds = answer.putArray("cpu_seconds");
             var faults = answer.putArray("page_faults");
@@ -114,7 +155,7 @@ public final class TrainWorker {
             for (int i = Integer.parseInt(w[1]); i > 0; i--) {
               long cpu0 = CPU.getProcessCpuTime();
               long faults0 = minorFaults();
-              Trainer.StepStats step = trainer.step();
+              WorkerTask.Timed step = task.step();
               cpuSeconds.add((CPU.getProcessCpuTime() - cpu0) / 1e9);
               faults.add(minorFaults() - faults0);
               seconds.add(step.seconds());
@@ -128,11 +169,7 @@ public final class TrainWorker {
               seconds.add(s);
             }
           }
-          case "memory" -> {
-            System.gc();
-            answer.put("rss_kb", procStatusKb("VmRSS")).put("hwm_kb", procStatusKb("VmHWM"))
-                .put("heap_kb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
-          }
+          case "memory" -> putMemory(answer);
           default -> answer.put("error", "unknown command " + w[0]);
         }
       } catch (RuntimeException e) {
@@ -178,7 +215,22 @@ public final class TrainWorker {
     return seconds;
   }
 
-  private static void reply(PrintStream protocol, ObjectNode answer) throws IOException {
+  /** The answer to {@code memory}: resident now and at its peak, and the committed heap after a GC. */
+  static void putMemory(ObjectNode answer) throws IOException {
+    System.gc();
+    answer.put("rss_kb", procStatusKb("VmRSS")).put("hwm_kb", procStatusKb("VmHWM"))
+        .put("heap_kb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
+  }
+
+  /** The protocol owns stdout: whatever else prints there (libraries' notices) goes to stderr. */
+  static PrintStream takeStdout() {
+    PrintStream protocol = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+        StandardCharsets.UTF_8);
+    System.setOut(System.err);
+    return protocol;
+  }
+
+  static void reply(PrintStream protocol, ObjectNode answer) throws IOException {
     protocol.println(WorkerProcess.MARK + JSON.writeValueAsString(answer));
   }
 

@@ -7,19 +7,22 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One benchmark side running in its own process ({@link TrainWorker} in a child JVM, or
- * {@code torch_train_reference.py --worker}), driven one command at a time: a command is one line
- * on its stdin, the answer the next stdout line that starts with {@value #MARK}, followed by JSON.
- * Other stdout lines (libraries' notices) are passed to stderr; stderr is inherited. Commands:
- * {@code steps N eager|sdpa} (wall seconds, CPU seconds, page faults and loss of each step),
- * {@code gemm M K N float32|bfloat16 R},
- * {@code memory}, {@code quit}.
+ * One benchmark side running in its own process ({@link TrainWorker} or {@link MaskWriteWorker}
+ * in a child JVM, or {@code torch_train_reference.py --worker}), driven one command at a time: a
+ * command is one line on its stdin, the answer the next stdout line that starts with
+ * {@value #MARK}, followed by JSON. Other stdout lines (libraries' notices) are passed to stderr;
+ * stderr is inherited. Commands: {@code steps N eager|sdpa} (wall seconds, CPU seconds, page
+ * faults and loss of each step), {@code gemm M K N float32|bfloat16 R}, {@code memory},
+ * {@code quit}; the mask writer's {@code write pt|safetensors|plain}.
  * Each side gets its own process so its allocator, its peak resident memory and its lifetime (how
  * much memory is held while others run) are its own.
  */
@@ -61,6 +64,27 @@ final class WorkerProcess implements AutoCloseable {
       p.destroyForcibly();
       throw e;
     }
+  }
+
+  /**
+   * A child JVM running {@code main}: this JVM's java, options and class path, with its own heap
+   * size. JavaCPP's default limit on the process's resident memory is 4 x -Xmx: past it, every new
+   * tensor handle runs System.gc() and malloc_trim(), which gives the allocator's free memory back
+   * to the kernel (a d768 step then page-faults 4.6 GB in again) and finally throws
+   * OutOfMemoryError. libtorch's memory is not the heap's business: no limit (jobs/narrow does the
+   * same).
+   */
+  static List<String> javaCommand(String heap, Class<?> main, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      // a debugger's agent would clash on its port; the heap size is set below
+      if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xmx")) cmd.add(arg);
+    }
+    cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
+    cmd.addAll(List.of("-Xmx" + heap, "-cp", System.getProperty("java.class.path"), main.getName()));
+    cmd.addAll(args);
+    return cmd;
   }
 
   /** The worker's first answer: {@code engine}, {@code params}, {@code threads}, {@code kernels}, {@code bf16}. */

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import narrow.bench.DistributedBench;
+import narrow.bench.PruneBench;
+import narrow.bench.PruneBenchOptions;
 import narrow.bench.TokenizeJobBench;
 import narrow.bench.TokenizerBench;
 import narrow.bench.TrainBench;
@@ -28,6 +30,7 @@ import picocli.CommandLine.Unmatched;
         BenchCommand.TokenizeJob.class,
         BenchCommand.Train.class,
         BenchCommand.Distributed.class,
+        BenchCommand.Prune.class,
     })
 final class BenchCommand {
 
@@ -146,6 +149,71 @@ final class BenchCommand {
       if (steps < 2) throw new UserError("--steps must be at least 2: the first, warm-up, is not counted");
       if (rounds < 1 || batch < 1) throw new UserError("--rounds and --batch must be at least 1");
       DistributedBench.run(new DistributedBench.Options(preset, seq, batch, steps, rounds, sizes));
+      return 0;
+    }
+  }
+
+  @Command(name = "prune", mixinStandardHelpOptions = true,
+      description = {"Attribution rows/s beside the same forward and backward and a training step (float32, "
+          + "each in its own JVM, interleaved rounds), their peak memory against model + one gradient, and the "
+          + "mask files' GB/s and heap beside a plain write.",
+          "--rounds 0 leaves out the first part, --mask-rounds 0 the mask."})
+  static final class Prune implements Callable<Integer> {
+    private static final PruneBenchOptions D = PruneBenchOptions.defaults();
+
+    @Option(names = "--preset", description = "model scored and trained (default: ${DEFAULT-VALUE})")
+    String preset = D.preset();
+
+    @Option(names = "--batch", description = "rows per batch (default: ${DEFAULT-VALUE})")
+    int batch = D.batch();
+
+    @Option(names = "--seq", description = "ids per row (default: ${DEFAULT-VALUE})")
+    int seq = D.seq();
+
+    @Option(names = "--rounds", description = "rounds of the sides; 0: no throughput part (default: ${DEFAULT-VALUE})")
+    int rounds = D.rounds();
+
+    @Option(names = "--steps", description = "timed batches per side per round (default: ${DEFAULT-VALUE})")
+    int steps = D.steps();
+
+    @Option(names = "--warmup", description = "untimed batches per side per round before them, one more in "
+        + "round 1 (default: ${DEFAULT-VALUE})")
+    int warmup = D.warmup();
+
+    @Option(names = "--kernel", paramLabel = "eager|sdpa", description = "attention (default: ${DEFAULT-VALUE})")
+    String kernel = D.kernel();
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE", description = "-Xmx of the sides' JVMs; tensors live "
+        + "outside it (default: ${DEFAULT-VALUE})")
+    String workerHeap = D.workerHeap();
+
+    @Option(names = "--mask-model", paramLabel = "MODEL", description = "the mask's model: llama-3.2-1b (its "
+        + "shape, 4.9 GB a file), a preset such as d512_l8_h8, or a config.json (default: ${DEFAULT-VALUE})")
+    String maskModel = D.maskModel();
+
+    @Option(names = "--neuron-sparsity", description = "(default: ${DEFAULT-VALUE})")
+    double neuronSparsity = D.neuronSparsity();
+
+    @Option(names = "--residual-sparsity", description = "(default: ${DEFAULT-VALUE})")
+    double residualSparsity = D.residualSparsity();
+
+    @Option(names = "--mask-rounds", description = "rounds of the three writes; 0: no mask part "
+        + "(default: ${DEFAULT-VALUE})")
+    int maskRounds = D.maskRounds();
+
+    @Option(names = "--mask-heap", paramLabel = "SIZE", description = "-Xmx of the mask writer's JVM "
+        + "(default: ${DEFAULT-VALUE})")
+    String maskHeap = D.maskHeap();
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "where the mask files are written, then deleted; "
+        + "needs room for one (default: ${DEFAULT-VALUE})")
+    Path dir = D.dir();
+
+    @Override
+    public Integer call() throws Exception {
+      PruneBenchOptions o = new PruneBenchOptions(preset, batch, seq, rounds, steps, warmup, kernel, workerHeap,
+          maskModel, neuronSparsity, residualSparsity, maskRounds, maskHeap, dir);
+      System.out.print(PruneBench.run(o, System.err::println).table());
       return 0;
     }
   }

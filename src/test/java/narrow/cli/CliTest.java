@@ -118,7 +118,18 @@ class CliTest {
   void benchHelpNamesTheBenchmarksAndEachOneItsOptions() {
     Run bench = narrow("bench", "--help");
     assertEquals(0, bench.exit());
-    for (String b : new String[] {"tokenizer", "tokenize-job", "train"}) assertTrue(bench.out().contains(b), bench.out());
+    for (String b : new String[] {"tokenizer", "tokenize-job", "train", "prune"}) {
+      assertTrue(bench.out().contains(b), bench.out());
+    }
+    Run prune = narrow("bench", "prune", "--help");
+    assertTrue(prune.out().contains("--mask-model=MODEL") && prune.out().contains("--rounds"), prune.out());
+    Run nothing = narrow("bench", "prune", "--rounds", "0", "--mask-rounds=0");
+    assertEquals(2, nothing.exit(), nothing.err());
+    assertTrue(nothing.err().contains("leave nothing to measure"), nothing.err());
+    Run noDisk = narrow("bench", "prune", "--rounds", "0", "--mask-model", "d64_l2_h2", "--dir",
+        dir.resolve("nope").toString());
+    assertEquals(2, noDisk.exit(), noDisk.err());
+    assertTrue(noDisk.err().contains("not a writable folder"), noDisk.err());
     Run tokenizer = narrow("bench", "tokenizer", "--help");
     assertTrue(tokenizer.out().contains("--seconds=N") && tokenizer.out().contains("--rounds=N"), tokenizer.out());
     Run job = narrow("bench", "tokenize-job", "--help");
