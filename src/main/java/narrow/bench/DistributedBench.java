@@ -36,14 +36,14 @@ import org.bytedeco.pytorch.Tensor;
  * computation dominates, with the all-reduce's share of a step and how much of it overlapping
  * with backward hides.
  *
- * <pre>narrow bench distributed [--preset d256_l4_h4] [--seq 256] [--batch 2] [--steps 6] [--rounds 5]</pre>
+ * <pre>narrow bench distributed [--preset d256_l4_h4] [--seq 256] [--batch 8] [--steps 3] [--rounds 3]</pre>
  */
 public final class DistributedBench {
   private DistributedBench() {}
 
   public record Options(String preset, int seq, int batch, int steps, int rounds, List<Integer> megabytes) {
     public static Options defaults() {
-      return new Options("d256_l4_h4", 256, 2, 5, 3, List.of(4, 64, 512));
+      return new Options("d256_l4_h4", 256, 8, 3, 3, List.of(4, 64, 512));
     }
   }
 
@@ -77,16 +77,19 @@ public final class DistributedBench {
 
     Scaling s = scaling(o);
     double gradMb = s.params() * 4.0 / (1 << 20);
+    double transfer = interpolate(bw, gradMb);
     System.out.printf(Locale.ROOT, "%nTraining %s, seq %d, batch %d per replica x 2 micro-batches, %d steps (the first, "
             + "warm-up, not counted), float32, one core per replica, median of %d interleaved rounds:%n"
             + "  1 replica              : %.0f tokens/s%n"
             + "  2 replicas, overlapped : %.0f tokens/s  (scaling efficiency %.2f, goal >= 0.85)%n"
             + "  2 replicas, after      : %.0f tokens/s  (scaling efficiency %.2f)%n"
-            + "  gradients %.0f MB per step; all-reduced after backward they take %.0f ms = %.0f%% of a step;%n"
-            + "  overlapped with backward (DDP's reducer) %.0f ms of it remain exposed: %.0f%% hidden (goal >= 50%%)%n",
+            + "  gradients %.0f MB per step: their all-reduce alone takes about %.0f ms (the table above) = %.0f%% of a "
+            + "step;%n  after backward, a replica waits %.0f ms for the mean (the transfer and the slower replica);%n"
+            + "  overlapping shortens a step by %.0f ms (median of the rounds' pairs): %.0f%% of the all-reduce hidden "
+            + "(goal >= 50%%)%n",
         o.preset(), o.seq(), o.batch(), o.steps(), o.rounds(), s.one(), s.overlapped(),
-        s.overlapped() / (2 * s.one()), s.after(), s.after() / (2 * s.one()), gradMb, 1e3 * s.allReduce(),
-        100 * s.allReduce() / s.afterStep(), 1e3 * s.exposed(), 100 * (1 - s.exposed() / s.allReduce()));
+        s.overlapped() / (2 * s.one()), s.after(), s.after() / (2 * s.one()), gradMb, 1e3 * transfer,
+        100 * transfer / s.afterStep(), 1e3 * s.afterWait(), 1e3 * s.saved(), 100 * s.saved() / transfer);
   }
 
   static List<Bandwidth> bandwidth(List<Integer> megabytes, int rounds) throws Exception {
@@ -145,13 +148,12 @@ public final class DistributedBench {
   }
 
   /**
-   * Medians over rounds. {@code allReduce}: the after-backward run's wait for the mean gradients,
-   * per step. {@code exposed}: what overlapping leaves of it, per step: how much longer the
-   * reducing backward (each step's last micro-batch) takes than the local one (its first),
-   * beyond the same difference when nothing reduces inside backward, plus any wait after it.
+   * Medians over rounds. {@code afterWait}: the after-backward run's wait for the mean gradients,
+   * per step. {@code saved}: how much shorter an overlapped step is than an after-backward one,
+   * paired within each round (the same machine state), so the load's drift cancels.
    */
-  record Scaling(long params, double one, double overlapped, double after, double afterStep, double allReduce,
-      double exposed) {}
+  record Scaling(long params, double one, double overlapped, double after, double afterStep, double afterWait,
+      double saved) {}
 
   static Scaling scaling(Options o) throws Exception {
     Path work = Files.createTempDirectory("distbench");
@@ -167,8 +169,8 @@ public final class DistributedBench {
       double[] overlapped = new double[o.rounds()];
       double[] after = new double[o.rounds()];
       double[] afterStep = new double[o.rounds()];
-      double[] allReduce = new double[o.rounds()];
-      double[] exposed = new double[o.rounds()];
+      double[] afterWait = new double[o.rounds()];
+      double[] saved = new double[o.rounds()];
       for (int k = 0; k < o.rounds(); k++) { // interleaved: a drift in the machine's load hits every side
         TrainResult single = Trainer.train(TrainRun.of(new ModelSource.Preset(o.preset(), 0), data,
             args(work.resolve("one-" + k), o, 2 * o.batch())).withThreads(1).withConsole(line -> {}));
@@ -181,13 +183,12 @@ public final class DistributedBench {
         overlapped[k] = tokensPerStep / b.perStep();
         after[k] = tokensPerStep / a.perStep();
         afterStep[k] = a.perStep();
-        allReduce[k] = a.gradientSync() / a.steps();
-        exposed[k] = ((b.lastBackward() - b.backward()) - (a.lastBackward() - a.backward()) + b.gradientSync())
-            / b.steps();
+        afterWait[k] = a.gradientSync() / a.steps();
+        saved[k] = a.perStep() - b.perStep();
       }
       long params = narrow.model.ModelStats.of(cfg).nParams();
       return new Scaling(params, median(one), median(overlapped), median(after), median(afterStep),
-          median(allReduce), median(exposed));
+          median(afterWait), median(saved));
     } finally {
       spark.stop();
       AtomicDirectory.deleteRecursively(work);
@@ -205,6 +206,21 @@ public final class DistributedBench {
     return TrainingArguments.defaults(out.toString()).with(Map.of("max_steps", (long) o.steps(),
         "max_length", o.seq(), "per_device_train_batch_size", batch, "logging_steps", 0, "eval_steps", 0,
         "save_steps", 0, "learning_rate", 5e-4, "bf16", false, "gradient_accumulation_steps", 2));
+  }
+
+  /** All-reduce seconds for {@code mb} megabytes, linear between (or beyond) the measured sizes. */
+  static double interpolate(List<Bandwidth> bw, double mb) {
+    Bandwidth lo = bw.get(0);
+    Bandwidth hi = bw.get(bw.size() - 1);
+    for (int i = 0; i + 1 < bw.size(); i++) {
+      if (bw.get(i).megabytes() <= mb && mb <= bw.get(i + 1).megabytes()) {
+        lo = bw.get(i);
+        hi = bw.get(i + 1);
+      }
+    }
+    if (lo == hi) return lo.allReduceSeconds() * mb / lo.megabytes();
+    double f = (mb - lo.megabytes()) / (hi.megabytes() - lo.megabytes());
+    return lo.allReduceSeconds() + f * (hi.allReduceSeconds() - lo.allReduceSeconds());
   }
 
   static double median(double[] xs) {

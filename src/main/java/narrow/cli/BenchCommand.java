@@ -128,10 +128,11 @@ final class BenchCommand {
     @Option(names = "--seq", defaultValue = "256", description = "sequence length (default: ${DEFAULT-VALUE})")
     int seq;
 
-    @Option(names = "--batch", defaultValue = "2", description = "rows per replica (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "8", description = "rows per replica and micro-batch: enough that "
+        + "computation dominates (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--steps", defaultValue = "5", description = "optimizer steps per run, the first not counted "
+    @Option(names = "--steps", defaultValue = "3", description = "optimizer steps per run, the first not counted "
         + "(default: ${DEFAULT-VALUE})")
     int steps;
 
