@@ -36,14 +36,14 @@ import org.bytedeco.pytorch.Tensor;
  * computation dominates, with the all-reduce's share of a step and how much of it overlapping
  * with backward hides.
  *
- * <pre>narrow bench distributed [--preset d256_l4_h4] [--seq 256] [--batch 8] [--steps 3] [--rounds 3]</pre>
+ * <pre>narrow bench distributed [--preset d256_l4_h4] [--seq 256] [--batch 4] [--steps 3] [--rounds 3]</pre>
  */
 public final class DistributedBench {
   private DistributedBench() {}
 
   public record Options(String preset, int seq, int batch, int steps, int rounds, List<Integer> megabytes) {
     public static Options defaults() {
-      return new Options("d256_l4_h4", 256, 8, 3, 3, List.of(4, 64, 512));
+      return new Options("d256_l4_h4", 256, 4, 3, 3, List.of(4, 64, 512));
     }
   }
 

@@ -128,8 +128,8 @@ final class BenchCommand {
     @Option(names = "--seq", defaultValue = "256", description = "sequence length (default: ${DEFAULT-VALUE})")
     int seq;
 
-    @Option(names = "--batch", defaultValue = "8", description = "rows per replica and micro-batch: enough that "
-        + "computation dominates (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "4", description = "rows per replica and micro-batch: enough that "
+        + "computation dominates; 8 needs more than 24 GB (default: ${DEFAULT-VALUE})")
     int batch;
 
     @Option(names = "--steps", defaultValue = "3", description = "optimizer steps per run, the first not counted "
