@@ -34,6 +34,7 @@ import narrow.prune.PruningSelection;
 import narrow.prune.PruningStats;
 import narrow.prune.RandomPruning;
 import narrow.prune.TokenizerCheck;
+import narrow.train.CheckpointStore;
 import narrow.train.ModelSource;
 import narrow.train.TrainResult;
 import narrow.train.Trainer;
@@ -86,20 +87,45 @@ final class PruneCommand implements Callable<Integer> {
       throw new ConfigException(file + ": model.pretrained: narrow prune prunes a pretrained model, not a preset");
     }
     String outputDir = plan.args().outputDir();
-    if (outputDir.contains("://")) {
-      // the mask files are streamed to a local file; remote output_dir is not done for pruning yet
-      throw new ConfigException(file + ": train.output_dir: narrow prune writes to a local folder, got "
-          + outputDir);
-    }
-    Path runDir = Files.createDirectories(Path.of(outputDir));
-    Path modelDir = pretrained.dir();
-    LlamaConfig modelConfig = LlamaConfig.read(modelDir.resolve("config.json"));
     Configuration hadoop = spark.hadoopConfiguration();
+    // the run's files are written to a local folder: output_dir itself, or, when it is remote, a
+    // staging folder whose files are uploaded as each is complete (the mask is streamed to disk)
+    boolean remote = Locations.isRemote(outputDir);
+    Path runDir = remote ? Files.createTempDirectory("narrow-prune-") : Files.createDirectories(Path.of(outputDir));
+    Outputs outputs = new Outputs(runDir, remote ? CheckpointStore.open(outputDir, hadoop) : null);
+    // a remote base model is downloaded here for the driver's part (checks, evaluation); the
+    // attribution tasks and the replicas fetch it themselves
+    CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(pretrained.location(), hadoop);
+    try {
+      return prune(plan, p, pretrained, base.dir(), outputs, hadoop, spark, base);
+    } finally {
+      base.close();
+      if (remote) narrow.util.AtomicDirectory.deleteRecursively(runDir);
+    }
+  }
+
+  /** Where a run's own files are written ({@code dir}), and the remote output_dir they go to, if any. */
+  private record Outputs(Path dir, CheckpointStore remote) {
+    Path file(String name) {
+      return dir.resolve(name);
+    }
+
+    /** Publishes files written under {@link #dir}: a no-op on local disk. */
+    void publish(String... names) throws IOException {
+      if (remote == null) return;
+      for (String name : names) remote.uploadFile(dir.resolve(name), name);
+    }
+  }
+
+  private static Outcome prune(TrainingPlan plan, PruneConfig p, ModelSource.Pretrained pretrained, Path modelDir,
+      Outputs out, Configuration hadoop, SparkOptions spark, CheckpointStore.LocalCopy base) throws IOException {
+    Path runDir = out.dir();
+    LlamaConfig modelConfig = LlamaConfig.read(modelDir.resolve("config.json"));
     Map<String, Double> timings = new LinkedHashMap<>();
     String runDate = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
 
     TokenizedDataset data = TokenizedDataset.open(plan.dataset(), hadoop);
-    data.manifest().ifPresent(m -> TokenizerCheck.check(modelConfig, m.tokenizer(), modelDir.toString(),
+    data.manifest().ifPresent(m -> TokenizerCheck.check(modelConfig, m.tokenizer(), pretrained.location(),
         plan.dataset()));
 
     long start = System.nanoTime();
@@ -108,7 +134,7 @@ final class PruneCommand implements Callable<Integer> {
     if (p.method().equals("attribution")) {
       try (SparkSession session = spark.session("narrow prune " + plan.run())) {
         AttributionResult r = AttributionJob.run(JavaSparkContext.fromSparkContext(session.sparkContext()),
-            new AttributionJob.Settings(modelDir.toString(), plan.dataset(), "train", p.samples(), p.batchSize(),
+            new AttributionJob.Settings(pretrained.location(), plan.dataset(), "train", p.samples(), p.batchSize(),
                 plan.args().maxLength(), p.partitions(), p.neuronSparsity(), p.residualSparsity()));
         selection = r.pruned();
         scores = r.scores();
@@ -124,6 +150,7 @@ final class PruneCommand implements Callable<Integer> {
     start = System.nanoTime();
     MaskFiles.write(mask, runDir);
     PruningStats.write(runDir.resolve(PruningStats.FILE), selection, scores);
+    out.publish(MaskFiles.TORCH_FILE, MaskFiles.SAFETENSORS_FILE, PruningStats.FILE);
     timings.put("mask_files", seconds(start));
 
     start = System.nanoTime();
@@ -133,12 +160,14 @@ final class PruneCommand implements Callable<Integer> {
             + "%.4f after pruning%n", p.method(), selection.neurons().size(), selection.totalNeurons(),
         selection.residuals().size(), selection.totalResiduals(), losses[0], losses[1]);
 
-    ExperimentMetadata meta = new ExperimentMetadata(modelDir.getFileName().toString(), p.neuronSparsity(),
+    ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), p.neuronSparsity(),
         p.residualSparsity(), runDate, p.method(), p.seed(), p.method().equals("attribution") ? p.samples() : 0,
         p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
         versions());
     meta.write(runDir.resolve(ExperimentMetadata.FILE));
+    out.publish(ExperimentMetadata.FILE);
 
+    base.close(); // the replicas load the base model themselves
     // recovery: both methods skip the attribution rows, so they recover on the same data
     TrainingPlan recovery = new TrainingPlan(plan.run(), plan.model(),
         plan.args().with("skip_train_rows", (long) p.samples()), plan.dataset(), plan.tokenizer(), plan.device(),
@@ -149,6 +178,7 @@ final class PruneCommand implements Callable<Integer> {
     Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
     double trainingSeconds = seconds(start);
     meta.finished(finalLoss, "training", trainingSeconds).write(runDir.resolve(ExperimentMetadata.FILE));
+    out.publish(ExperimentMetadata.FILE);
     System.out.printf("prune: recovery %d steps, train_loss %.4f, final eval_loss %s%n  final model: %s%n",
         r.globalStep(), r.trainLoss(), finalLoss == null ? "(no evaluation)" : String.format("%.4f", finalLoss),
         r.finalModel());

@@ -75,7 +75,7 @@ final class TrainCommand implements Callable<Integer> {
     DistributedConfig d = plan.distributed();
     CheckpointStore runDir = CheckpointStore.open(plan.args().outputDir(), hadoop);
     String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
-    writeModelStats(plan, runDir);
+    writeModelStats(plan, runDir, hadoop);
     TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
         .withTokenizer(plan.tokenizer()).onDevice(plan.device()).withHadoop(hadoop);
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
@@ -87,10 +87,11 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** The study keeps model_stats.json beside each size's checkpoints. */
-  private static void writeModelStats(TrainingPlan plan, CheckpointStore runDir) throws IOException {
+  private static void writeModelStats(TrainingPlan plan, CheckpointStore runDir, Configuration hadoop)
+      throws IOException {
     LlamaConfig config = plan.model() instanceof ModelSource.Preset p
         ? LlamaConfig.preset(p.name())
-        : LlamaConfig.read(((ModelSource.Pretrained) plan.model()).dir().resolve("config.json"));
+        : ((ModelSource.Pretrained) plan.model()).readConfig(hadoop);
     runDir.writeFile("model_stats.json", ModelStats.of(config).jsonText().getBytes(StandardCharsets.UTF_8));
   }
 

@@ -32,7 +32,8 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
     errors.throwIfAny();
     ModelSource model = c.model().preset() != null
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
-        : new ModelSource.Pretrained(Paths.local(c.model().pretrained()));
+        : new ModelSource.Pretrained(Paths.isRemote(c.model().pretrained()) ? c.model().pretrained()
+            : Paths.local(c.model().pretrained()).toString());
     return new TrainingPlan(c.runName(), model, args, Paths.location(c.data().output()),
         TokenizerLocation.resolve(c.data().tokenizer()), c.model().device(), c.distributed());
   }

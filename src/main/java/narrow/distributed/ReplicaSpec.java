@@ -32,7 +32,7 @@ record ReplicaSpec(String modelKind, String modelValue, long seed, String datase
       seed = f.seed();
     } else {
       kind = "pretrained";
-      value = ((ModelSource.Pretrained) run.model()).dir().toString();
+      value = ((ModelSource.Pretrained) run.model()).location();
     }
     return new ReplicaSpec(kind, value, seed, run.dataset(), new LinkedHashMap<>(run.args().toMap()),
         run.tokenizer() == null ? null : run.tokenizer().toString(), run.resumeFrom(), run.device());
@@ -42,7 +42,7 @@ record ReplicaSpec(String modelKind, String modelValue, long seed, String datase
     ModelSource model = switch (modelKind) {
       case "preset" -> new ModelSource.Preset(modelValue, seed);
       case "fresh" -> new ModelSource.Fresh(LlamaConfig.fromJson(json(modelValue)), seed);
-      default -> new ModelSource.Pretrained(Path.of(modelValue));
+      default -> new ModelSource.Pretrained(modelValue);
     };
     TrainRun run = TrainRun.of(model, dataset, TrainingArguments.fromMap(args)).onDevice(device);
     if (tokenizer != null) run = run.withTokenizer(Path.of(tokenizer));

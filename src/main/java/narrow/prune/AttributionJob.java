@@ -1,6 +1,9 @@
 package narrow.prune;
 
 import java.io.IOException;
+import narrow.train.CheckpointStore;
+import narrow.train.ModelSource;
+import org.apache.spark.util.SerializableConfiguration;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -50,7 +53,7 @@ public final class AttributionJob {
   public static AttributionResult run(JavaSparkContext jsc, Settings s) throws IOException {
     long start = System.nanoTime();
     // the same pad as training: the model's pad id, else eos
-    long padId = Trainer.padId(LlamaConfig.read(Path.of(s.modelDir()).resolve("config.json")));
+    long padId = Trainer.padId(new ModelSource.Pretrained(s.modelDir()).readConfig(jsc.hadoopConfiguration()));
     TokenizedDataset data = s.dataset().contains("://")
         ? TokenizedDataset.open(s.dataset(), jsc.hadoopConfiguration())
         : TokenizedDataset.open(Path.of(s.dataset()));
@@ -82,16 +85,20 @@ public final class AttributionJob {
       List<AttributionBatch> batches, int partitions) {
     // parallelize slices a list into contiguous runs, so every partition holds whole batches
     List<Shipped<AttributionBatch>> shipped = batches.stream().map(Shipped::of).toList();
-    return jsc.parallelize(shipped, partitions).mapPartitions(new ScorePartition(modelDir));
+    return jsc.parallelize(shipped, partitions).mapPartitions(
+        new ScorePartition(modelDir, new SerializableConfiguration(jsc.hadoopConfiguration())));
   }
 
   /** One task: its batches' sums, from a model it loads itself. */
   static final class ScorePartition
       implements FlatMapFunction<Iterator<Shipped<AttributionBatch>>, Shipped<AttributionSums>> {
     private final String modelDir;
+    private final SerializableConfiguration hadoop;
 
-    ScorePartition(String modelDir) {
+    /** {@code modelDir}: local (the same path on every executor) or remote (each task downloads it). */
+    ScorePartition(String modelDir, SerializableConfiguration hadoop) {
       this.modelDir = modelDir;
+      this.hadoop = hadoop;
     }
 
     @Override
@@ -108,11 +115,17 @@ public final class AttributionJob {
         }
       }
       try (TensorScope scope = new TensorScope();
-          LlamaForCausalLM model = LlamaForCausalLM.load(Path.of(modelDir), device)) {
+          LlamaForCausalLM model = load(device)) {
         GradientAttribution scorer = new GradientAttribution(model);
         AttributionSums total = scorer.zeroSums();
         while (batches.hasNext()) total = total.plus(scorer.batch(batches.next().get()));
         return List.of(Shipped.of(total)).iterator();
+      }
+    }
+
+    private LlamaForCausalLM load(Device device) throws IOException {
+      try (CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(modelDir, hadoop.value())) {
+        return LlamaForCausalLM.load(base.dir(), device);
       }
     }
   }

@@ -143,6 +143,18 @@ public final class CheckpointStore {
     }
   }
 
+  /**
+   * Copies a local file to {@code name} in this output_dir, replacing it; streamed (a 5 GB mask
+   * needs no memory). On an object store the file appears whole or not at all.
+   */
+  public void uploadFile(java.nio.file.Path local, String name) throws IOException {
+    try {
+      fs.copyFromLocalFile(false, true, new Path(local.toUri()), new Path(hadoopRoot, name));
+    } catch (IOException e) {
+      throw new IOException("cannot write " + location(name) + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Whether folder {@code name} exists with its marker. */
   public boolean isComplete(String name) throws IOException {
     return fs.exists(new Path(new Path(hadoopRoot, name), Checkpoints.COMPLETE_MARKER));
@@ -223,10 +235,22 @@ public final class CheckpointStore {
    * @throws UserError when the folder does not exist or has no marker
    */
   public static LocalCopy fetch(String folder, Configuration conf) throws IOException {
+    return fetch(folder, conf, true);
+  }
+
+  /**
+   * A Hugging Face model folder (a base model: no marker needed) as local files, as {@link
+   * #fetch(String, Configuration)}: local folders as they are, remote ones downloaded.
+   */
+  public static LocalCopy fetchModel(String folder, Configuration conf) throws IOException {
+    return fetch(folder, conf, false);
+  }
+
+  private static LocalCopy fetch(String folder, Configuration conf, boolean marked) throws IOException {
     Path path = Locations.hadoopPath(folder);
     FileSystem fs = fileSystem(path, folder, conf);
     if (!fs.exists(path)) throw new UserError(folder + " does not exist");
-    if (!fs.exists(new Path(path, Checkpoints.COMPLETE_MARKER))) {
+    if (marked && !fs.exists(new Path(path, Checkpoints.COMPLETE_MARKER))) {
       throw new UserError(folder + " is not a complete checkpoint: it has no " + Checkpoints.COMPLETE_MARKER
           + " marker (a save or an upload that was killed, or a checkpoint written before narrow marked "
           + "complete ones: if you know that one is whole, add an empty " + Checkpoints.COMPLETE_MARKER + " file to it)");

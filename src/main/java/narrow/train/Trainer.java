@@ -174,7 +174,10 @@ public final class Trainer implements AutoCloseable {
       return LlamaForCausalLM.init(LlamaConfig.preset(p.name()), p.seed(), device);
     }
     if (run.model() instanceof ModelSource.Fresh f) return LlamaForCausalLM.init(f.config(), f.seed(), device);
-    return LlamaForCausalLM.load(((ModelSource.Pretrained) run.model()).dir(), device);
+    try (CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(((ModelSource.Pretrained) run.model()).location(),
+        run.hadoopOrDefault())) {
+      return LlamaForCausalLM.load(base.dir(), device);
+    }
   }
 
   /** The run's tokenizer.json, else one beside the dataset's shards (local or remote), else null. */

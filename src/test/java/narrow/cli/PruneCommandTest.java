@@ -21,6 +21,12 @@ class PruneCommandTest {
   @TempDir Path dir;
 
   Path conf() throws Exception {
+    return conf(dir, Fixtures.model(Fixtures.UNTIED).toAbsolutePath().toString(), "");
+  }
+
+  /** Data, a Spark properties file ({@code extraSpark} appended) and the experiment, under {@code dir}. */
+  static Path conf(Path dir, String model, String extraSpark) throws Exception {
+    Files.createDirectories(dir);
     Path data = dir.resolve("data");
     SplittableRandom rng = new SplittableRandom(5);
     for (String split : List.of("train", "validation")) {
@@ -36,7 +42,8 @@ class PruneCommandTest {
     TestDatasets.commit(data, "train", "validation");
     Files.writeString(dir.resolve("local2.conf"), "spark.master local[2]\n"
         + "spark.ui.enabled false\nspark.driver.host 127.0.0.1\nspark.driver.bindAddress 127.0.0.1\n"
-        + "spark.serializer org.apache.spark.serializer.KryoSerializer\n"); // as conf/spark/local.conf
+        + "spark.serializer org.apache.spark.serializer.KryoSerializer\n" // as conf/spark/local.conf
+        + extraSpark);
     return Files.writeString(dir.resolve("prune.yaml"), """
         experiment: prunetest
         data: {input: %s, output: %s, seq_len: 24}
@@ -47,7 +54,7 @@ class PruneCommandTest {
         runs:
           random: {prune.method: random}
           attribution: {prune.method: attribution, prune.partitions: 2}
-        """.formatted(dir, data, Fixtures.model(Fixtures.UNTIED).toAbsolutePath(), dir.resolve("out")));
+        """.formatted(dir, data, model, dir.resolve("out")));
   }
 
   @Test
