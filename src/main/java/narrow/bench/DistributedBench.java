@@ -101,17 +101,8 @@ public final class DistributedBench {
       for (int r = 0; r < 2; r++) {
         int rank = r;
         ranks.add(pool.submit(() -> {
-          Duration timeout = Duration.ofMinutes(5);
-          ProcessGroup.Store store;
-          if (rank == 0) {
-            store = ProcessGroup.serveStore("127.0.0.1", 2, timeout);
-            port.set(store.port());
-          } else {
-            while (port.get() < 0) Thread.sleep(5);
-            store = ProcessGroup.connectStore("127.0.0.1", port.get(), 2, timeout);
-          }
           double[] times = new double[megabytes.size() * 2];
-          try (ProcessGroup group = ProcessGroup.join(store, "127.0.0.1", rank, 2, timeout)) {
+          try (ProcessGroup group = ProcessGroup.joinInProcess(rank, 2, port, Duration.ofMinutes(5))) {
             Torch.setThreads(1);
             for (int i = 0; i < megabytes.size(); i++) {
               long n = (long) megabytes.get(i) << 18; // floats

@@ -97,7 +97,7 @@ final class PruneCommand implements Callable<Integer> {
     // attribution tasks and the replicas fetch it themselves
     CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(pretrained.location(), hadoop);
     try {
-      return prune(plan, p, pretrained, base.dir(), outputs, hadoop, spark, base);
+      return prune(plan, p, pretrained, base, outputs, hadoop, spark);
     } finally {
       base.close();
       if (remote) narrow.util.AtomicDirectory.deleteRecursively(runDir);
@@ -117,8 +117,10 @@ final class PruneCommand implements Callable<Integer> {
     }
   }
 
-  private static Outcome prune(TrainingPlan plan, PruneConfig p, ModelSource.Pretrained pretrained, Path modelDir,
-      Outputs out, Configuration hadoop, SparkOptions spark, CheckpointStore.LocalCopy base) throws IOException {
+  /** The run proper, on the base model's local files {@code base} (closed before recovery: replicas fetch their own). */
+  private static Outcome prune(TrainingPlan plan, PruneConfig p, ModelSource.Pretrained pretrained,
+      CheckpointStore.LocalCopy base, Outputs out, Configuration hadoop, SparkOptions spark) throws IOException {
+    Path modelDir = base.dir();
     Path runDir = out.dir();
     LlamaConfig modelConfig = LlamaConfig.read(modelDir.resolve("config.json"));
     Map<String, Double> timings = new LinkedHashMap<>();

@@ -61,8 +61,10 @@ public final class GradientReducer implements AutoCloseable {
   }
 
   /**
-   * Parameter indices per bucket: reverse order, a first bucket of {@code firstBytes} then
-   * {@code bytes}, a tensor larger than a bucket alone in its own; dtypes and devices not mixed.
+   * Parameter indices per bucket, as DDP assigns them: reverse order, a bucket closed once it
+   * holds {@code firstBytes} (the first) or {@code bytes} (the others); dtypes and devices not
+   * mixed. Unlike {@link ProcessGroup#buckets}, which never lets a bucket pass its size so that a
+   * large tensor is reduced in place, the reducer copies every gradient into its bucket anyway.
    */
   static List<List<Integer>> buckets(List<Tensor> parameters, long firstBytes, long bytes) {
     List<List<Integer>> out = new ArrayList<>();

@@ -92,6 +92,24 @@ public final class ProcessGroup implements AutoCloseable {
     this.timeout = timeout;
   }
 
+  /**
+   * Rank {@code rank} of {@code size} ranks that are threads of this JVM, on loopback (benchmarks,
+   * tests): rank 0 serves the store and publishes its port through {@code port} (-1 until then),
+   * the others wait for it and connect.
+   */
+  public static ProcessGroup joinInProcess(int rank, int size, java.util.concurrent.atomic.AtomicInteger port,
+      Duration timeout) throws InterruptedException {
+    Store store;
+    if (rank == 0) {
+      store = serveStore("127.0.0.1", size, timeout);
+      port.set(store.port());
+    } else {
+      while (port.get() < 0) Thread.sleep(5);
+      store = connectStore("127.0.0.1", port.get(), size, timeout);
+    }
+    return join(store, "127.0.0.1", rank, size, timeout);
+  }
+
   /** Rank 0: a store server on a free port of {@code host}; nothing else listens once it is closed. */
   public static Store serveStore(String host, int worldSize, Duration timeout) {
     return new Store(new TCPStore(host, storeOptions(true, 0, worldSize, timeout)));

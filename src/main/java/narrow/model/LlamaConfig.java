@@ -98,18 +98,24 @@ public record LlamaConfig(
   // ---------------------------------------------------------------- JSON
 
   public static LlamaConfig read(Path configJson) throws IOException {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(configJson)) {
+      return read(in, configJson.toString());
+    }
+  }
+
+  /** A config.json from a stream; {@code source} (its path or URI) names it in errors. */
+  public static LlamaConfig read(java.io.InputStream in, String source) throws IOException {
     JsonNode root;
     try {
-      root = JSON.readTree(configJson.toFile());
+      root = JSON.readTree(in);
     } catch (IOException e) {
-      if (e instanceof java.io.FileNotFoundException || e instanceof java.nio.file.NoSuchFileException) throw e;
-      throw new UserError(configJson + ": not valid JSON: " + e.getMessage(), e);
+      throw new UserError(source + ": not valid JSON: " + e.getMessage(), e);
     }
-    if (root == null || !root.isObject()) throw new UserError(configJson + ": not a JSON object");
+    if (root == null || !root.isObject()) throw new UserError(source + ": not a JSON object");
     try {
       return fromJson((ObjectNode) root);
     } catch (IllegalArgumentException e) {
-      throw new UserError(configJson + ": " + e.getMessage(), e);
+      throw new UserError(source + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,6 +1,13 @@
 package narrow.train;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import narrow.model.LlamaConfig;
+import narrow.util.Locations;
+import narrow.util.UserError;
+import org.apache.hadoop.conf.Configuration;
 
 /** Where the model to train comes from: a fresh preset ({@code d256_l4_h4}) or a pretrained folder. */
 public sealed interface ModelSource {
@@ -9,7 +16,7 @@ public sealed interface ModelSource {
   record Preset(String name, long seed) implements ModelSource {}
 
   /** A fresh model of any configuration (tiny test models, benchmarks). */
-  record Fresh(narrow.model.LlamaConfig config, long seed) implements ModelSource {}
+  record Fresh(LlamaConfig config, long seed) implements ModelSource {}
 
   /**
    * A Hugging Face model folder (config.json + safetensors): a local path, or a URI Hadoop's
@@ -27,14 +34,12 @@ public sealed interface ModelSource {
     }
 
     /** Its config.json, read where it is (no download). */
-    public narrow.model.LlamaConfig readConfig(org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
-      org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(narrow.util.Locations.hadoopPath(location),
-          "config.json");
-      try (java.io.InputStream in = file.getFileSystem(conf).open(file)) {
-        return narrow.model.LlamaConfig.fromJson((com.fasterxml.jackson.databind.node.ObjectNode)
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(in));
-      } catch (java.io.FileNotFoundException e) {
-        throw new narrow.util.UserError("model.pretrained: no config.json in " + location);
+    public LlamaConfig readConfig(Configuration conf) throws IOException {
+      org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(Locations.hadoopPath(location), "config.json");
+      try (InputStream in = file.getFileSystem(conf).open(file)) {
+        return LlamaConfig.read(in, Locations.child(location, "config.json"));
+      } catch (FileNotFoundException e) {
+        throw new UserError("model.pretrained: no config.json in " + location);
       }
     }
   }

@@ -72,16 +72,7 @@ class GradientReducerTest {
   }
 
   private static RankResult rank(int rank, AtomicInteger port) throws Exception {
-    Duration timeout = Duration.ofSeconds(60);
-    ProcessGroup.Store store;
-    if (rank == 0) {
-      store = ProcessGroup.serveStore("127.0.0.1", 2, timeout);
-      port.set(store.port());
-    } else {
-      while (port.get() < 0) Thread.sleep(5);
-      store = ProcessGroup.connectStore("127.0.0.1", port.get(), 2, timeout);
-    }
-    try (ProcessGroup group = ProcessGroup.join(store, "127.0.0.1", rank, 2, timeout);
+    try (ProcessGroup group = ProcessGroup.joinInProcess(rank, 2, port, Duration.ofSeconds(60));
         TensorScope scope = new TensorScope()) {
       List<Tensor> params = parameters();
       List<Tensor> twins = parameters(); // the same weights, never reduced: the local gradients
