@@ -22,9 +22,10 @@ Two ways to run it:
   each with one line on stdout starting "@bench " followed by JSON, so that the benchmark can
   interleave this process's steps with other engines' (the protocol narrow.bench.TrainWorker
   speaks too):
-      steps N eager|sdpa           -> {"seconds", "cpu_seconds", "page_faults", "losses"}: N
-                                      optimizer steps with that attention; wall time, process CPU
-                                      time, minor page faults and loss of each
+      steps N eager|sdpa           -> {"seconds", "cpu_seconds", "page_faults", "losses", "phases"}:
+                                      N optimizer steps with that attention; wall time, process CPU
+                                      time, minor page faults and loss of each, and its seconds in
+                                      [forward with the loss, backward, clipping + optimizer]
       gemm M K N float32|bfloat16 R -> {"seconds": [...]} (R timings of linear(x[M,K], w[N,K]), each
                                       the mean of as many calls as fill 0.1 s)
       memory                       -> {"rss_kb", "hwm_kb", "heap_kb": 0}
@@ -157,17 +158,22 @@ class Bench:
         return sum(p.numel() for p in self.model.parameters())
 
     def step(self):
+        """One optimizer step: its loss and its seconds in [forward + loss, backward, optimizer]."""
+        t0 = time.perf_counter()
         if self.a.bf16:
             with torch.autocast("cpu", dtype=torch.bfloat16):
                 loss = causal_lm_loss(self.model(self.ids), self.ids)
         else:
             loss = causal_lm_loss(self.model(self.ids), self.ids)
+        value = loss.item()
+        t1 = time.perf_counter()
         loss.backward()
+        t2 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
         self.opt.step()
         self.sched.step()
         self.opt.zero_grad(set_to_none=True)
-        return loss.item()
+        return value, [t1 - t0, t2 - t1, time.perf_counter() - t2]
 
     def steps(self, n, attention):
         if attention not in ("eager", "sdpa"):
@@ -175,15 +181,17 @@ class Bench:
         if attention == "sdpa" and not HAS_SDPA:
             raise ValueError("torch %s has no scaled_dot_product_attention" % torch.__version__)
         self.model.attention = attention
-        times, cpu, faults, losses = [], [], [], []
+        times, cpu, faults, losses, phases = [], [], [], [], []
         for _ in range(n):
             start, start_cpu = time.perf_counter(), time.process_time()
             start_faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-            losses.append(self.step())
+            loss, phase = self.step()
             times.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
             faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start_faults)
-        return times, cpu, faults, losses
+            losses.append(loss)
+            phases.append(phase)
+        return times, cpu, faults, losses, phases
 
     @staticmethod
     def gemm(m, k, n, dtype, reps, min_seconds=0.1):
@@ -230,8 +238,9 @@ def serve(bench):
             if words[0] == "quit":
                 return
             if words[0] == "steps":
-                seconds, cpu, faults, losses = bench.steps(int(words[1]), words[2])
-                reply({"seconds": seconds, "cpu_seconds": cpu, "page_faults": faults, "losses": losses})
+                seconds, cpu, faults, losses, phases = bench.steps(int(words[1]), words[2])
+                reply({"seconds": seconds, "cpu_seconds": cpu, "page_faults": faults, "losses": losses,
+                       "phases": phases})
             elif words[0] == "gemm":
                 m, k, n = (int(w) for w in words[1:4])
                 reply({"seconds": bench.gemm(m, k, n, words[4], int(words[5]))})
@@ -264,7 +273,7 @@ def main():
         serve(bench)
         return
     bench.steps(a.warmup, a.attention)
-    times, _, _, _ = bench.steps(a.steps, a.attention)
+    times = bench.steps(a.steps, a.attention)[0]
     seconds = statistics.median(times)
     print(json.dumps({
         "tokens_per_second": a.batch * a.seq / seconds,

@@ -81,6 +81,7 @@ public final class TrainBench {
     final Map<String, List<Double>> stepSeconds = new LinkedHashMap<>();
     final Map<String, List<Double>> cpuSeconds = new LinkedHashMap<>();
     final Map<String, List<Double>> pageFaults = new LinkedHashMap<>();
+    final Map<String, List<double[]>> phases = new LinkedHashMap<>();
     final List<Double> layerGemmSeconds = new ArrayList<>();
     final List<Double> headGemmSeconds = new ArrayList<>();
     String engine = "";
@@ -111,6 +112,7 @@ public final class TrainBench {
       for (double x : s.seconds()) wall.add(x);
       for (double x : s.cpuSeconds()) cpu.add(x);
       for (double x : s.pageFaults()) faults.add(x);
+      if (s.phases().length > 0) phases.computeIfAbsent(kernel, k -> new ArrayList<>()).addAll(List.of(s.phases()));
     }
 
     void record(WorkerProcess.Memory m) {
@@ -186,12 +188,26 @@ public final class TrainBench {
     List<TrainBenchReport.SideResult> sides = new ArrayList<>();
     for (SideRun r : runs) {
       sides.add(new TrainBenchReport.SideResult(r.side, r.engine, r.params, toArrays(r.stepSeconds),
-          toArrays(r.cpuSeconds), toArrays(r.pageFaults),
+          toArrays(r.cpuSeconds), toArrays(r.pageFaults), phaseMedians(r.phases),
           gflops(tokens, shape.hidden(), shape.intermediate(), r.layerGemmSeconds),
           gflops(tokens, shape.hidden(), shape.vocab(), r.headGemmSeconds), r.peakKb, r.launches,
           r.skippedRounds, r.note));
     }
     return new TrainBenchReport.ConfigResult(c, shape, sides);
+  }
+
+  /** Per kernel, the median of each phase over the steps. */
+  private static Map<String, double[]> phaseMedians(Map<String, List<double[]>> phases) {
+    Map<String, double[]> out = new LinkedHashMap<>();
+    phases.forEach((kernel, steps) -> {
+      double[] m = new double[steps.get(0).length];
+      for (int i = 0; i < m.length; i++) {
+        int phase = i;
+        m[i] = median(steps.stream().mapToDouble(p -> p[phase]).toArray());
+      }
+      out.put(kernel, m);
+    });
+    return out;
   }
 
   /** The first timing of each GEMM call warms it (threads, caches, kernel selection) and is dropped. */

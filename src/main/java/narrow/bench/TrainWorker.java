@@ -22,6 +22,7 @@ import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM.AttentionKernel;
 import narrow.train.ModelSource;
 import narrow.train.TrainRun;
+import narrow.train.StepTimings;
 import narrow.train.Trainer;
 import narrow.train.TrainingArguments;
 import org.apache.hadoop.conf.Configuration;
@@ -99,8 +100,12 @@ public final class TrainWorker {
     return new WorkerTask() {
       @Override
       public Timed step() throws IOException {
+        StepTimings before = trainer.timings();
         Trainer.StepStats step = trainer.step();
-        return new Timed(step.seconds(), step.loss());
+        StepTimings after = trainer.timings();
+        return new Timed(step.seconds(), step.loss(), new double[] {after.forward() - before.forward(),
+            after.backward() + after.lastBackward() - before.backward() - before.lastBackward(),
+            after.gradientSync() + after.optimizer() - before.gradientSync() - before.optimizer()});
       }
 
       @Override
@@ -152,6 +157,7 @@ public final class TrainWorker {
             var cpuSeconds = answer.putArray("cpu_seconds");
             var faults = answer.putArray("page_faults");
             var losses = answer.putArray("losses");
+            var phases = answer.putArray("phases");
             for (int i = Integer.parseInt(w[1]); i > 0; i--) {
               long cpu0 = CPU.getProcessCpuTime();
               long faults0 = minorFaults();
@@ -160,6 +166,10 @@ public final class TrainWorker {
               faults.add(minorFaults() - faults0);
               seconds.add(step.seconds());
               losses.add(step.loss());
+              if (step.phases() != null) {
+                var p = phases.addArray();
+                for (double x : step.phases()) p.add(x);
+              }
             }
           }
           case "gemm" -> {

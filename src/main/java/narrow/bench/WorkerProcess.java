@@ -102,13 +102,21 @@ final class WorkerProcess implements AutoCloseable {
     return answer();
   }
 
-  /** Wall seconds, process CPU seconds and minor page faults of each of a run of optimizer steps. */
-  record Steps(double[] seconds, double[] cpuSeconds, double[] pageFaults) {}
+  /**
+   * Wall seconds, process CPU seconds and minor page faults of each of a run of optimizer steps,
+   * and each step's seconds in forward, backward and optimizer where the worker times them (else
+   * no rows).
+   */
+  record Steps(double[] seconds, double[] cpuSeconds, double[] pageFaults, double[][] phases) {}
 
   /** {@code n} optimizer steps with attention {@code kernel}. */
   Steps steps(int n, String kernel) throws IOException {
     JsonNode j = call("steps " + n + " " + kernel);
-    return new Steps(doubles(j.get("seconds")), doubles(j.get("cpu_seconds")), doubles(j.get("page_faults")));
+    JsonNode p = j.path("phases");
+    double[][] phases = new double[p.size()][];
+    for (int i = 0; i < phases.length; i++) phases[i] = doubles(p.get(i));
+    return new Steps(doubles(j.get("seconds")), doubles(j.get("cpu_seconds")), doubles(j.get("page_faults")),
+        phases);
   }
 
   /** Seconds of {@code reps} timings of {@code linear(x[m,k], w[n,k])} in {@code dtype}. */

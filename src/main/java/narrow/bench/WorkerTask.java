@@ -9,8 +9,15 @@ import narrow.model.LlamaForCausalLM.AttentionKernel;
  * in its own process, so that a benchmark compares them under one protocol.
  */
 interface WorkerTask extends AutoCloseable {
-  /** Wall seconds and loss of one unit of work. */
-  record Timed(double seconds, double loss) {}
+  /**
+   * Wall seconds and loss of one unit of work; for a training step also its seconds in forward
+   * (with the loss), backward and the optimizer (clipping, AdamW, dropping gradients), else null.
+   */
+  record Timed(double seconds, double loss, double[] phases) {
+    Timed(double seconds, double loss) {
+      this(seconds, loss, null);
+    }
+  }
 
   Timed step() throws IOException;
 

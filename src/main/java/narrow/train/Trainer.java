@@ -154,6 +154,11 @@ public final class Trainer implements AutoCloseable {
   public record StepStats(long step, double loss, double gradNorm, double learningRate, long realTokens,
       long paddedTokens, double seconds) {}
 
+  /** Where this session's steps so far spent their time. */
+  public StepTimings timings() {
+    return clock.total();
+  }
+
   public LlamaForCausalLM model() {
     return model;
   }
