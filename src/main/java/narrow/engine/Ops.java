@@ -117,23 +117,6 @@ public final class Ops {
     x.mul_(Tensors.scalar(factor));
   }
 
-  /**
-   * One AdamW update of one parameter, in place, with the kernels of torch's single-tensor AdamW:
-   * decoupled weight decay {@code p -= lr·wd·p}; {@code m ← lerp(m, g, 1−β1)};
-   * {@code v ← β2·v + (1−β2)·g²}; {@code p -= lr/(1−β1^t) · m / (√v/√(1−β2^t) + eps)}.
-   * Call with grad mode off.
-   */
-  public static void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq,
-      long step, double lr, double beta1, double beta2, double eps, double weightDecay) {
-    if (weightDecay != 0) param.mul_(Tensors.scalar(1 - lr * weightDecay));
-    expAvg.lerp_(grad, Tensors.scalar(1 - beta1));
-    expAvgSq.mul_(Tensors.scalar(beta2)).addcmul_(grad, grad, Tensors.scalar(1 - beta2));
-    double biasCorrection1 = 1 - Math.pow(beta1, step);
-    double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-    Tensor denom = expAvgSq.sqrt().div_(Tensors.scalar(biasCorrection2Sqrt)).add_(Tensors.scalar(eps));
-    param.addcdiv_(expAvg, denom, Tensors.scalar(-lr / biasCorrection1));
-  }
-
   /** The sum of all elements accumulated in float64, as a 0-d float64 tensor. */
   public static Tensor sumFloat64(Tensor x) {
     return x.sum(new ScalarTypeOptional(ScalarType.Double));

@@ -35,6 +35,7 @@ public final class Torch {
         throw new UncheckedIOException("cannot extract libtorch's native libraries to JavaCPP's "
             + "cache (set -Dorg.bytedeco.javacpp.cachedir=DIR to a writable folder)", e);
       }
+      NativeEnvironment.applyDefaults(); // read by OpenMP and OpenBLAS as they load
       Loader.load(torch.class);
       loaded = true;
     }

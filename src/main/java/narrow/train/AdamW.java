@@ -1,21 +1,23 @@
 package narrow.train;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import narrow.engine.Autograd;
+import narrow.engine.FusedAdamW;
 import narrow.engine.Ops;
-import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * {@code torch.optim.AdamW}: decoupled weight decay, bias-corrected moments, eps added after the
- * square root of the bias-corrected second moment; the update is libtorch's own in-place kernels
- * ({@link Ops#adamwUpdate}). Parameters for which {@code decays} is false get no weight decay (HF
- * Trainer: norm weights and biases). The moments are float32 tensors owned here, so a checkpoint
- * can store them by parameter name (libtorch's {@code torch::optim::AdamW} keeps its state where
- * the Java bindings cannot reach it).
+ * square root of the bias-corrected second moment. Parameters for which {@code decays} is false get no weight decay (HF
+ * Trainer: norm weights and biases). The update is libtorch's fused kernel ({@link FusedAdamW},
+ * torch's {@code fused=True}), whose numbers equal those of torch's default single-tensor form. The
+ * moments are float32 tensors owned here, so a checkpoint can store them by parameter name
+ * (libtorch's {@code torch::optim::AdamW} keeps its state where the Java bindings cannot reach it).
  */
 public final class AdamW implements AutoCloseable {
 
@@ -57,17 +59,35 @@ public final class AdamW implements AutoCloseable {
    */
   public void step(Map<String, Tensor> params, Map<String, Tensor> grads, double lr) {
     step++;
+    // one call of the fused kernel per weight decay, as torch's param groups
+    Map<Double, Group> groups = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
+      String name = e.getKey();
+      Tensor g = grads.get(name);
+      if (g == null) continue;
+      Tensor p = e.getValue();
+      double wd = decays.test(name) ? settings.weightDecay() : 0;
+      groups.computeIfAbsent(wd, k -> new Group()).add(p, g, moment(expAvg, name, p), moment(expAvgSq, name, p));
+    }
     // in-place updates of leaves that require gradients: only legal with grad mode off
-    try (Autograd.Scope noGrad = Autograd.noGrad(); TensorScope scope = new TensorScope()) {
-      for (Map.Entry<String, Tensor> e : params.entrySet()) {
-        String name = e.getKey();
-        Tensor g = grads.get(name);
-        if (g == null) continue;
-        Tensor p = e.getValue();
-        double wd = decays.test(name) ? settings.weightDecay() : 0;
-        Ops.adamwUpdate(p, g, moment(expAvg, name, p), moment(expAvgSq, name, p), step, lr,
-            settings.beta1(), settings.beta2(), settings.eps(), wd);
-      }
+    try (Autograd.Scope noGrad = Autograd.noGrad()) {
+      groups.forEach((wd, group) -> FusedAdamW.step(group.params, group.grads, group.expAvgs, group.expAvgSqs,
+          step, lr, settings.beta1(), settings.beta2(), settings.eps(), wd));
+    }
+  }
+
+  /** The parallel lists of one weight decay's parameters. */
+  private static final class Group {
+    final List<Tensor> params = new ArrayList<>();
+    final List<Tensor> grads = new ArrayList<>();
+    final List<Tensor> expAvgs = new ArrayList<>();
+    final List<Tensor> expAvgSqs = new ArrayList<>();
+
+    void add(Tensor param, Tensor grad, Tensor m, Tensor v) {
+      params.add(param);
+      grads.add(grad);
+      expAvgs.add(m);
+      expAvgSqs.add(v);
     }
   }
 
