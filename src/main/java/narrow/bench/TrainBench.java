@@ -85,6 +85,8 @@ public final class TrainBench {
     final List<Double> layerGemmSeconds = new ArrayList<>();
     final List<Double> headGemmSeconds = new ArrayList<>();
     String engine = "";
+    /** The kernel the side trains with by default (narrow's choice for the device and dtype), or null. */
+    String defaultKernel;
     long params;
     List<String> kernels = List.of();
     long peakKb;
@@ -191,7 +193,7 @@ public final class TrainBench {
           toArrays(r.cpuSeconds), toArrays(r.pageFaults), phaseMedians(r.phases),
           gflops(tokens, shape.hidden(), shape.intermediate(), r.layerGemmSeconds),
           gflops(tokens, shape.hidden(), shape.vocab(), r.headGemmSeconds), r.peakKb, r.launches,
-          r.skippedRounds, r.note));
+          r.skippedRounds, r.defaultKernel, r.note));
     }
     return new TrainBenchReport.ConfigResult(c, shape, sides);
   }
@@ -224,6 +226,7 @@ public final class TrainBench {
     WorkerProcess w = WorkerProcess.start(run.side.label(), command, run.side.allocator(), Map.of());
     var ready = w.ready();
     run.engine = ready.get("engine").asText();
+    run.defaultKernel = ready.hasNonNull("default_kernel") ? ready.get("default_kernel").asText() : null;
     run.params = ready.get("params").asLong();
     List<String> offered = new ArrayList<>();
     ready.get("kernels").forEach(k -> offered.add(k.asText()));

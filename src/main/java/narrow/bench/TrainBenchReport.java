@@ -7,8 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import narrow.bench.TrainBench.Side;
 import narrow.bench.TrainBenchOptions.BenchConfig;
-import narrow.engine.Device;
-import narrow.model.LlamaForCausalLM;
 
 /**
  * What {@link TrainBench} measured, and the table it prints: one row per side and attention
@@ -34,12 +32,13 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
    *     loss), backward and optimizer (clipping, AdamW, dropping gradients)
    * @param layerGemmGflops / {@code headGemmGflops}: the side's library on the MLP's and the head's
    *     matmul shape (in bf16 for bf16 sides), the fastest timing over the rounds
+   * @param defaultKernel the attention kernel the side trains with unless told (narrow's choice), or null
    * @param note why it has no figures (absent, failed), or null
    */
   public record SideResult(Side side, String engine, long params, Map<String, double[]> stepSeconds,
       Map<String, double[]> cpuSeconds, Map<String, double[]> pageFaults, Map<String, double[]> phaseSeconds,
       double layerGemmGflops,
-      double headGemmGflops, long peakKb, int launches, int skippedRounds, String note) {
+      double headGemmGflops, long peakKb, int launches, int skippedRounds, String defaultKernel, String note) {
 
     double tokensPerSecond(String kernel, long tokensPerStep) {
       double[] s = stepSeconds.get(kernel);
@@ -188,15 +187,15 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
         SideResult torch = c.side("torch-f32", a);
         long tokens = c.tokensPerStep();
         if (f32 != null && torch != null) {
-          // narrow as it trains by default on a CPU against PyTorch's faster kernel
-          String kernel = LlamaForCausalLM.defaultAttention(Device.CPU).name().toLowerCase(Locale.ROOT);
+          // narrow as it trains by default against PyTorch's faster kernel
+          String kernel = f32.defaultKernel() != null ? f32.defaultKernel() : "eager";
           double r = f32.tokensPerSecond(kernel, tokens) / torch.bestTokensPerSecond(tokens);
           List<String> parts = new ArrayList<>();
           for (String k : f32.stepSeconds().keySet()) {
             double same = f32.tokensPerSecond(k, tokens) / torch.tokensPerSecond(k, tokens);
             if (!Double.isNaN(same)) parts.add(String.format(Locale.ROOT, "%s %.2fx", k, same));
           }
-          line(out, "  %-26s narrow f32 (%s, its CPU default) >= 1.0x PyTorch f32 of the same release (%s, faster "
+          line(out, "  %-26s narrow f32 (%s, its default here) >= 1.0x PyTorch f32 of the same release (%s, faster "
               + "kernel): %.2fx  %s", tag, kernel, torch.engine().isEmpty() ? "absent" : torch.engine(), r,
               Double.isNaN(r) ? "" : verdict(r >= 1.0));
           if (!parts.isEmpty()) line(out, "  %-26s   kernel for kernel: %s", "", String.join(", ", parts));

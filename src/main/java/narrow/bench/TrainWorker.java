@@ -19,6 +19,7 @@ import narrow.engine.Ops;
 import narrow.engine.TensorScope;
 import narrow.engine.Torch;
 import narrow.model.LlamaConfig;
+import narrow.model.LlamaForCausalLM;
 import narrow.model.LlamaForCausalLM.AttentionKernel;
 import narrow.train.ModelSource;
 import narrow.train.TrainRun;
@@ -73,9 +74,10 @@ public final class TrainWorker {
     Path dir = Files.createTempDirectory("trainworker");
     try (WorkerTask task = open(work, a, dir)) {
       ObjectNode ready = JSON.createObjectNode().put("ready", true)
-          .put("engine", "narrow, libtorch " + Torch.VERSION + " (JavaCPP)")
+          .put("engine", "narrow, libtorch " + Torch.VERSION + " (JavaCPP), " + Torch.blas().label())
           .put("params", task.params()).put("threads", Torch.threads()).put("bf16", task.bf16());
       ready.putArray("kernels").add("eager").add("sdpa");
+      if (task.defaultKernel() != null) ready.put("default_kernel", task.defaultKernel());
       reply(protocol, ready);
       serve(task, protocol);
     } finally {
@@ -97,7 +99,14 @@ public final class TrainWorker {
     }
     Trainer trainer = Trainer.open(TrainRun.of(new ModelSource.Fresh(config, 0), data,
         benchArgs(dir.resolve("out"), seq, batch, bf16)));
+    String defaultKernel = LlamaForCausalLM.defaultAttention(trainer.model().device(), trainer.bf16()).name()
+        .toLowerCase(java.util.Locale.ROOT);
     return new WorkerTask() {
+      @Override
+      public String defaultKernel() {
+        return defaultKernel;
+      }
+
       @Override
       public Timed step() throws IOException {
         StepTimings before = trainer.timings();

@@ -23,6 +23,11 @@ interface WorkerTask extends AutoCloseable {
 
   void attention(AttentionKernel kernel);
 
+  /** The attention kernel the work runs with unless told otherwise, or null where it has none. */
+  default String defaultKernel() {
+    return null;
+  }
+
   /** Elements of the model's parameters (0 without a model). */
   long params();
 

@@ -35,6 +35,12 @@ public final class Autocast implements AutoCloseable {
   }
 
   /** bfloat16 autocast on {@code device} until closed. */
+  /** Whether this thread's passes on {@code device} run under bf16 autocast now. */
+  public static boolean bf16Active(Device device) {
+    var type = device.type();
+    return torch.is_autocast_enabled(type) && torch.get_autocast_dtype(type).intern() == ScalarType.BFloat16;
+  }
+
   public static Autocast bf16(Device device) {
     return new Autocast(true, device);
   }

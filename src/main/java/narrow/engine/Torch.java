@@ -16,6 +16,7 @@ public final class Torch {
   public static final String VERSION = "2.13.0";
 
   private static volatile boolean loaded;
+  private static volatile Blas blas;
 
   private Torch() {}
 
@@ -29,14 +30,18 @@ public final class Torch {
     if (loaded) return;
     synchronized (Torch.class) {
       if (loaded) return;
+      java.io.File[] dirs;
       try {
-        Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
+        dirs = Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
       } catch (IOException e) {
         throw new UncheckedIOException("cannot extract libtorch's native libraries to JavaCPP's "
             + "cache (set -Dorg.bytedeco.javacpp.cachedir=DIR to a writable folder)", e);
       }
       NativeEnvironment.applyDefaults(); // read by OpenMP and OpenBLAS as they load
+      Blas chosen = Blas.choose();
+      if (chosen == Blas.MKL) Blas.loadMkl(dirs[0]); // before libtorch, so that its sgemm_ binds to MKL
       Loader.load(torch.class);
+      blas = chosen;
       loaded = true;
     }
   }
@@ -53,6 +58,13 @@ public final class Torch {
     if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     torch.set_num_threads(threads);
     org.bytedeco.openblas.global.openblas.blas_set_num_threads(threads);
+    blas.setThreads(threads);
+  }
+
+  /** The BLAS behind libtorch's float32 matmuls in this process. */
+  public static Blas blas() {
+    load();
+    return blas;
   }
 
   public static int threads() {

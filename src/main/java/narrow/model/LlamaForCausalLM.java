@@ -6,9 +6,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
+import narrow.engine.Autocast;
+import narrow.engine.Blas;
 import narrow.engine.Device;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
+import narrow.engine.Torch;
 import narrow.model.io.DType;
 import narrow.model.io.Safetensors;
 import narrow.util.UserError;
@@ -40,6 +43,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
   private final Tensor lmHead;
   private final long paddingIdx;
   private final float[] inverseFrequencies;
+  /** Set by {@link #setAttention}, else null: {@link #defaultAttention} decides per pass. */
   private volatile AttentionKernel attention;
 
   /** One decoder layer's weights (views onto {@link #parameters}). */
@@ -70,7 +74,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     Integer pad = config.padTokenId();
     this.paddingIdx = pad != null && pad >= 0 && pad < config.vocabSize() ? pad : -1;
     this.inverseFrequencies = Rotary.inverseFrequencies(config);
-    this.attention = defaultAttention(device);
+    this.attention = null; // by device, BLAS and autocast at each pass
   }
 
   // ---------------------------------------------------------------- construction
@@ -215,23 +219,32 @@ public final class LlamaForCausalLM implements AutoCloseable {
   }
 
   /**
-   * GPUs: the fused kernel (flash / memory-efficient, attention memory linear in the length).
-   * CPUs: HF's eager form, which measured faster here (bench train): libtorch's CPU flash attention
-   * calls the BLAS on small blocks from inside its own parallel loop, and the bundled OpenBLAS
-   * (unlike PyTorch's MKL) then starts threads of its own there too (measured: SDPA's forward and
-   * backward on [4, 4, 256, 64] took 15–20 ms with OpenBLAS on 2 threads, 7 ms on 1).
+   * The faster kernel by measurement (bench train). GPUs: the fused kernel (flash /
+   * memory-efficient, attention memory linear in the length). CPUs in float32: SDPA where libtorch's
+   * BLAS is MKL (d256_l4_h4 at 4 × 256 1.03×, d768_l12_h12 at 1 × 1024 1.14× eager's speed), HF's
+   * eager form under OpenBLAS, which starts threads of its own inside CPU flash attention's parallel
+   * loop (SDPA's forward and backward on [4, 4, 256, 64]: 15–20 ms on 2 OpenBLAS threads, 7 ms on 1).
+   * CPUs under bf16 autocast: eager (SDPA 0.80× and 0.48×).
    */
-  public static AttentionKernel defaultAttention(Device device) {
-    return device.isCuda() ? AttentionKernel.SDPA : AttentionKernel.EAGER;
+  public static AttentionKernel defaultAttention(Device device, boolean bf16) {
+    if (device.isCuda()) return AttentionKernel.SDPA;
+    return !bf16 && Torch.blas() == Blas.MKL ? AttentionKernel.SDPA : AttentionKernel.EAGER;
   }
 
-  /** Eager (HF's default, bit-comparable to transformers) or SDPA attention. */
+  /** {@link #defaultAttention(Device, boolean)} in float32. */
+  public static AttentionKernel defaultAttention(Device device) {
+    return defaultAttention(device, false);
+  }
+
+  /** Eager (HF's default, bit-comparable to transformers) or SDPA attention from now on, whatever the default. */
   public void setAttention(AttentionKernel kernel) {
     this.attention = Objects.requireNonNull(kernel);
   }
 
+  /** The kernel a pass on this thread runs now: the one set, else the default under the current autocast. */
   public AttentionKernel attention() {
-    return attention;
+    AttentionKernel set = attention;
+    return set != null ? set : defaultAttention(device, Autocast.bf16Active(device));
   }
 
   // ---------------------------------------------------------------- forward
@@ -243,11 +256,12 @@ public final class LlamaForCausalLM implements AutoCloseable {
   public Tensor logits(Tensor inputIds) {
     try (TensorScope scope = new TensorScope()) {
       Tensor ids = int64(to(inputIds, device));
-      PositionTables pos = tables(ids.size(1));
+      AttentionKernel kernel = attention();
+      PositionTables pos = tables(ids.size(1), kernel);
       Tensor x = embedding(embedTokens, ids, paddingIdx);
       for (Layer layer : layers) {
         try (TensorScope layerScope = new TensorScope()) {
-          Tensor h = x.add(attention(rmsNorm(x, layer.inputNorm()), layer, pos));
+          Tensor h = x.add(attention(rmsNorm(x, layer.inputNorm()), layer, pos, kernel));
           x = layerScope.keep(h.add(mlp(rmsNorm(h, layer.postAttentionNorm()), layer)));
         }
       }
@@ -262,7 +276,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return weight.mul(xf.mul(add(variance, config.rmsNormEps()).rsqrt()));
   }
 
-  private Tensor attention(Tensor x, Layer w, PositionTables pos) {
+  private Tensor attention(Tensor x, Layer w, PositionTables pos, AttentionKernel kernel) {
     long b = x.size(0);
     long t = x.size(1);
     int hd = config.headDim();
@@ -275,7 +289,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     v = repeatKv(v, heads / kvHeads);
     double scale = 1.0 / Math.sqrt(hd);
     Tensor context;
-    if (attention == AttentionKernel.SDPA) {
+    if (kernel == AttentionKernel.SDPA) {
       context = causalAttention(q, k, v, scale);
     } else {
       Tensor scores = mul(q.matmul(k.transpose(2, 3)), scale).add(pos.causalMask());
@@ -308,11 +322,11 @@ public final class LlamaForCausalLM implements AutoCloseable {
    * transformers' float32 ops (see {@link Rotary}), then copied into libtorch's memory. Rebuilt per
    * pass, so passes of any length may run on several threads at once.
    */
-  private PositionTables tables(long length) {
+  private PositionTables tables(long length, AttentionKernel kernel) {
     int t = Math.toIntExact(length);
     float[][] cs = Rotary.cosSin(inverseFrequencies, t);
     Tensor mask = null;
-    if (attention == AttentionKernel.EAGER) {
+    if (kernel == AttentionKernel.EAGER) {
       float[] m = new float[t * t];
       for (int i = 0; i < t; i++) {
         for (int j = i + 1; j < t; j++) m[i * t + j] = MASKED;
