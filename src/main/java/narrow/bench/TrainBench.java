@@ -255,15 +255,15 @@ public final class TrainBench {
   }
 
   /**
-   * Native memory (resident minus the committed Java heap after a GC, so the heap growing towards
-   * -Xmx does not read as a leak) of the tiny fixture model over {@code growthSteps} steps, after
+   * Native memory (resident memory's growth less the committed Java heap's, after a GC, so the heap
+   * growing towards -Xmx does not read as a leak) of the tiny fixture model over {@code growthSteps} steps, after
    * {@value #GROWTH_WARMUP_STEPS} untimed ones; both attention kernels alternate every 50 steps,
    * so both code paths would show a leak. Its own process: nothing else's freed memory hides
    * growth in the allocator's free lists.
    */
   static TrainBenchReport.GrowthResult growthRun(Side side, TrainBenchOptions o, Consumer<String> log) {
     if (side.unavailable() != null) {
-      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, side.unavailable());
+      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, 0, side.unavailable());
     }
     try (WorkerProcess w = WorkerProcess.start(side.label() + " growth",
         narrowCommand(o, fixtureConfig().toString(), 4, 64, side.bf16()), side.allocator(), Map.of())) {
@@ -271,13 +271,14 @@ public final class TrainBench {
       WorkerProcess.Memory before = w.memory();
       seconds = alternateKernels(w, o.growthSteps());
       WorkerProcess.Memory after = w.memory();
-      var result = new TrainBenchReport.GrowthResult(side, o.growthSteps(), before.nativeKb(), after.nativeKb(),
-          after.hwmKb(), null);
-      log.accept(String.format(Locale.ROOT, "growth %s: %d steps (%.1f ms/step), native %+d KiB",
-          side.label(), o.growthSteps(), 1e3 * seconds / o.growthSteps(), result.growthKb()));
+      var result = new TrainBenchReport.GrowthResult(side, o.growthSteps(), before.rssKb(), after.rssKb(),
+          before.heapKb(), after.heapKb(), after.hwmKb(), null);
+      log.accept(String.format(Locale.ROOT, "growth %s: %d steps (%.1f ms/step), native %+d KiB (resident %+d KiB, "
+          + "committed heap %d -> %d KiB)", side.label(), o.growthSteps(), 1e3 * seconds / o.growthSteps(),
+          result.growthKb(), after.rssKb() - before.rssKb(), before.heapKb(), after.heapKb()));
       return result;
     } catch (IOException e) {
-      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, "failed: " + e.getMessage());
+      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, 0, "failed: " + e.getMessage());
     }
   }
 

@@ -67,11 +67,28 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
     }
   }
 
-  /** Native memory (RSS minus committed Java heap) of a tiny model before and after {@code steps} steps. */
-  public record GrowthResult(Side side, long steps, long nativeBeforeKb, long nativeAfterKb, long peakKb,
-      String note) {
+  /**
+   * Resident memory and the committed Java heap (after a GC) of a tiny model's process before and
+   * after {@code steps} steps.
+   */
+  public record GrowthResult(Side side, long steps, long rssBeforeKb, long rssAfterKb, long heapBeforeKb,
+      long heapAfterKb, long peakKb, String note) {
+    long nativeBeforeKb() {
+      return rssBeforeKb - heapBeforeKb;
+    }
+
+    long nativeAfterKb() {
+      return rssAfterKb - heapAfterKb;
+    }
+
+    /**
+     * Growth outside the Java heap: resident growth less what the heap grew by. A heap that shrank
+     * is not credited: G1 may uncommit pages that were never resident, and RSS minus committed heap
+     * then rose by their size with nothing allocated (a 3 MiB case was seen; a +32 MiB reading
+     * from one run could not be reproduced).
+     */
     long growthKb() {
-      return nativeAfterKb - nativeBeforeKb;
+      return rssAfterKb - rssBeforeKb - Math.max(0, heapAfterKb - heapBeforeKb);
     }
   }
 
@@ -162,16 +179,17 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
   private void growthTable(StringBuilder out) {
     if (growth.isEmpty()) return;
     line(out, "");
-    line(out, "native memory (RSS - committed Java heap after GC), tiny model (fixture llama-tiny/untied-mha) 4 x 64,");
+    line(out, "native memory (RSS - committed Java heap after GC; growth: RSS growth less heap growth), tiny model");
+    line(out, "(fixture llama-tiny/untied-mha) 4 x 64,");
     line(out, "both attention kernels alternating, measured after %d warm-up steps and again after N more:",
         TrainBench.GROWTH_WARMUP_STEPS);
     for (GrowthResult g : growth) {
       if (g.note() != null) {
         line(out, "  %-28s %s", g.side().label(), g.note());
       } else {
-        line(out, "  %-28s %5d steps: %7.1f MiB -> %7.1f MiB (%+.1f MiB), peak RSS %.2f GiB", g.side().label(),
-            g.steps(), g.nativeBeforeKb() / 1024.0, g.nativeAfterKb() / 1024.0, g.growthKb() / 1024.0,
-            g.peakKb() / 1048576.0);
+        line(out, "  %-28s %5d steps: %7.1f MiB -> %7.1f MiB (growth %+.1f MiB; heap %.0f -> %.0f MiB), peak RSS %.2f GiB",
+            g.side().label(), g.steps(), g.nativeBeforeKb() / 1024.0, g.nativeAfterKb() / 1024.0,
+            g.growthKb() / 1024.0, g.heapBeforeKb() / 1024.0, g.heapAfterKb() / 1024.0, g.peakKb() / 1048576.0);
       }
     }
   }
