@@ -221,10 +221,12 @@ public final class LlamaForCausalLM implements AutoCloseable {
   /**
    * The faster kernel by measurement (bench train). GPUs: the fused kernel (flash /
    * memory-efficient, attention memory linear in the length). CPUs in float32: SDPA where libtorch's
-   * BLAS is MKL (d256_l4_h4 at 4 × 256 1.03×, d768_l12_h12 at 1 × 1024 1.14× eager's speed), HF's
+   * BLAS is MKL (d256_l4_h4 at 4 × 256 1.05×, d768_l12_h12 at 1 × 1024 1.12× eager's speed), HF's
    * eager form under OpenBLAS, which starts threads of its own inside CPU flash attention's parallel
    * loop (SDPA's forward and backward on [4, 4, 256, 64]: 15–20 ms on 2 OpenBLAS threads, 7 ms on 1).
-   * CPUs under bf16 autocast: eager (SDPA 0.80× and 0.48×).
+   * CPUs under bf16 autocast: eager (SDPA 0.83× and 0.47×): in this libtorch build, CPU flash
+   * attention's bf16 backward multiplies through ATen's scalar fallback GEMM
+   * ({@code cpublas_gemm_no_downcast_impl}, 77% of its time), where PyTorch's wheels call MKL's bf16 GEMM.
    */
   public static AttentionKernel defaultAttention(Device device, boolean bf16) {
     if (device.isCuda()) return AttentionKernel.SDPA;
