@@ -12,10 +12,11 @@ import org.bytedeco.javacpp.Loader;
 
 /**
  * The BLAS behind libtorch's float32 matmuls. The presets build libtorch against OpenBLAS;
- * PyTorch's own wheels link Intel's MKL, which on this project's shapes multiplies 5–18% faster
- * and, unlike the bundled OpenBLAS (a pthreads build), runs single-threaded when called from
- * inside libtorch's OpenMP loops: CPU flash attention (SDPA) calls the BLAS there, and with OpenBLAS
- * its threads then fought libtorch's (SDPA's forward and backward 2–3× slower).
+ * PyTorch's own wheels link Intel's MKL. With MKL float32 training steps ran 8–10% faster (bench
+ * train, eager attention), and MKL, unlike the bundled OpenBLAS (a pthreads build), runs
+ * single-threaded when called from inside libtorch's OpenMP loops: CPU flash attention (SDPA) calls
+ * the BLAS there, and OpenBLAS's threads then fought libtorch's (SDPA's forward and backward 2–3×
+ * slower).
  *
  * <p>MKL (Maven Central's {@code org.bytedeco:mkl} redistributable, with its GNU OpenMP threading
  * layer on libtorch's own {@code libgomp}) is loaded with global symbol visibility before libtorch,
