@@ -94,8 +94,13 @@ public enum Blas {
     mklInterface = NativeLibrary.getInstance(mkl.resolve("libmkl_intel_lp64.so.3").toString());
   }
 
-  /** MKL's threads (its GNU layer takes OpenMP's count per thread, so set it process-wide too). */
+  /**
+   * OpenBLAS's threads (loaded either way: libtorch links it, and under MKL it still serves what MKL
+   * does not export) and MKL's (its GNU layer takes OpenMP's count per thread, so set it
+   * process-wide too).
+   */
   void setThreads(int threads) {
+    org.bytedeco.openblas.global.openblas.blas_set_num_threads(threads);
     if (this == MKL) mklInterface.getFunction("MKL_Set_Num_Threads").invokeVoid(new Object[] {threads});
   }
 
@@ -109,10 +114,6 @@ public enum Blas {
   }
 
   private static boolean intelCpu() {
-    try {
-      return Files.readString(Path.of("/proc/cpuinfo")).contains("GenuineIntel");
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    return Torch.cpuInfo().contains("GenuineIntel");
   }
 }

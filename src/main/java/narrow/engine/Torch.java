@@ -47,8 +47,8 @@ public final class Torch {
   }
 
   /**
-   * Threads of libtorch's intra-op pool (OpenMP) and of OpenBLAS, for this process. libtorch's
-   * setting does not reach OpenBLAS (a pthreads build with its own pool, sized to every core):
+   * Threads of libtorch's intra-op pool (OpenMP) and of the BLAS ({@link Blas#setThreads}), for this
+   * process. libtorch's setting does not reach OpenBLAS (a pthreads build with its own pool, sized to every core):
    * a replica given one core multiplied matrices on two (measured: 1024×256×1024 at 187–255
    * GFLOP/s "on one thread", 130–150 once OpenBLAS is told), and two replicas in one executor
    * fought over one pool (scaling efficiency 0.32).
@@ -57,7 +57,6 @@ public final class Torch {
     load();
     if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
     torch.set_num_threads(threads);
-    org.bytedeco.openblas.global.openblas.blas_set_num_threads(threads);
     blas.setThreads(threads);
   }
 
@@ -87,11 +86,16 @@ public final class Torch {
    * bf16 autocast is about twice as fast as float32; elsewhere oneDNN emulates it and it is slower.
    */
   public static boolean cpuHasBf16() {
+    String info = cpuInfo();
+    return info.contains(" avx512_bf16") || info.contains(" amx_bf16");
+  }
+
+  /** {@code /proc/cpuinfo}, or "" where there is none (not Linux) or it cannot be read: nothing is assumed. */
+  static String cpuInfo() {
     try {
-      String info = Files.readString(Path.of("/proc/cpuinfo"));
-      return info.contains(" avx512_bf16") || info.contains(" amx_bf16");
+      return Files.readString(Path.of("/proc/cpuinfo"));
     } catch (IOException | RuntimeException e) {
-      return false; // not Linux, or unreadable: assume no
+      return "";
     }
   }
 

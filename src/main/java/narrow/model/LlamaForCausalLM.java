@@ -233,11 +233,6 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return !bf16 && Torch.blas() == Blas.MKL ? AttentionKernel.SDPA : AttentionKernel.EAGER;
   }
 
-  /** {@link #defaultAttention(Device, boolean)} in float32. */
-  public static AttentionKernel defaultAttention(Device device) {
-    return defaultAttention(device, false);
-  }
-
   /** Eager (HF's default, bit-comparable to transformers) or SDPA attention from now on, whatever the default. */
   public void setAttention(AttentionKernel kernel) {
     this.attention = Objects.requireNonNull(kernel);
