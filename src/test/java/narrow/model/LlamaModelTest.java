@@ -114,15 +114,17 @@ class LlamaModelTest {
 
   /**
    * Tensor lifetime is explicit: a step's scope frees every native handle the step made, so the
-   * number of live native objects (JavaCPP counts every one that has a deallocator) is the same
-   * after each step, and closing the model frees its parameters.
+   * number of live native objects (JavaCPP counts every one that has a deallocator) does not grow
+   * from step to step, and closing the model frees its parameters. The count is JVM-wide: objects
+   * that earlier test classes left for the garbage collector are freed first, and a step may still
+   * see the count fall (the collector finishing them), never rise.
    */
   @Test
   void forwardAndBackwardLeaveNoHandlesBehind() throws Exception {
-    System.gc();
-    long before = -1;
     try (LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(Fixtures.TIED))) {
       Autograd.requireGradients(model.parameters().values());
+      freeUnreachableNativeObjects();
+      long before = -1;
       for (int step = 0; step < 5; step++) {
         try (TensorScope scope = new TensorScope()) {
           Tensor ids = Fixtures.batch(0, "input_ids");
@@ -134,9 +136,23 @@ class LlamaModelTest {
         }
         Autograd.zeroGradients(model.parameters().values());
         long now = Pointer.totalCount();
-        if (before >= 0) assertEquals(before, now, "native objects grew at step " + step);
+        if (before >= 0) {
+          assertTrue(now <= before, "native objects grew at step " + step + ": " + before + " -> " + now);
+        }
         before = now;
       }
+    }
+  }
+
+  /** Runs the collector until JavaCPP's deallocator thread has freed everything unreachable. */
+  private static void freeUnreachableNativeObjects() throws InterruptedException {
+    long last = -1;
+    for (int round = 0; round < 50; round++) {
+      System.gc();
+      Thread.sleep(20);
+      long now = Pointer.totalCount();
+      if (now == last) return;
+      last = now;
     }
   }
 
