@@ -111,9 +111,9 @@ final class PruneTasks {
         Tensor labels = b.labelsTensor(model.device());
         double value;
         try (Autograd.Recording r = Autograd.record()) {
-          Tensor loss = CausalLmLoss.loss(model.logits(ids), labels);
-          value = Tensors.value(loss);
-          r.backward(loss);
+          CausalLmLoss.WithGradient loss = CausalLmLoss.withGradient(model.logits(ids), labels, 1);
+          value = Tensors.value(loss.loss());
+          loss.backward(r);
         }
         Autograd.zeroGradients(model.parameters().values());
         return value;

@@ -99,7 +99,7 @@ public final class TrainWorker {
     }
     Trainer trainer = Trainer.open(TrainRun.of(new ModelSource.Fresh(config, 0), data,
         benchArgs(dir.resolve("out"), seq, batch, bf16)));
-    String defaultKernel = LlamaForCausalLM.defaultAttention(trainer.model().device(), trainer.bf16()).name()
+    String defaultKernel = LlamaForCausalLM.defaultAttention(trainer.model().device()).name()
         .toLowerCase(java.util.Locale.ROOT);
     return new WorkerTask() {
       @Override

@@ -43,8 +43,8 @@ final class GlooReplicas implements Replicas {
   /** DDP's reducer: buckets all-reduced while backward computes earlier layers' gradients. */
   private record Overlapped(GradientReducer reducer) implements GradientSync {
     @Override
-    public void beforeLastBackward(Tensor loss) {
-      reducer.expectBackward(loss);
+    public void beforeLastBackward(List<Tensor> outputs) {
+      reducer.expectBackward(outputs);
     }
 
     @Override
@@ -59,7 +59,7 @@ final class GlooReplicas implements Replicas {
   /** Summed in flat buckets once backward is done, then divided by the replica count. */
   private final class AfterBackward implements GradientSync {
     @Override
-    public void beforeLastBackward(Tensor loss) {}
+    public void beforeLastBackward(List<Tensor> outputs) {}
 
     @Override
     public void afterLastBackward(List<Tensor> grads) {

@@ -34,7 +34,6 @@ public final class Autocast implements AutoCloseable {
     torch.increment_nesting();
   }
 
-  /** bfloat16 autocast on {@code device} until closed. */
   /** Whether this thread's passes on {@code device} run under bf16 autocast now. */
   public static boolean bf16Active(Device device) {
     var type = device.type();
@@ -48,6 +47,22 @@ public final class Autocast implements AutoCloseable {
   /** bfloat16 autocast when {@code on}, else a scope that changes nothing (float32). */
   public static Autocast bf16If(boolean on, Device device) {
     return new Autocast(on, device);
+  }
+
+  /**
+   * Runs {@code op} with autocast off on {@code device} (its inputs' own dtypes decide), then
+   * restores the thread's autocast state.
+   */
+  public static <T> T suspended(Device device, java.util.function.Supplier<T> op) {
+    var type = device.type();
+    boolean was = torch.is_autocast_enabled(type);
+    if (!was) return op.get();
+    torch.set_autocast_enabled(type, false);
+    try {
+      return op.get();
+    } finally {
+      torch.set_autocast_enabled(type, true);
+    }
   }
 
   @Override

@@ -1,9 +1,12 @@
 package narrow.engine;
 
+import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * libtorch's grad mode, which is per thread: PyTorch starts every thread with it ON, so code on a
@@ -12,7 +15,7 @@ import org.bytedeco.pytorch.TensorArrayRefOptional;
  * <pre>{@code
  * Autograd.requireGradients(model.parameters().values());
  * try (Autograd.Recording r = Autograd.record()) {
- *   r.backward(CausalLmLoss.mean(model.logits(ids), labels), 1.0 / accumulation);
+ *   r.backward(CausalLmLoss.loss(model.logits(ids), labels), 1.0 / accumulation);
  * }
  * Tensor g = Autograd.gradient(parameter);
  * }</pre>
@@ -42,6 +45,11 @@ public final class Autograd {
     boolean previous = GradMode.is_enabled();
     GradMode.set_enabled(on);
     return previous;
+  }
+
+  /** Whether {@code t} came from recorded ops on tensors that take gradients (backward from it reaches them). */
+  public static boolean isRecorded(Tensor t) {
+    return t.requires_grad();
   }
 
   /** Marks parameters as leaves whose gradients accumulate on backward. */
@@ -100,9 +108,28 @@ public final class Autograd {
      */
     public void backward(Tensor loss, double scale) {
       try (TensorScope scope = new TensorScope()) {
-        Tensor seed = org.bytedeco.pytorch.global.torch.full_like(loss, Tensors.scalar(scale));
-        loss.backward(seed, new BoolOptional(false), false, new TensorArrayRefOptional());
+        loss.backward(seed(loss, scale), new BoolOptional(false), false, new TensorArrayRefOptional());
       }
+    }
+
+    /**
+     * One backward pass from several outputs at once, each seeded with its gradient (torch's
+     * {@code autograd.backward(outputs, gradients)}): a loss whose gradient was computed with it
+     * ({@link FusedCrossEntropy}) starts at its logits, beside scalar terms seeded with a scale.
+     */
+    public void backward(List<Tensor> outputs, List<Tensor> gradients) {
+      if (outputs.size() != gradients.size()) {
+        throw new IllegalArgumentException(outputs.size() + " outputs but " + gradients.size() + " gradients");
+      }
+      try (TensorScope scope = new TensorScope()) {
+        torch.backward(new TensorVector(outputs.toArray(new Tensor[0])),
+            new TensorVector(gradients.toArray(new Tensor[0])), new BoolOptional(false), false, new TensorVector());
+      }
+    }
+
+    /** The seed that back-propagates {@code scale · loss} from a scalar {@code loss}. */
+    public static Tensor seed(Tensor loss, double scale) {
+      return torch.full_like(loss, Tensors.scalar(scale));
     }
   }
 }

@@ -91,11 +91,11 @@ public final class GradientReducer implements AutoCloseable {
 
   /**
    * The next backward reduces: call after the forward pass of an optimizer step's last
-   * micro-batch, before its backward. {@code loss} is the tensor backward starts from.
+   * micro-batch, before its backward. {@code outputs} are the tensors backward starts from.
    */
-  public void expectBackward(Tensor loss) {
+  public void expectBackward(List<Tensor> outputs) {
     try (TensorScope scope = new TensorScope()) {
-      reducer.prepare_for_backward(new TensorVector(loss));
+      reducer.prepare_for_backward(new TensorVector(outputs.toArray(new Tensor[0])));
     }
   }
 

@@ -2,6 +2,9 @@ package narrow.model;
 
 import static narrow.engine.Ops.*;
 
+import java.util.List;
+import narrow.engine.Autograd;
+import narrow.engine.FusedCrossEntropy;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
@@ -11,11 +14,30 @@ import org.bytedeco.pytorch.Tensor;
  * float32 over the labels that are not {@link #IGNORE_INDEX}. As in transformers, the labels are
  * shifted (padded with an ignored label at the end) rather than the logits, so the [B, T, V]
  * logits are never copied.
+ *
+ * <p>Training takes {@link #withGradient}: the loss and its gradient in one pass over the logits
+ * ({@link FusedCrossEntropy}), back-propagated from the logits. {@link #loss} is the same number as
+ * a differentiable scalar, through torch's own ops, for whatever must differentiate through the
+ * loss itself; without a recording (evaluation) it takes the chunked path too.
  */
 public final class CausalLmLoss {
   public static final int IGNORE_INDEX = -100;
 
   private CausalLmLoss() {}
+
+  /**
+   * A mean loss whose gradient was computed with it.
+   *
+   * @param loss the mean loss, float32 0-d, not recorded
+   * @param logits the logits it was computed from, where backward starts
+   * @param logitsGradient d(scale · loss)/d(logits), the logits' shape and type
+   */
+  public record WithGradient(Tensor loss, Tensor logits, Tensor logitsGradient) {
+    /** Back-propagates {@code scale · loss} into the parameters the logits came from. */
+    public void backward(Autograd.Recording recording) {
+      recording.backward(List.of(logits), List.of(logitsGradient));
+    }
+  }
 
   /**
    * Mean loss (a float32 0-d tensor, in the caller's scope) of logits [B, T, V] against labels
@@ -24,8 +46,22 @@ public final class CausalLmLoss {
   public static Tensor loss(Tensor logits, Tensor labels) {
     try (TensorScope scope = new TensorScope()) {
       Tensor shifted = shiftedLabels(labels, logits);
-      Tensor sum = crossEntropySum(logits.reshape(-1, logits.size(2)), shifted, IGNORE_INDEX);
+      if (!Autograd.isRecording()) return scope.keep(FusedCrossEntropy.mean(flat(logits), shifted, IGNORE_INDEX));
+      Tensor sum = crossEntropySum(flat(logits), shifted, IGNORE_INDEX);
       return scope.keep(sum.div(countNotEqual(shifted, IGNORE_INDEX)));
+    }
+  }
+
+  /**
+   * {@link #loss} with d(scale · loss)/d(logits) (HF's {@code loss / gradient_accumulation_steps}
+   * is scale 1 / steps), in the caller's scope. A batch without a counted label has loss NaN and a
+   * zero gradient, as torch gives.
+   */
+  public static WithGradient withGradient(Tensor logits, Tensor labels, double scale) {
+    try (TensorScope scope = new TensorScope()) {
+      Tensor shifted = shiftedLabels(labels, logits);
+      FusedCrossEntropy.Result r = FusedCrossEntropy.meanAndGradient(flat(logits), shifted, IGNORE_INDEX, scale);
+      return new WithGradient(scope.keep(r.mean()), logits, scope.keep(r.gradient().view(Tensors.shape(logits))));
     }
   }
 
@@ -36,8 +72,12 @@ public final class CausalLmLoss {
   public static Tensor sum(Tensor logits, Tensor labels) {
     try (TensorScope scope = new TensorScope()) {
       Tensor shifted = shiftedLabels(labels, logits);
-      return scope.keep(crossEntropySum(logits.reshape(-1, logits.size(2)), shifted, IGNORE_INDEX));
+      return scope.keep(crossEntropySum(flat(logits), shifted, IGNORE_INDEX));
     }
+  }
+
+  private static Tensor flat(Tensor logits) {
+    return logits.reshape(-1, logits.size(2));
   }
 
   /** How many labels of [B, T] enter the loss: those after the first column that are not ignored. */

@@ -220,17 +220,15 @@ public final class LlamaForCausalLM implements AutoCloseable {
 
   /**
    * The faster kernel by measurement (bench train). GPUs: the fused kernel (flash /
-   * memory-efficient, attention memory linear in the length). CPUs in float32: SDPA where libtorch's
-   * BLAS is MKL (d256_l4_h4 at 4 × 256 1.05×, d768_l12_h12 at 1 × 1024 1.12× eager's speed), HF's
-   * eager form under OpenBLAS, which starts threads of its own inside CPU flash attention's parallel
-   * loop (SDPA's forward and backward on [4, 4, 256, 64]: 15–20 ms on 2 OpenBLAS threads, 7 ms on 1).
-   * CPUs under bf16 autocast: eager (SDPA 0.83× and 0.47×): in this libtorch build, CPU flash
-   * attention's bf16 backward multiplies through ATen's scalar fallback GEMM
-   * ({@code cpublas_gemm_no_downcast_impl}, 77% of its time), where PyTorch's wheels call MKL's bf16 GEMM.
+   * memory-efficient, attention memory linear in the length). CPUs where libtorch's BLAS is MKL:
+   * SDPA, computed in float32 also under bf16 autocast (the attention pass says why): float32 d256_l4_h4 at 4 × 256 1.05×, d768_l12_h12 at 1 × 1024 1.12× eager's
+   * speed; bf16 1.0× and 1.15×. Under OpenBLAS HF's eager form: OpenBLAS starts threads of its own
+   * inside CPU flash attention's parallel loop (SDPA's forward and backward on [4, 4, 256, 64]:
+   * 15–20 ms on 2 OpenBLAS threads, 7 ms on 1).
    */
-  public static AttentionKernel defaultAttention(Device device, boolean bf16) {
+  public static AttentionKernel defaultAttention(Device device) {
     if (device.isCuda()) return AttentionKernel.SDPA;
-    return !bf16 && Torch.blas() == Blas.MKL ? AttentionKernel.SDPA : AttentionKernel.EAGER;
+    return Torch.blas() == Blas.MKL ? AttentionKernel.SDPA : AttentionKernel.EAGER;
   }
 
   /** Eager (HF's default, bit-comparable to transformers) or SDPA attention from now on, whatever the default. */
@@ -238,10 +236,10 @@ public final class LlamaForCausalLM implements AutoCloseable {
     this.attention = Objects.requireNonNull(kernel);
   }
 
-  /** The kernel a pass on this thread runs now: the one set, else the default under the current autocast. */
+  /** The kernel a pass runs: the one set, else the device's default. */
   public AttentionKernel attention() {
     AttentionKernel set = attention;
-    return set != null ? set : defaultAttention(device, Autocast.bf16Active(device));
+    return set != null ? set : defaultAttention(device);
   }
 
   // ---------------------------------------------------------------- forward
@@ -286,7 +284,15 @@ public final class LlamaForCausalLM implements AutoCloseable {
     v = repeatKv(v, heads / kvHeads);
     double scale = 1.0 / Math.sqrt(hd);
     Tensor context;
-    if (kernel == AttentionKernel.SDPA) {
+    if (kernel == AttentionKernel.SDPA && !device.isCuda() && Autocast.bf16Active(device)) {
+      // CPU flash attention's bf16 kernel multiplies through ATen's scalar fallback GEMM in this
+      // libtorch build (cpublas_gemm_no_downcast_impl, 77% of its time; PyTorch's wheels call MKL's
+      // bf16 GEMM there), so under bf16 autocast it runs in float32 on the bf16 q, k, v: exact
+      // inputs, float32 products (the bf16 kernel accumulates in float32 too), output back to bf16
+      // by o_proj's autocast. d768_l12_h12 at 1 × 1024: 0.47× eager's speed in bf16, 1.15× this way.
+      Tensor qf = float32(q), kf = float32(k), vf = float32(v);
+      context = Autocast.suspended(device, () -> causalAttention(qf, kf, vf, scale));
+    } else if (kernel == AttentionKernel.SDPA) {
       context = causalAttention(q, k, v, scale);
     } else {
       Tensor scores = mul(q.matmul(k.transpose(2, 3)), scale).add(pos.causalMask());

@@ -67,13 +67,13 @@ public final class GradientAttribution {
   public AttributionSums batch(Tensor inputIds, Tensor labels) {
     try (TensorScope scope = new TensorScope()) {
       try (Autograd.Recording r = Autograd.record()) {
-        Tensor loss = CausalLmLoss.loss(model.logits(inputIds), labels);
-        double value = Tensors.value(loss);
+        CausalLmLoss.WithGradient loss = CausalLmLoss.withGradient(model.logits(inputIds), labels, 1);
+        double value = Tensors.value(loss.loss());
         if (!Double.isFinite(value)) {
           throw new IllegalStateException("attribution batch of " + inputIds.size(0) + " rows has loss " + value
               + " (no label to predict, or a diverged model)");
         }
-        r.backward(loss);
+        loss.backward(r);
       }
       try (Autograd.Scope noGrad = Autograd.noGrad()) {
         AttributionSums sums = reduceGradients(inputIds.size(0));

@@ -10,8 +10,8 @@ import org.bytedeco.pytorch.Tensor;
  * gradients appear (DDP's reducer), or after it.
  */
 public interface GradientSync extends AutoCloseable {
-  /** After the last micro-batch's forward, before its backward; {@code loss} is where backward starts. */
-  void beforeLastBackward(Tensor loss);
+  /** After the last micro-batch's forward, before its backward; {@code outputs} are where backward starts. */
+  void beforeLastBackward(List<Tensor> outputs);
 
   /** After the last micro-batch's backward: on return {@code grads} hold the replicas' mean. */
   void afterLastBackward(List<Tensor> grads);
@@ -22,7 +22,7 @@ public interface GradientSync extends AutoCloseable {
   /** One replica: its gradients are already the mean. */
   GradientSync NONE = new GradientSync() {
     @Override
-    public void beforeLastBackward(Tensor loss) {}
+    public void beforeLastBackward(List<Tensor> outputs) {}
 
     @Override
     public void afterLastBackward(List<Tensor> grads) {}

@@ -2,6 +2,7 @@ package narrow.train;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -276,24 +277,35 @@ public final class Trainer implements AutoCloseable {
             Tensor total;
             Tensor dataLoss;
             Map<String, Tensor> extra = new LinkedHashMap<>();
+            List<Tensor> outputs = new ArrayList<>();
+            List<Tensor> seeds = new ArrayList<>();
             try (Autocast autocast = Autocast.bf16If(bf16, device)) {
               Tensor logits = model.logits(ids);
-              dataLoss = CausalLmLoss.loss(logits, labels);
-              total = dataLoss;
+              // HF's loss / accumulation steps, its gradient computed with it
+              CausalLmLoss.WithGradient data = CausalLmLoss.withGradient(logits, labels, 1.0 / accum);
+              dataLoss = data.loss();
+              outputs.add(logits);
+              seeds.add(data.logitsGradient());
+              Tensor terms = null;
               for (TrainingHooks.LossTerm term : run.hooks().lossTerms()) {
                 Tensor t = term.compute(params, ids, labels, logits, dataLoss, state.globalStep);
                 extra.put(term.name(), t);
-                total = total.add(t);
+                terms = terms == null ? t : terms.add(t);
+              }
+              total = terms == null ? dataLoss : dataLoss.add(terms);
+              if (terms != null && Autograd.isRecorded(terms)) {
+                outputs.add(terms);
+                seeds.add(Autograd.Recording.seed(terms, 1.0 / accum));
               }
             }
             double totalValue = Tensors.value(total);
             // backward runs even on a non-finite loss, so that the replicas stay in step; the
             // summed flag stops them all below
             if (!Double.isFinite(totalValue)) nonFinite++;
-            if (last) sync.beforeLastBackward(total);
+            if (last) sync.beforeLastBackward(outputs);
             long t1 = System.nanoTime();
             clock.forward(t1 - t0);
-            rec.backward(total, 1.0 / accum); // HF's loss / accumulation steps
+            rec.backward(outputs, seeds);
             clock.backward(System.nanoTime() - t1, last);
             stepSums.merge("loss", totalValue / accum, Double::sum);
             for (Map.Entry<String, Tensor> e : extra.entrySet()) {

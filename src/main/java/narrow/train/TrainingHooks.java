@@ -46,7 +46,9 @@ public record TrainingHooks(List<LossTerm> lossTerms, GradientHook gradientHook,
      * @param inputIds the micro-batch [rows, cols]
      * @param labels [rows, cols], -100 where no loss is taken
      * @param logits the model's output [rows, cols, vocab]
-     * @param dataLoss the causal-LM loss of this micro-batch
+     * @param dataLoss the causal-LM loss of this micro-batch, its value only: the trainer
+     *     back-propagates it itself (its gradient is computed with it), so a term that scales it
+     *     adds nothing to the gradients
      * @param globalStep optimizer steps done before this one
      */
     Tensor compute(Map<String, Tensor> parameters, Tensor inputIds, Tensor labels, Tensor logits,

@@ -83,7 +83,7 @@ class GradientReducerTest {
           Tensor x = input(rank, micro);
           try (Autograd.Recording rec = Autograd.record()) {
             Tensor loss = loss(x, params);
-            if (micro == 1) reducer.expectBackward(loss);
+            if (micro == 1) reducer.expectBackward(List.of(loss));
             rec.backward(loss, 0.5);
             rec.backward(loss(x, twins), 0.5);
           }

@@ -10,15 +10,19 @@ import narrow.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import narrow.model.io.Safetensors;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
-/** The model against PyTorch's answers for the two fixture models: logits, loss, gradients. */
+/**
+ * The model against PyTorch's answers for the two fixture models: logits, loss, gradients, with
+ * the loss back-propagated through torch's own ops and as training does it (its gradient computed
+ * with it, {@link CausalLmLoss#withGradient}).
+ */
 class LlamaGoldenTest {
   private static final double TOLERANCE = 1e-4;
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.UNTIED, Fixtures.TIED})
-  void logitsLossAndGradientsMatchPyTorch(String name) throws Exception {
+  @CsvSource({Fixtures.UNTIED + ",false", Fixtures.TIED + ",false", Fixtures.UNTIED + ",true", Fixtures.TIED + ",true"})
+  void logitsLossAndGradientsMatchPyTorch(String name, boolean fused) throws Exception {
     JsonNode golden = Fixtures.golden().get("models").get(name);
     try (TensorScope scope = new TensorScope();
         LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(name))) {
@@ -35,9 +39,15 @@ class LlamaGoldenTest {
             Tensors.toFloats(expected.get("logits")));
         System.out.printf("%s logits relative error %.3g%n", name, logitsError);
         assertTrue(logitsError <= TOLERANCE, "logits relative error " + logitsError);
-        Tensor lossArray = CausalLmLoss.loss(logits, labels);
-        loss = Tensors.value(lossArray);
-        r.backward(lossArray);
+        if (fused) {
+          CausalLmLoss.WithGradient withGradient = CausalLmLoss.withGradient(logits, labels, 1);
+          loss = Tensors.value(withGradient.loss());
+          withGradient.backward(r);
+        } else {
+          Tensor lossArray = CausalLmLoss.loss(logits, labels);
+          loss = Tensors.value(lossArray);
+          r.backward(lossArray);
+        }
       }
       double expectedLoss = golden.get("loss_batch0").asDouble();
       double lossError = Math.abs(loss - expectedLoss) / Math.abs(expectedLoss);
@@ -45,8 +55,11 @@ class LlamaGoldenTest {
       long counted = CausalLmLoss.countedLabels(labelsAgain);
       assertEquals(3 * 23 - 5, counted, "3 rows of 23 targets, 5 ignored");
       try (Autograd.Scope s = Autograd.noGrad()) {
-        double sum = Tensors.value(CausalLmLoss.sum(model.logits(ids), labelsAgain));
+        Tensor logits = model.logits(ids);
+        double sum = Tensors.value(CausalLmLoss.sum(logits, labelsAgain));
         assertEquals(expectedLoss, sum / counted, 1e-4 * expectedLoss);
+        // evaluation's path: no recording, the chunked loss without its gradient
+        assertEquals(expectedLoss, Tensors.value(CausalLmLoss.loss(logits, labelsAgain)), 1e-4 * expectedLoss);
       }
       System.out.printf("%s loss %.8f expected %.8f relative error %.3g%n", name, loss,
           expectedLoss, lossError);

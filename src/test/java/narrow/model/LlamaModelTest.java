@@ -18,6 +18,8 @@ import narrow.train.GradientClipping;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class LlamaModelTest {
@@ -337,18 +339,20 @@ class LlamaModelTest {
   /**
    * HF's {@code bf16=True}: under autocast the fixture batch's loss stays within 1e-2 (relative) of
    * float32, the matmuls really run in bfloat16 (the loss differs), and parameters and gradients
-   * stay float32.
+   * stay float32; with either attention kernel (on CPUs SDPA computes in float32 under bf16).
    */
-  @Test
-  void bf16AutocastStaysCloseToFloat32WithFloat32Gradients() throws Exception {
+  @ParameterizedTest
+  @EnumSource(LlamaForCausalLM.AttentionKernel.class)
+  void bf16AutocastStaysCloseToFloat32WithFloat32Gradients(LlamaForCausalLM.AttentionKernel kernel) throws Exception {
     for (String name : List.of(Fixtures.UNTIED, Fixtures.TIED)) {
       try (TensorScope scope = new TensorScope();
           LlamaForCausalLM model = LlamaForCausalLM.load(Fixtures.model(name))) {
+        model.setAttention(kernel);
         Tensor ids = Fixtures.batch(0, "input_ids");
         Tensor labels = Fixtures.batch(0, "labels");
         double loss32 = lossOf(model, ids, labels, false);
         double loss16 = lossOf(model, ids, labels, true);
-        System.out.printf("%s loss float32 %.6f, bf16 autocast %.6f%n", name, loss32, loss16);
+        System.out.printf("%s %s loss float32 %.6f, bf16 autocast %.6f%n", name, kernel, loss32, loss16);
         assertNotEquals(loss32, loss16, "bf16 matmuls change the loss");
         assertEquals(loss32, loss16, 1e-2 * loss32);
         Autograd.requireGradients(model.parameters().values());
