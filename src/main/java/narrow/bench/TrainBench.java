@@ -263,7 +263,7 @@ public final class TrainBench {
    */
   static TrainBenchReport.GrowthResult growthRun(Side side, TrainBenchOptions o, Consumer<String> log) {
     if (side.unavailable() != null) {
-      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, 0, side.unavailable());
+      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, -1, -1, 0, side.unavailable());
     }
     try (WorkerProcess w = WorkerProcess.start(side.label() + " growth",
         narrowCommand(o, fixtureConfig().toString(), 4, 64, side.bf16()), side.allocator(), Map.of())) {
@@ -272,13 +272,14 @@ public final class TrainBench {
       seconds = alternateKernels(w, o.growthSteps());
       WorkerProcess.Memory after = w.memory();
       var result = new TrainBenchReport.GrowthResult(side, o.growthSteps(), before.rssKb(), after.rssKb(),
-          before.heapKb(), after.heapKb(), after.hwmKb(), null);
-      log.accept(String.format(Locale.ROOT, "growth %s: %d steps (%.1f ms/step), native %+d KiB (resident %+d KiB, "
-          + "committed heap %d -> %d KiB)", side.label(), o.growthSteps(), 1e3 * seconds / o.growthSteps(),
-          result.growthKb(), after.rssKb() - before.rssKb(), before.heapKb(), after.heapKb()));
+          before.heapKb(), after.heapKb(), before.mallocKb(), after.mallocKb(), after.hwmKb(), null);
+      log.accept(String.format(Locale.ROOT, "growth %s: %d steps (%.1f ms/step), malloc in use %d -> %d KiB, "
+          + "resident less heap growth %+d KiB (resident %+d KiB, committed heap %d -> %d KiB)", side.label(),
+          o.growthSteps(), 1e3 * seconds / o.growthSteps(), before.mallocKb(), after.mallocKb(),
+          result.residentGrowthKb(), after.rssKb() - before.rssKb(), before.heapKb(), after.heapKb()));
       return result;
     } catch (IOException e) {
-      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, 0, "failed: " + e.getMessage());
+      return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, -1, -1, 0, "failed: " + e.getMessage());
     }
   }
 

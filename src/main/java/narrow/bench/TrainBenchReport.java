@@ -68,11 +68,11 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
   }
 
   /**
-   * Resident memory and the committed Java heap (after a GC) of a tiny model's process before and
-   * after {@code steps} steps.
+   * A tiny model's process before and after {@code steps} steps: resident memory, the committed
+   * Java heap (after a GC) and what glibc's malloc had handed out (-1: unknown, e.g. jemalloc).
    */
   public record GrowthResult(Side side, long steps, long rssBeforeKb, long rssAfterKb, long heapBeforeKb,
-      long heapAfterKb, long peakKb, String note) {
+      long heapAfterKb, long mallocBeforeKb, long mallocAfterKb, long peakKb, String note) {
     long nativeBeforeKb() {
       return rssBeforeKb - heapBeforeKb;
     }
@@ -84,11 +84,24 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
     /**
      * Growth outside the Java heap: resident growth less what the heap grew by. A heap that shrank
      * is not credited: G1 may uncommit pages that were never resident, and RSS minus committed heap
-     * then rose by their size with nothing allocated (a 3 MiB case was seen; a +32 MiB reading
-     * from one run could not be reproduced).
+     * then rose by their size with nothing allocated (a 3 MiB case was seen).
+     */
+    long residentGrowthKb() {
+      return rssAfterKb - rssBeforeKb - Math.max(0, heapAfterKb - heapBeforeKb);
+    }
+
+    boolean mallocKnown() {
+      return mallocBeforeKb >= 0 && mallocAfterKb >= 0;
+    }
+
+    /**
+     * The growth judged: what malloc has handed out, where known (every tensor, JavaCPP object and
+     * JVM structure is there, but not memory freed and kept resident: the resident measure jumped
+     * by about 30 MiB once in some runs and not in others, three times longer runs growing less),
+     * else resident growth.
      */
     long growthKb() {
-      return rssAfterKb - rssBeforeKb - Math.max(0, heapAfterKb - heapBeforeKb);
+      return mallocKnown() ? mallocAfterKb - mallocBeforeKb : residentGrowthKb();
     }
   }
 
@@ -179,18 +192,23 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
   private void growthTable(StringBuilder out) {
     if (growth.isEmpty()) return;
     line(out, "");
-    line(out, "native memory (RSS - committed Java heap after GC; growth: RSS growth less heap growth), tiny model");
-    line(out, "(fixture llama-tiny/untied-mha) 4 x 64,");
-    line(out, "both attention kernels alternating, measured after %d warm-up steps and again after N more:",
+    line(out, "native memory, tiny model (fixture llama-tiny/untied-mha) 4 x 64, both attention kernels alternating,");
+    line(out, "measured after %d warm-up steps and again after N more: what malloc has handed out (glibc's",
         TrainBench.GROWTH_WARMUP_STEPS);
+    line(out, "mallinfo2; judged), and RSS less the committed Java heap after a GC (growth: RSS growth less heap growth;");
+    line(out, "it also counts memory freed and kept by the allocator):");
     for (GrowthResult g : growth) {
       if (g.note() != null) {
         line(out, "  %-28s %s", g.side().label(), g.note());
-      } else {
-        line(out, "  %-28s %5d steps: %7.1f MiB -> %7.1f MiB (growth %+.1f MiB; heap %.0f -> %.0f MiB), peak RSS %.2f GiB",
-            g.side().label(), g.steps(), g.nativeBeforeKb() / 1024.0, g.nativeAfterKb() / 1024.0,
-            g.growthKb() / 1024.0, g.heapBeforeKb() / 1024.0, g.heapAfterKb() / 1024.0, g.peakKb() / 1048576.0);
+        continue;
       }
+      String malloc = g.mallocKnown()
+          ? String.format(Locale.ROOT, "malloc %6.1f -> %6.1f MiB (%+.1f)", g.mallocBeforeKb() / 1024.0,
+              g.mallocAfterKb() / 1024.0, (g.mallocAfterKb() - g.mallocBeforeKb()) / 1024.0)
+          : "malloc unknown";
+      line(out, "  %-28s %5d steps: %s; resident %6.1f -> %6.1f MiB (%+.1f; heap %.0f -> %.0f MiB), peak RSS %.2f GiB",
+          g.side().label(), g.steps(), malloc, g.nativeBeforeKb() / 1024.0, g.nativeAfterKb() / 1024.0,
+          g.residentGrowthKb() / 1024.0, g.heapBeforeKb() / 1024.0, g.heapAfterKb() / 1024.0, g.peakKb() / 1048576.0);
     }
   }
 
@@ -235,8 +253,9 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
     }
     for (GrowthResult g : growth) {
       if (g.note() != null) continue;
-      line(out, "  %-26s no native memory growth over %d steps: %+.1f MiB  %s", g.side().label(), g.steps(),
-          g.growthKb() / 1024.0, verdict(g.growthKb() <= GROWTH_TOLERANCE_KB));
+      line(out, "  %-26s no native memory growth over %d steps (%s): %+.1f MiB  %s", g.side().label(), g.steps(),
+          g.mallocKnown() ? "malloc in use" : "resident", g.growthKb() / 1024.0,
+          verdict(g.growthKb() <= GROWTH_TOLERANCE_KB));
     }
   }
 

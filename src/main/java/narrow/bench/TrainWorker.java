@@ -234,11 +234,15 @@ public final class TrainWorker {
     return seconds;
   }
 
-  /** The answer to {@code memory}: resident now and at its peak, and the committed heap after a GC. */
+  /**
+   * The answer to {@code memory}: resident now and at its peak, the committed heap after a GC, and
+   * what the C allocator has handed out (-1 where it cannot tell).
+   */
   static void putMemory(ObjectNode answer) throws IOException {
     System.gc();
     answer.put("rss_kb", procStatusKb("VmRSS")).put("hwm_kb", procStatusKb("VmHWM"))
-        .put("heap_kb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024);
+        .put("heap_kb", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024)
+        .put("malloc_kb", MallocInUse.kib());
   }
 
   /** The protocol owns stdout: whatever else prints there (libraries' notices) goes to stderr. */

@@ -30,8 +30,11 @@ final class WorkerProcess implements AutoCloseable {
   static final String MARK = "@bench ";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Resident memory of the process in KiB; {@code heapKb}: the JVM's committed heap after a GC (0 in Python). */
-  record Memory(long rssKb, long hwmKb, long heapKb) {
+  /**
+   * Resident memory of the process in KiB; {@code heapKb}: the JVM's committed heap after a GC (0 in
+   * Python); {@code mallocKb}: what glibc's malloc has handed out ({@link MallocInUse}), -1 unknown.
+   */
+  record Memory(long rssKb, long hwmKb, long heapKb, long mallocKb) {
     long nativeKb() {
       return rssKb - heapKb;
     }
@@ -126,7 +129,8 @@ final class WorkerProcess implements AutoCloseable {
 
   Memory memory() throws IOException {
     JsonNode j = call("memory");
-    return new Memory(j.get("rss_kb").asLong(), j.get("hwm_kb").asLong(), j.get("heap_kb").asLong());
+    return new Memory(j.get("rss_kb").asLong(), j.get("hwm_kb").asLong(), j.get("heap_kb").asLong(),
+        j.path("malloc_kb").asLong(-1));
   }
 
   private JsonNode answer() throws IOException {
