@@ -15,6 +15,11 @@ import com.sun.jna.Structure;
 final class MallocInUse {
   private MallocInUse() {}
 
+  /** Loaded once, on the first reading. */
+  private static final class Holder {
+    static final LibC LIBC = Native.load("c", LibC.class);
+  }
+
   interface LibC extends Library {
     Info.ByValue mallinfo2();
   }
@@ -36,7 +41,7 @@ final class MallocInUse {
     String preload = System.getenv("LD_PRELOAD");
     if (preload != null && preload.contains("jemalloc")) return -1;
     try {
-      Info info = Native.load("c", LibC.class).mallinfo2();
+      Info info = Holder.LIBC.mallinfo2();
       return (info.uordblks + info.hblkhd) / 1024;
     } catch (UnsatisfiedLinkError e) {
       return -1;

@@ -4,7 +4,6 @@ import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.GradMode;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -108,7 +107,7 @@ public final class Autograd {
      */
     public void backward(Tensor loss, double scale) {
       try (TensorScope scope = new TensorScope()) {
-        loss.backward(seed(loss, scale), new BoolOptional(false), false, new TensorArrayRefOptional());
+        backward(List.of(loss), List.of(seed(loss, scale)));
       }
     }
 

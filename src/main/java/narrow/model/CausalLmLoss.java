@@ -46,7 +46,9 @@ public final class CausalLmLoss {
   public static Tensor loss(Tensor logits, Tensor labels) {
     try (TensorScope scope = new TensorScope()) {
       Tensor shifted = shiftedLabels(labels, logits);
-      if (!Autograd.isRecording()) return scope.keep(FusedCrossEntropy.mean(flat(logits), shifted, IGNORE_INDEX));
+      if (!Autograd.isRecording()) {
+        return scope.keep(FusedCrossEntropy.mean(flat(logits), shifted, IGNORE_INDEX));
+      }
       Tensor sum = crossEntropySum(flat(logits), shifted, IGNORE_INDEX);
       return scope.keep(sum.div(countNotEqual(shifted, IGNORE_INDEX)));
     }
@@ -60,8 +62,10 @@ public final class CausalLmLoss {
   public static WithGradient withGradient(Tensor logits, Tensor labels, double scale) {
     try (TensorScope scope = new TensorScope()) {
       Tensor shifted = shiftedLabels(labels, logits);
-      FusedCrossEntropy.Result r = FusedCrossEntropy.meanAndGradient(flat(logits), shifted, IGNORE_INDEX, scale);
-      return new WithGradient(scope.keep(r.mean()), logits, scope.keep(r.gradient().view(Tensors.shape(logits))));
+      FusedCrossEntropy.Result r =
+          FusedCrossEntropy.meanAndGradient(flat(logits), shifted, IGNORE_INDEX, scale);
+      Tensor gradient = r.gradient().view(Tensors.shape(logits));
+      return new WithGradient(scope.keep(r.mean()), logits, scope.keep(gradient));
     }
   }
 

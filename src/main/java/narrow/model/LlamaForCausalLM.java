@@ -222,8 +222,9 @@ public final class LlamaForCausalLM implements AutoCloseable {
    * The faster kernel by measurement (bench train). GPUs: the fused kernel (flash /
    * memory-efficient, attention memory linear in the length). CPUs where libtorch's BLAS is MKL:
    * SDPA, computed in float32 also under bf16 autocast (the attention pass says why): float32
-   * d256_l4_h4 at 4 × 256 1.06×, d768_l12_h12 at 1 × 1024 1.19× eager's speed; bf16 1.06× and 1.15×. Under OpenBLAS HF's eager form: OpenBLAS starts threads of its own
-   * inside CPU flash attention's parallel loop (SDPA's forward and backward on [4, 4, 256, 64]:
+   * d256_l4_h4 at 4 × 256 1.06×, d768_l12_h12 at 1 × 1024 1.19× eager's speed; bf16 1.06× and
+   * 1.15×. Under OpenBLAS HF's eager form: OpenBLAS starts threads of its own inside CPU flash
+   * attention's parallel loop (SDPA's forward and backward on [4, 4, 256, 64]:
    * 15–20 ms on 2 OpenBLAS threads, 7 ms on 1).
    */
   public static AttentionKernel defaultAttention(Device device) {
