@@ -266,7 +266,7 @@ public final class TrainBench {
       return new TrainBenchReport.GrowthResult(side, 0, 0, 0, 0, 0, -1, -1, 0, side.unavailable());
     }
     try (WorkerProcess w = WorkerProcess.start(side.label() + " growth",
-        narrowCommand(o, fixtureConfig().toString(), 4, 64, side.bf16()), side.allocator(), Map.of())) {
+        narrowCommand(o, tinyConfig().toString(), 4, 64, side.bf16()), side.allocator(), Map.of())) {
       double seconds = alternateKernels(w, GROWTH_WARMUP_STEPS);
       WorkerProcess.Memory before = w.memory();
       seconds = alternateKernels(w, o.growthSteps());
@@ -294,11 +294,17 @@ public final class TrainBench {
     return total;
   }
 
-  /** The tiny fixture model's config (vocab 320, hidden 64): fast enough for a thousand steps. */
-  static Path fixtureConfig() {
-    Path p = Path.of(System.getProperty("narrow.fixtures", TrainBenchOptions.home().resolve("../shared/fixtures")
-        .normalize().toString()), "llama-tiny", "untied-mha", "config.json");
-    if (!Files.exists(p)) throw new IllegalStateException("no fixture config at " + p + " (set -Dnarrow.fixtures)");
+  /**
+   * A config.json of the tests' tiny model (vocab 320, hidden 64, intermediate 96, 2 layers, 4 heads):
+   * fast enough for a thousand steps. Written to a temporary file, since the bench runs anywhere.
+   */
+  static Path tinyConfig() throws IOException {
+    LlamaConfig tiny = new LlamaConfig(320, 64, 96, 2, 4, 4, 16, 1e-5, 500000.0,
+        LlamaConfig.RopeScaling.llama3(32.0, 1.0, 4.0, 8192), 131072, false, 318, List.of(319), null, 0.02,
+        "float32", Map.of());
+    Path p = Files.createTempFile("narrow-bench-tiny-", ".json");
+    p.toFile().deleteOnExit();
+    tiny.write(p);
     return p;
   }
 

@@ -192,7 +192,7 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
   private void growthTable(StringBuilder out) {
     if (growth.isEmpty()) return;
     line(out, "");
-    line(out, "native memory, tiny model (fixture llama-tiny/untied-mha) 4 x 64, both attention kernels alternating,");
+    line(out, "native memory, tiny model (the tests' llama-tiny shape) 4 x 64, both attention kernels alternating,");
     line(out, "measured after %d warm-up steps and again after N more: what malloc has handed out (glibc's",
         TrainBench.GROWTH_WARMUP_STEPS);
     line(out, "mallinfo2; judged), and RSS less the committed Java heap after a GC (growth: RSS growth less heap growth;");

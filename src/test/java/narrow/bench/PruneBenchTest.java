@@ -27,7 +27,7 @@ class PruneBenchTest {
   void aMaskModelIsTheNamedShapeAPresetOrAConfigFile() {
     assertEquals(2048, PruneBenchOptions.maskConfig("Llama-3.2-1B").hiddenSize());
     assertEquals(LlamaConfig.preset("d64_l2_h2"), PruneBenchOptions.maskConfig("d64_l2_h2"));
-    Path tiny = Path.of(System.getProperty("narrow.fixtures", "../shared/fixtures"), "llama-tiny", "untied-mha");
+    Path tiny = narrow.model.Fixtures.model(narrow.model.Fixtures.UNTIED);
     assertEquals(64, PruneBenchOptions.maskConfig(tiny.toString()).hiddenSize(), "a folder: its config.json");
     assertEquals(64, PruneBenchOptions.maskConfig(tiny.resolve("config.json").toString()).hiddenSize());
     UserError e = assertThrows(UserError.class, () -> PruneBenchOptions.maskConfig("llama-9b"));

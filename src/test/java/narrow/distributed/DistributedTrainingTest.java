@@ -56,8 +56,7 @@ class DistributedTrainingTest {
   }
 
   static LlamaConfig tiny() throws Exception {
-    Path fixtures = Path.of(System.getProperty("narrow.fixtures", "../shared/fixtures"), "llama-tiny");
-    return LlamaConfig.read(fixtures.resolve("untied-mha/config.json"));
+    return LlamaConfig.read(narrow.model.Fixtures.model(narrow.model.Fixtures.UNTIED).resolve("config.json"));
   }
 
   TrainingArguments args(Path out, long steps, int batch, int accumulation) {

@@ -7,16 +7,29 @@ import java.nio.file.Path;
 import narrow.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
-/** The shared golden fixtures (read in place, never copied); public for later stages' tests. */
+/**
+ * The golden numbers: tiny LLaMA models and PyTorch's answers for them, made by
+ * {@code src/test/python/make_goldens.py} and committed under {@code src/test/resources/goldens}.
+ * {@code -Dnarrow.fixtures=DIR} points every test at another set in the same layout
+ * ({@code DIR/llama-tiny/...}) instead; public for later stages' tests.
+ */
 public final class Fixtures {
   public static final String UNTIED = "untied-mha";
   public static final String TIED = "tied-gqa-bf16";
 
   private Fixtures() {}
 
+  /** Where the project's own goldens are, relative to the project root (the tests' working folder). */
+  public static final String OWN = "src/test/resources/goldens";
+
   public static Path root() {
-    String dir = System.getProperty("narrow.fixtures", "../shared/fixtures");
-    return Path.of(dir, "llama-tiny");
+    String dir = System.getProperty("narrow.fixtures");
+    Path root = Path.of(dir == null || dir.isBlank() ? OWN : dir, "llama-tiny");
+    if (!java.nio.file.Files.isRegularFile(root.resolve("golden.json"))) {
+      throw new IllegalStateException("no golden.json in " + root.toAbsolutePath()
+          + (dir == null ? "" : " (from -Dnarrow.fixtures=" + dir + ")"));
+    }
+    return root;
   }
 
   public static Path model(String name) {

@@ -1,14 +1,14 @@
 package narrow.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import narrow.model.io.PythonTorch;
+import org.junit.jupiter.api.Assumptions;
 
 /**
- * A Python with Hugging Face transformers and torch 2, for checks against transformers itself:
- * {@code NARROW_HF_PYTHON}, else {@code target/hf-venv/bin/python} (which {@code .ci/run} makes
- * where pip can install transformers). Tests that need it are skipped without it.
+ * Hugging Face transformers, for checks against transformers itself: the Python of
+ * {@link PythonTorch} when it also has transformers and safetensors (the build's venv has them).
  */
 final class HfTransformers {
   private HfTransformers() {}
@@ -16,24 +16,26 @@ final class HfTransformers {
   private static Boolean available;
 
   static Path python() {
-    String env = System.getenv("NARROW_HF_PYTHON");
-    return env != null && !env.isBlank() ? Path.of(env) : Path.of("target", "hf-venv", "bin", "python");
+    return PythonTorch.python();
   }
 
   static synchronized boolean available() {
-    if (available == null) {
-      try {
-        available = Files.isExecutable(python())
-            && run(List.of("-c", "import transformers, safetensors, torch")) != null;
-      } catch (IOException | InterruptedException e) {
-        available = false;
-      }
-    }
+    if (available == null) available = PythonTorch.available() && PythonTorch.importable("transformers, safetensors");
     return available;
+  }
+
+  /** Aborts the calling test unless transformers is at hand, and records {@code check} as not run. */
+  static void assumeAvailable(String check) {
+    if (!available()) {
+      String reason = "no Python with torch, transformers and safetensors (tried " + python()
+          + "; set NARROW_HF_PYTHON)";
+      PythonTorch.recordSkipped(check, reason);
+      Assumptions.abort(reason);
+    }
   }
 
   /** Runs the interpreter with {@code args}; returns the last line printed. */
   static String run(List<String> args) throws IOException, InterruptedException {
-    return narrow.model.io.PythonTorch.runWith(python().toString(), args);
+    return PythonTorch.runWith(python().toString(), args);
   }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 import narrow.model.io.Safetensors;
 
-/** Schedule, clipping and AdamW against the PyTorch answers in the shared fixtures. */
+/** Schedule, clipping and AdamW against PyTorch's answers in the goldens. */
 class OptimizerMathTest {
   static final double TOL = 1e-4;
 
@@ -89,7 +89,7 @@ class OptimizerMathTest {
   }
 
   static Path fixtures() {
-    return Path.of(System.getProperty("narrow.fixtures", "../shared/fixtures")).resolve("llama-tiny");
+    return narrow.model.Fixtures.root();
   }
 
   static JsonNode goldenJson() throws java.io.IOException {

@@ -1,7 +1,6 @@
 package narrow.train;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,8 +32,7 @@ class TransformersCompatibilityTest {
 
   @Test
   void transformersLoadsWhatNarrowWrites() throws Exception {
-    assumeTrue(HfTransformers.available(), "no Python with transformers at " + HfTransformers.python()
-        + " (set NARROW_HF_PYTHON)");
+    HfTransformers.assumeAvailable("TransformersCompatibilityTest: checkpoints loaded by transformers");
     // tied head, grouped-query attention and llama3 rope scaling: the fixture's config
     LlamaConfig config = LlamaConfig.read(OptimizerMathTest.fixtures().resolve("tied-gqa-bf16/config.json"));
     Path data = TestShards.learnable(tmp.resolve("data"), 318, 318, 24, true, 32, 4, 11);

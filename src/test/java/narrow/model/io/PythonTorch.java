@@ -1,32 +1,73 @@
 package narrow.model.io;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
-/** /usr/bin/python3 with torch, for checks against PyTorch itself. */
+/**
+ * A Python with torch, for checks against PyTorch itself: {@code NARROW_HF_PYTHON}, else the venv
+ * the build makes ({@code target/hf-venv}, see {@code src/test/python/setup-venv.sh}), else
+ * {@code /usr/bin/python3} (Debian's python3-torch). A check that cannot run says so in
+ * {@code target/skipped-checks.txt}, which the build prints at its end.
+ */
 public final class PythonTorch {
-private PythonTorch() {}
+  private PythonTorch() {}
 
-  static final String PYTHON = "/usr/bin/python3";
+  private static final Path VENV = Path.of("target", "hf-venv", "bin", "python");
+  private static final Path SKIPPED = Path.of("target", "skipped-checks.txt");
+  private static Boolean available;
 
-  public static boolean available() {
-    if (!new File(PYTHON).canExecute()) return false;
+  public static Path python() {
+    String env = System.getenv("NARROW_HF_PYTHON");
+    if (env != null && !env.isBlank()) return Path.of(env);
+    return Files.isExecutable(VENV) ? VENV : Path.of("/usr/bin/python3");
+  }
+
+  public static synchronized boolean available() {
+    if (available == null) available = Files.isExecutable(python()) && importable("torch");
+    return available;
+  }
+
+  /** Whether {@link #python()} imports every module named (comma-separated). */
+  public static boolean importable(String modules) {
     try {
-      run("import torch");
+      runWith(python().toString(), List.of("-c", "import " + modules));
       return true;
-    } catch (Exception e) {
+    } catch (IOException | InterruptedException e) {
       return false;
+    }
+  }
+
+  /** Aborts the calling test unless torch is at hand, and records {@code check} as not run. */
+  public static void assumeAvailable(String check) {
+    if (!available()) {
+      String reason = "no Python with torch (tried " + python() + "; set NARROW_HF_PYTHON)";
+      recordSkipped(check, reason);
+      Assumptions.abort(reason);
+    }
+  }
+
+  /** Adds a line to the list of checks this build could not run. */
+  public static synchronized void recordSkipped(String check, String reason) {
+    try {
+      Files.createDirectories(SKIPPED.getParent());
+      Files.writeString(SKIPPED, check + ": " + reason + System.lineSeparator(), StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
   public static String run(String script, String... args) throws IOException, InterruptedException {
     List<String> all = new ArrayList<>(List.of("-c", script));
     all.addAll(List.of(args));
-    return runWith(PYTHON, all);
+    return runWith(python().toString(), all);
   }
 
   /** Runs {@code python} with {@code args}; returns the last line printed, or fails with all of it. */

@@ -22,8 +22,7 @@ class SafetensorsTest {
   @TempDir Path tmp;
 
   private static Path fixture(String model) {
-    return Path.of(System.getProperty("narrow.fixtures", "../shared/fixtures"), "llama-tiny", model,
-        "model.safetensors");
+    return narrow.model.Fixtures.model(model).resolve("model.safetensors");
   }
 
   @Test

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,7 +119,7 @@ class TorchSaveTest {
    */
   @Test
   void torchLoadsItWeightsOnly() throws Exception {
-    Assumptions.assumeTrue(PythonTorch.available(), "/usr/bin/python3 with torch not available");
+    PythonTorch.assumeAvailable("TorchSaveTest: torch.load(weights_only=True) of .pt files");
     Map<String, Object> m = sample();
     m.put("mask", TorchSave.Tensor.ofBooleans(new boolean[] {true, false, true, true, false, false}, 2, 3));
     m.put("scores", TorchSave.Tensor.ofFloats(new float[] {1.5f, -2f, 3f}, 3));
@@ -175,7 +174,7 @@ class TorchSaveTest {
       }
     }
     assertTrue(Files.size(zip64) > Files.size(plain), "zip64 fields were written");
-    Assumptions.assumeTrue(PythonTorch.available(), "/usr/bin/python3 with torch not available");
+    PythonTorch.assumeAvailable("TorchSaveTest: zip64 .pt files read by torch.load and Python's zipfile");
     String out = PythonTorch.run("""
         import sys, zipfile, torch
         z = zipfile.ZipFile(sys.argv[1])
