@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run by Maven after the tests (phase verify): prints, loudly, the checks this build could not
 # run for want of Python, torch or transformers (the tests list them in target/skipped-checks.txt).
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 LIST=target/skipped-checks.txt
 [ -s "$LIST" ] || exit 0
 echo "[WARNING] ================================================================"

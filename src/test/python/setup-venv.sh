@@ -5,7 +5,7 @@
 # index is missing, it says why, and the checks that need it are listed as skipped at the end.
 # NARROW_HF_PYTHON set: that interpreter is used instead and nothing is made.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../../.."
 
 VENV=target/hf-venv
 LOG=target/hf-venv-install.log

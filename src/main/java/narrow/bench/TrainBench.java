@@ -256,7 +256,7 @@ public final class TrainBench {
 
   /**
    * Native memory (resident memory's growth less the committed Java heap's, after a GC, so the heap
-   * growing towards -Xmx does not read as a leak) of the tiny fixture model over {@code growthSteps} steps, after
+   * growing towards -Xmx does not read as a leak) of the tests' tiny model shape over {@code growthSteps} steps, after
    * {@value #GROWTH_WARMUP_STEPS} untimed ones; both attention kernels alternate every 50 steps,
    * so both code paths would show a leak. Its own process: nothing else's freed memory hides
    * growth in the allocator's free lists.
