@@ -19,8 +19,6 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         PruneCommand.class,
         ConfigCommand.class,
-        BenchCommand.class,
-        CommandLine.HelpCommand.class,
     })
 public final class Main {
 
@@ -30,7 +28,23 @@ public final class Main {
 
   /** Runs a command line and returns its exit code; the entry point tests use. */
   public static int run(String... args) {
-    return execute(new CommandLine(new Main()), args);
+    return execute(commandLine(), args);
+  }
+
+  /** The benchmarks' command, shipped in a jar of its own beside the cluster jar (src/bench). */
+  private static final String BENCH_COMMAND = "narrow.bench.BenchCommand";
+
+  /** The command line, with {@code bench} where the benchmarks' jar is on the class path. */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    try {
+      cli.addSubcommand(Class.forName(BENCH_COMMAND).getDeclaredConstructor().newInstance());
+    } catch (ClassNotFoundException e) {
+      // the cluster jar alone: no benchmarks
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot create " + BENCH_COMMAND, e);
+    }
+    return cli.addSubcommand(new CommandLine.HelpCommand());
   }
 
   /** Runs {@code cli} with narrow's error reporting: exit code 2 for a user error, 1 for a bug. */

@@ -22,11 +22,7 @@ import org.bytedeco.pytorch.Tensor;
 public final class AdamW implements AutoCloseable {
 
   /** Hyper-parameters other than the learning rate, which the schedule supplies per step. */
-  public record Settings(double beta1, double beta2, double eps, double weightDecay) {
-    public static Settings hf(double weightDecay) {
-      return new Settings(0.9, 0.999, 1e-8, weightDecay);
-    }
-  }
+  public record Settings(double beta1, double beta2, double eps, double weightDecay) {}
 
   /** HF Trainer's rule: no decay for parameters of LayerNorm-like modules (RMSNorm here) or biases. */
   public static Predicate<String> hfDecays() {

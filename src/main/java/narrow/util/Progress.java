@@ -45,11 +45,6 @@ public final class Progress {
     return done;
   }
 
-  public double ratePerSecond() {
-    double seconds = (System.nanoTime() - start) / 1e9;
-    return seconds > 0 ? done / seconds : 0;
-  }
-
   /** The final line, whatever the interval. */
   public void finish(String extra) {
     out.accept(line(System.nanoTime(), extra));

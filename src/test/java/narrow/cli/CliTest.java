@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import narrow.bench.BenchCommand;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,12 +103,12 @@ class CliTest {
         && tokenizer.out().contains("ratio"), tokenizer.out());
 
     // the others parse without running: their options land where they belong
-    CommandLine.ParseResult job = new CommandLine(new Main())
+    CommandLine.ParseResult job = Main.commandLine()
         .parseArgs("bench", "tokenize-job", "--encoder=oracle", "--repeats", "3", docs.toString());
     BenchCommand.TokenizeJob parsed = (BenchCommand.TokenizeJob) job.subcommand().subcommand().commandSpec().userObject();
     assertEquals(List.of("oracle", 3, 1, docs.toString()),
         List.of(parsed.encoder, parsed.repeats, parsed.copies, parsed.source));
-    CommandLine.ParseResult train = new CommandLine(new Main())
+    CommandLine.ParseResult train = Main.commandLine()
         .parseArgs("bench", "train", "preset=d16_l1_h2", "--steps=3", "seq=32");
     assertEquals(List.of("preset=d16_l1_h2", "--steps=3", "seq=32"),
         ((BenchCommand.Train) train.subcommand().subcommand().commandSpec().userObject()).args,

@@ -1,16 +1,10 @@
-package narrow.cli;
+package narrow.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import narrow.bench.DistributedBench;
-import narrow.bench.PruneBench;
-import narrow.bench.PruneBenchOptions;
-import narrow.bench.TokenizeJobBench;
-import narrow.bench.TokenizerBench;
-import narrow.bench.TrainBench;
 import narrow.data.tokenizer.TokenizerFiles;
 import narrow.util.UserError;
 import picocli.CommandLine.Command;
@@ -19,7 +13,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Unmatched;
 
 /**
- * Benchmarks, not tests: each measures the things it compares side by side in one run, so the
+ * {@code narrow bench}: benchmarks, not tests. They live outside the product (src/bench, a jar of
+ * their own that jobs/narrow puts beside the cluster jar); {@code narrow.cli.Main} offers this
+ * command when the bench jar is on the class path. Each measures the things it compares side by side in one run, so the
  * ratios hold on a shared, noisy machine. One subcommand per benchmark, so that each one's own
  * options parse (and show in its {@code --help}) right after its name.
  */
@@ -32,7 +28,7 @@ import picocli.CommandLine.Unmatched;
         BenchCommand.Distributed.class,
         BenchCommand.Prune.class,
     })
-final class BenchCommand {
+public final class BenchCommand {
 
   @Command(name = "tokenizer", mixinStandardHelpOptions = true,
       description = "Single-thread tokens/s of the fast encoder and of Hugging Face's (the oracle), "
@@ -70,24 +66,24 @@ final class BenchCommand {
   @Command(name = "tokenize-job", mixinStandardHelpOptions = true,
       description = "The tokenize job's tokens/s on Spark local[1] and local[2] beside the raw "
           + "encoder's on the same documents.")
-  static final class TokenizeJob implements Callable<Integer> {
+  public static final class TokenizeJob implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "SOURCE", defaultValue = TokenizeJobBench.STDLIB,
         description = "a codeparrot Parquet corpus, a source folder, or 'stdlib' (this machine's "
             + "Python library; the default)")
-    String source;
+    public String source;
 
     @Option(names = "--encoder", paramLabel = "fast|oracle", defaultValue = "fast",
         description = "the encoder the job runs (default: ${DEFAULT-VALUE})")
-    String encoder;
+    public String encoder;
 
     @Option(names = "--repeats", paramLabel = "N", defaultValue = "2",
         description = "measured runs of each side after a warm-up; the best counts (default: ${DEFAULT-VALUE})")
-    int repeats;
+    public int repeats;
 
     @Option(names = "--copies", paramLabel = "N", defaultValue = "1",
         description = "for stdlib: that many distinct copies of it, a corpus large enough for fixed "
             + "costs to fade (default: ${DEFAULT-VALUE})")
-    int copies;
+    public int copies;
 
     @Override
     public Integer call() throws Exception {
@@ -106,9 +102,9 @@ final class BenchCommand {
           + "PyTorch when /usr/bin/python3 has torch.",
           "ARG: the benchmark's own arguments, passed as they are, e.g. preset=d256_l4_h4 seq=256 "
           + "batch=4 warmup=2 steps=5 growth_steps=1000 python=/usr/bin/python3"})
-  static final class Train implements Callable<Integer> {
+  public static final class Train implements Callable<Integer> {
     @Unmatched
-    List<String> args = new ArrayList<>();
+    public List<String> args = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {

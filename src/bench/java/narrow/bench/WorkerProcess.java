@@ -34,11 +34,7 @@ final class WorkerProcess implements AutoCloseable {
    * Resident memory of the process in KiB; {@code heapKb}: the JVM's committed heap after a GC (0 in
    * Python); {@code mallocKb}: what glibc's malloc has handed out ({@link MallocInUse}), -1 unknown.
    */
-  record Memory(long rssKb, long hwmKb, long heapKb, long mallocKb) {
-    long nativeKb() {
-      return rssKb - heapKb;
-    }
-  }
+  record Memory(long rssKb, long hwmKb, long heapKb, long mallocKb) {}
 
   private final String label;
   private final Process process;

@@ -214,7 +214,7 @@ public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<
 
   private void goals(StringBuilder out) {
     line(out, "");
-    line(out, "goals (issue 7):");
+    line(out, "goals:");
     for (ConfigResult c : configs) {
       for (NativeAllocator a : options.allocators()) {
         String tag = c.config().preset() + (a == NativeAllocator.INHERIT ? "" : " [" + a.name() + "]");

@@ -19,7 +19,7 @@ import narrow.util.AtomicDirectory;
 import narrow.util.UserError;
 
 /**
- * The cost of attribution pruning (issue 9's goals): scoring at the cost of one forward and
+ * The cost of attribution pruning, against its goals: scoring at the cost of one forward and
  * backward per batch, peak memory within model + one gradient + activations, and the mask
  * written at disk speed with a heap under 256 MB.
  *
