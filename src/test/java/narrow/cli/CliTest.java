@@ -44,8 +44,9 @@ class CliTest {
   void helpListsTheCommands() {
     Run r = narrow("--help");
     assertEquals(0, r.exit());
-    for (String c : new String[] {"quickstart", "ingest", "tokenize", "train", "config", "bench"}) {
-      assertTrue(r.out().contains(c), "--help lists " + c + ":\n" + r.out());
+    for (String c : new String[] {"quickstart", "ingest", "tokenize", "train", "prune", "config", "bench", "help"}) {
+      assertTrue(java.util.regex.Pattern.compile("(?m)^  " + c + " ").matcher(r.out()).find(),
+          "--help lists " + c + ":\n" + r.out());
     }
   }
 
@@ -109,8 +110,8 @@ class CliTest {
     assertEquals(List.of("oracle", 3, 1, docs.toString()),
         List.of(parsed.encoder, parsed.repeats, parsed.copies, parsed.source));
     CommandLine.ParseResult train = Main.commandLine()
-        .parseArgs("bench", "train", "preset=d16_l1_h2", "--steps=3", "seq=32");
-    assertEquals(List.of("preset=d16_l1_h2", "--steps=3", "seq=32"),
+        .parseArgs("bench", "train", "preset=d16_l1_h2", "steps=3", "seq=32");
+    assertEquals(List.of("preset=d16_l1_h2", "steps=3", "seq=32"),
         ((BenchCommand.Train) train.subcommand().subcommand().commandSpec().userObject()).args,
         "the training benchmark reads its own arguments, in order");
   }

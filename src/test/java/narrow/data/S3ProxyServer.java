@@ -35,9 +35,30 @@ public final class S3ProxyServer implements AutoCloseable {
     this.process = process;
   }
 
+  /** Tries this many free ports: another process may take the one picked before S3Proxy binds it. */
+  private static final int PORT_ATTEMPTS = 5;
+
   public static S3ProxyServer start(Path workDir) throws IOException, InterruptedException {
     String jar = System.getProperty("narrow.s3proxy.jar", "target/s3proxy/s3proxy.jar");
     if (!Files.isReadable(Path.of(jar))) throw new IllegalStateException("S3Proxy jar missing: " + jar);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnAFreePort(workDir, jar);
+      } catch (PortTaken e) {
+        if (attempt == PORT_ATTEMPTS) throw new IllegalStateException(e.getMessage() + " on each of " + attempt + " ports");
+      }
+    }
+  }
+
+  /** S3Proxy exited while starting: the port picked was taken in between (or it could not bind). */
+  private static final class PortTaken extends Exception {
+    PortTaken(String message) {
+      super(message);
+    }
+  }
+
+  private static S3ProxyServer startOnAFreePort(Path workDir, String jar)
+      throws IOException, InterruptedException, PortTaken {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -63,7 +84,7 @@ public final class S3ProxyServer implements AutoCloseable {
     S3ProxyServer server = new S3ProxyServer(endpoint, access, secret, p);
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) throw new IllegalStateException("S3Proxy exited: " + Files.readString(log));
+      if (!p.isAlive()) throw new PortTaken("S3Proxy exited while starting: " + Files.readString(log));
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress("127.0.0.1", port), 200);
         return server;

@@ -178,7 +178,7 @@ class LlamaModelTest {
         Tensor loss = CausalLmLoss.loss(model.logits(ids), labels);
         var poison = FreedMemoryPoison.spread(4, 8, t * model.config().headDim() * Float.BYTES, t * t * Float.BYTES);
         r.backward(loss, 0.5); // as the trainer does with accumulation 2
-        assertFalse(poison.isEmpty());
+        java.lang.ref.Reference.reachabilityFence(poison); // the poisoned blocks stay taken through backward
       }
       for (Map.Entry<String, Tensor> p : model.parameters().entrySet()) {
         float[] grad = Tensors.toFloats(Autograd.gradient(p.getValue()));
