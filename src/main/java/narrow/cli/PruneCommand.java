@@ -63,12 +63,16 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. n0.50_r0.50")
   String run;
 
+  @Option(names = "--overwrite",
+      description = "replace the run already in <train.output_dir>/<run>/ (deletes everything in that folder)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws IOException {
     ExperimentConfig c = config.load(run);
     if (c.prune() == null) throw new ConfigException(config.file + ": narrow prune needs a prune: section");
     c.prune().requireSparsities(config.file, c.runs().keySet());
-    prune(TrainingPlan.of(c, config.file), c.prune(), config.file, spark);
+    prune(TrainingPlan.of(c, config.file), c.prune(), config.file, overwrite, spark);
     return 0;
   }
 
@@ -81,13 +85,16 @@ final class PruneCommand implements Callable<Integer> {
    * recovery-train with the mask held.
    *
    * @param file the config file, named in errors
+   * @param overwrite replace a run already in the run's folder (else such a folder is refused)
    */
-  static Outcome prune(TrainingPlan plan, PruneConfig p, Path file, SparkOptions spark) throws IOException {
+  static Outcome prune(TrainingPlan plan, PruneConfig p, Path file, boolean overwrite, SparkOptions spark)
+      throws IOException {
     if (!(plan.model() instanceof ModelSource.Pretrained pretrained)) {
       throw new ConfigException(file + ": model.pretrained: narrow prune prunes a pretrained model, not a preset");
     }
     String outputDir = plan.args().outputDir();
     Configuration hadoop = spark.hadoopConfiguration();
+    RunFolder.prepare(CheckpointStore.open(outputDir, hadoop), RunFolder.Start.of(false, overwrite), "prune", false);
     // the run's files are written to a local folder: output_dir itself, or, when it is remote, a
     // staging folder whose files are uploaded as each is complete (the mask is streamed to disk)
     boolean remote = Locations.isRemote(outputDir);
@@ -175,7 +182,7 @@ final class PruneCommand implements Callable<Integer> {
         plan.args().with("skip_train_rows", (long) p.samples()), plan.dataset(), plan.tokenizer(), plan.device(),
         plan.distributed());
     start = System.nanoTime();
-    TrainResult r = TrainCommand.train(recovery, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
+    TrainResult r = TrainCommand.train(recovery, null, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
     List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
     Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
     double trainingSeconds = seconds(start);

@@ -40,10 +40,15 @@ final class TrainCommand implements Callable<Integer> {
       description = "continue from a checkpoint folder, or from the run's newest one when no folder is given")
   String resume;
 
+  @Option(names = "--overwrite",
+      description = "replace the run already in <train.output_dir>/<run>/ (deletes everything in that folder)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws IOException {
     ExperimentConfig c = config.load(run);
-    TrainResult r = train(TrainingPlan.of(c, config.file), resume, spark);
+    RunFolder.Start start = RunFolder.Start.of(resume != null, overwrite);
+    TrainResult r = train(TrainingPlan.of(c, config.file), resume, start, spark, ReplicaHooks.none());
     System.out.printf("train: %d steps, train_loss %.4f, %,.0f tokens/s%n  final model: %s%n",
         r.globalStep(), r.trainLoss(), r.tokensPerSecond(), r.finalModel());
     return 0;
@@ -51,29 +56,29 @@ final class TrainCommand implements Callable<Integer> {
 
   /**
    * One run: in this JVM, or with {@code distributed.replicas} ≥ 2 as that many Spark barrier
-   * tasks (the Spark session of {@code --spark-conf}, or spark-submit's). Remote data and
-   * output_dir are reached with the Spark properties' {@code spark.hadoop.*} settings either way.
+   * tasks (the Spark session of {@code --spark-conf}, or spark-submit's), with training hooks (a
+   * pruning mask) built per replica by {@code hooks}; a run in this JVM is replica 0. Remote data
+   * and output_dir are reached with the Spark properties' {@code spark.hadoop.*} settings either way.
+   *
+   * @param resume a checkpoint folder, "latest", or null
+   * @param start what to do with a run already in the run's folder ({@link RunFolder}); null
+   *     when the caller has made the folder ready (prune writes its mask there first)
    */
-  static TrainResult train(TrainingPlan plan, String resume, SparkOptions spark) throws IOException {
-    return train(plan, resume, spark, ReplicaHooks.none());
-  }
-
-  /**
-   * As {@link #train(TrainingPlan, String, SparkOptions)}, with training hooks (a pruning mask)
-   * built per replica by {@code hooks}; a run in this JVM is replica 0.
-   */
-  static TrainResult train(TrainingPlan plan, String resume, SparkOptions spark, ReplicaHooks hooks)
-      throws IOException {
-    if (plan.distributed().replicas() == 1) return train(plan, resume, spark.hadoopConfiguration(), null, hooks);
+  static TrainResult train(TrainingPlan plan, String resume, RunFolder.Start start, SparkOptions spark,
+      ReplicaHooks hooks) throws IOException {
+    if (plan.distributed().replicas() == 1) {
+      return train(plan, resume, start, spark.hadoopConfiguration(), null, hooks);
+    }
     try (SparkSession session = spark.session("narrow train " + plan.run())) {
-      return train(plan, resume, session.sparkContext().hadoopConfiguration(), session, hooks);
+      return train(plan, resume, start, session.sparkContext().hadoopConfiguration(), session, hooks);
     }
   }
 
-  private static TrainResult train(TrainingPlan plan, String resume, Configuration hadoop, SparkSession session,
-      ReplicaHooks hooks) throws IOException {
+  private static TrainResult train(TrainingPlan plan, String resume, RunFolder.Start start, Configuration hadoop,
+      SparkSession session, ReplicaHooks hooks) throws IOException {
     DistributedConfig d = plan.distributed();
     CheckpointStore runDir = CheckpointStore.open(plan.args().outputDir(), hadoop);
+    if (start != null) RunFolder.prepare(runDir, start, "train", true);
     String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
     writeModelStats(plan, runDir, hadoop);
     TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
@@ -101,7 +106,8 @@ final class TrainCommand implements Callable<Integer> {
     String latest = runDir.latest();
     if (latest == null) {
       throw new ConfigException("--resume: no complete checkpoint-N folder under " + runDir.root()
-          + " (one without its " + Checkpoints.COMPLETE_MARKER + " marker is incomplete and never resumed from)");
+          + " (one without its " + Checkpoints.COMPLETE_MARKER + " marker is incomplete and never resumed from); "
+          + "start the run again with --overwrite");
     }
     return latest;
   }

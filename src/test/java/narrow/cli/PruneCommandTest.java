@@ -128,6 +128,29 @@ class PruneCommandTest {
     }
   }
 
+  /** A folder holding a run is refused and left as it is; --overwrite replaces it, no old file surviving. */
+  @Test
+  void aFolderHoldingARunIsRefusedUnlessOverwritten() throws Exception {
+    Path conf = conf();
+    Path out = Files.createDirectories(dir.resolve("out/random"));
+    Files.writeString(out.resolve("pruning_mask.pt"), "an older run's mask");
+    CliTest.Run refused = CliTest.narrow("prune", conf.toString(), "--run", "random");
+    assertEquals(2, refused.exit(), refused.err());
+    assertTrue(refused.err().contains("narrow prune: " + out + " already holds a run (pruning_mask.pt): replace it "
+        + "with --overwrite (deletes everything in that folder), or set another train.output_dir"), refused.err());
+    assertEquals("an older run's mask", Files.readString(out.resolve("pruning_mask.pt")));
+
+    Files.writeString(out.resolve("stale.json"), "{}");
+    CliTest.Run replaced = CliTest.narrow("prune", conf.toString(), "--run", "random", "--overwrite",
+        "--set", "train.max_steps=3");
+    assertEquals(0, replaced.exit(), replaced.err());
+    assertTrue(replaced.err().contains("narrow prune: --overwrite: deleted the run in " + out), replaced.err());
+    assertFalse(Files.exists(out.resolve("stale.json")));
+    assertNotEquals("an older run's mask", new String(Files.readAllBytes(out.resolve("pruning_mask.pt")),
+        java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertTrue(Files.exists(out.resolve("final_model/_SUCCESS")));
+  }
+
   @Test
   void aConfigWithoutPruneSectionOrWithBadValuesIsAClearError() throws Exception {
     Path conf = conf();

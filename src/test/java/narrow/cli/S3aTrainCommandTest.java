@@ -95,6 +95,10 @@ class S3aTrainCommandTest {
     CheckpointStore store = CheckpointStore.open(run, conf);
     assertEquals(List.of(run + "/checkpoint-4"), store.list());
     assertTrue(store.isComplete("final_model"));
+    CliTest.Run again = CliTest.narrow("train", experiment.toString(), "--spark-conf", sparkConf.toString());
+    assertEquals(2, again.exit(), again.err());
+    assertTrue(again.err().contains("narrow train: " + run + " already holds a run (checkpoint-4, final_model, "
+        + "model_stats.json): continue it with --resume, or replace it with --overwrite"), again.err());
 
     // a save of step 6 cut short by a kill: some files, no marker
     FileSystem fs = hadoop(run).getFileSystem(conf);
