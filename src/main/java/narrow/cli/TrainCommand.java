@@ -13,12 +13,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
+import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.ModelStats;
 import narrow.train.CheckpointStore;
 import narrow.train.Checkpoints;
 import narrow.train.ModelSource;
+import narrow.train.ResumeCheck;
 import narrow.train.TrainResult;
+import narrow.train.TrainingArguments;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
 import picocli.CommandLine.Command;
@@ -80,7 +83,12 @@ final class TrainCommand implements Callable<Integer> {
     CheckpointStore runDir = CheckpointStore.open(plan.args().outputDir(), hadoop);
     if (start != null) RunFolder.prepare(runDir, start, "train", true);
     String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
-    writeModelStats(plan, runDir, hadoop);
+    LlamaConfig model = modelConfig(plan, hadoop);
+    if (resumeFrom != null) {
+      ResumeCheck.check(resumeFrom, model, modelSetting(plan), argsAsResolved(plan), hadoop);
+      System.err.println("narrow train: resuming from " + resumeFrom);
+    }
+    writeModelStats(model, runDir);
     TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
         .withTokenizer(plan.tokenizer()).onDevice(plan.device()).withHadoop(hadoop);
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
@@ -91,12 +99,31 @@ final class TrainCommand implements Callable<Integer> {
         hooks);
   }
 
-  /** The study keeps model_stats.json beside each size's checkpoints. */
-  private static void writeModelStats(TrainingPlan plan, CheckpointStore runDir, Configuration hadoop)
-      throws IOException {
-    LlamaConfig config = plan.model() instanceof ModelSource.Preset p
+  /** The config's model: a preset's, or the pretrained folder's config.json. */
+  private static LlamaConfig modelConfig(TrainingPlan plan, Configuration hadoop) throws IOException {
+    return plan.model() instanceof ModelSource.Preset p
         ? LlamaConfig.preset(p.name())
         : ((ModelSource.Pretrained) plan.model()).readConfig(hadoop);
+  }
+
+  private static String modelSetting(TrainingPlan plan) {
+    return plan.model() instanceof ModelSource.Preset p
+        ? "model.preset " + p.name()
+        : "model.pretrained " + ((ModelSource.Pretrained) plan.model()).location();
+  }
+
+  /**
+   * The arguments with bf16 as the run will resolve it where that is known here: set in the
+   * config, or a run in this JVM (replicas run where their executors' devices are).
+   */
+  private static TrainingArguments argsAsResolved(TrainingPlan plan) {
+    TrainingArguments args = plan.args();
+    if (args.bf16() != null || plan.distributed().replicas() > 1) return args;
+    return args.with("bf16", args.bf16On(ComputeDevice.fromSetting(plan.device())));
+  }
+
+  /** The study keeps model_stats.json beside each size's checkpoints. */
+  private static void writeModelStats(LlamaConfig config, CheckpointStore runDir) throws IOException {
     runDir.writeFile("model_stats.json", ModelStats.of(config).jsonText().getBytes(StandardCharsets.UTF_8));
   }
 

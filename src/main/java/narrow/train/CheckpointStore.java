@@ -316,6 +316,21 @@ public final class CheckpointStore {
     }
   }
 
+  /**
+   * File {@code name} of folder {@code folder} (local or remote), read where it is: for the small
+   * JSON files of a checkpoint, without downloading its weights.
+   *
+   * @throws UserError when the file does not exist
+   */
+  public static byte[] readFile(String folder, String name, Configuration conf) throws IOException {
+    Path file = new Path(Locations.hadoopPath(folder), name);
+    try (InputStream in = fileSystem(file, folder, conf).open(file)) {
+      return in.readAllBytes();
+    } catch (FileNotFoundException e) {
+      throw new UserError(Locations.child(folder, name) + " does not exist");
+    }
+  }
+
   /** Local files of a folder; {@code temporary} ones are deleted on close. */
   public record LocalCopy(java.nio.file.Path dir, boolean temporary) implements AutoCloseable {
     @Override

@@ -262,6 +262,22 @@ class CliTest {
     assertTrue(resumed.err().contains("narrow train: removed " + leftover
         + " (a save cut short by a kill or Ctrl-C; never complete)"), resumed.err());
     assertEquals(List.of("checkpoint-2", "checkpoint-4", "final_model", "model_stats.json"), names(run));
+    assertTrue(resumed.err().contains("narrow train: resuming from " + run.resolve("checkpoint-2")), resumed.err());
+
+    // a checkpoint resumed under another model or other numbers is refused before anything is written
+    byte[] stats = Files.readAllBytes(run.resolve("model_stats.json"));
+    Run mismatch = narrow("train", conf.toString(), "--set", "train.max_steps=6",
+        "--resume", run.resolve("checkpoint-4").toString(), "--set", "model.preset=d32_l1_h2", "--set", "train.learning_rate=2.0e-3", "--set", "train.bf16=true");
+    assertEquals(2, mismatch.exit(), mismatch.err());
+    assertTrue(mismatch.err().contains("narrow train: cannot resume from " + run.resolve("checkpoint-4")
+        + ": it was trained with other settings than this run's: hidden_size 16 in the checkpoint, 32 in "
+        + "model.preset d32_l1_h2; intermediate_size 64 in the checkpoint, 128 in model.preset d32_l1_h2; "
+        + "head_dim 8 in the checkpoint, 16 in model.preset d32_l1_h2; learning_rate 0.001 in the checkpoint, "
+        + "0.002 in train.learning_rate; bf16 false in the checkpoint, true in train.bf16. Resume with the "
+        + "settings the run was started with, or start it again with --overwrite"), mismatch.err());
+    assertArrayEquals(stats, Files.readAllBytes(run.resolve("model_stats.json")));
+    assertFalse(Files.exists(dir.resolve("experiments/d32_l1_h2")), "no folder for the run that did not start");
+    assertEquals(List.of("checkpoint-2", "checkpoint-4", "final_model", "model_stats.json"), names(run));
 
     Run both = narrow("train", conf.toString(), "--resume", "--overwrite");
     assertEquals(2, both.exit(), both.err());
