@@ -94,12 +94,12 @@ final class PruneCommand implements Callable<Integer> {
     }
     String outputDir = plan.args().outputDir();
     Configuration hadoop = spark.hadoopConfiguration();
-    RunFolder.prepare(CheckpointStore.open(outputDir, hadoop), RunFolder.Start.of(false, overwrite), "prune", false);
-    // the run's files are written to a local folder: output_dir itself, or, when it is remote, a
-    // staging folder whose files are uploaded as each is complete (the mask is streamed to disk)
+    // the run's files are written to a local folder: output_dir itself (made when the first file
+    // is written), or, when it is remote, a staging folder whose files are uploaded as each is
+    // complete (the mask is streamed to disk)
     boolean remote = Locations.isRemote(outputDir);
-    Path runDir = remote ? Files.createTempDirectory("narrow-prune-") : Files.createDirectories(Path.of(outputDir));
-    Outputs outputs = new Outputs(runDir, remote ? CheckpointStore.open(outputDir, hadoop) : null);
+    Path runDir = remote ? Files.createTempDirectory("narrow-prune-") : Path.of(outputDir);
+    Outputs outputs = new Outputs(runDir, CheckpointStore.open(outputDir, hadoop), remote, overwrite);
     // a remote base model is downloaded here for the driver's part (checks, evaluation); the
     // attribution tasks and the replicas fetch it themselves
     CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(pretrained.location(), hadoop);
@@ -111,16 +111,20 @@ final class PruneCommand implements Callable<Integer> {
     }
   }
 
-  /** Where a run's own files are written ({@code dir}), and the remote output_dir they go to, if any. */
-  private record Outputs(Path dir, CheckpointStore remote) {
-    Path file(String name) {
-      return dir.resolve(name);
+  /**
+   * Where a run's own files are written ({@code dir}), and the output_dir they go to ({@code
+   * store}: the same folder unless {@code remote}); {@code overwrite}: replace a run already there.
+   */
+  private record Outputs(Path dir, CheckpointStore store, boolean remote, boolean overwrite) {
+    /** Refuses a folder holding a run, or deletes it with --overwrite: once the inputs are known to be good. */
+    void prepare() throws IOException {
+      RunFolder.prepare(store, RunFolder.Start.of(false, overwrite), "prune", false);
     }
 
     /** Publishes files written under {@link #dir}: a no-op on local disk. */
     void publish(String... names) throws IOException {
-      if (remote == null) return;
-      for (String name : names) remote.uploadFile(dir.resolve(name), name);
+      if (!remote) return;
+      for (String name : names) store.uploadFile(dir.resolve(name), name);
     }
   }
 
@@ -129,6 +133,9 @@ final class PruneCommand implements Callable<Integer> {
       CheckpointStore.LocalCopy base, Outputs out, Configuration hadoop, SparkOptions spark) throws IOException {
     Path modelDir = base.dir();
     Path runDir = out.dir();
+    // the inputs are checked before Spark starts and before anything is written (a mask of a 1B
+    // model is gigabytes): the base model's headers against its config, the data, the tokenizer
+    LlamaForCausalLM.validate(modelDir);
     LlamaConfig modelConfig = LlamaConfig.read(modelDir.resolve("config.json"));
     Map<String, Double> timings = new LinkedHashMap<>();
     String runDate = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -136,6 +143,7 @@ final class PruneCommand implements Callable<Integer> {
     TokenizedDataset data = TokenizedDataset.open(plan.dataset(), hadoop);
     data.manifest().ifPresent(m -> TokenizerCheck.check(modelConfig, m.tokenizer(), pretrained.location(),
         plan.dataset()));
+    out.prepare();
 
     long start = System.nanoTime();
     PruningSelection selection;
@@ -157,6 +165,7 @@ final class PruneCommand implements Callable<Integer> {
     PruningMask mask = PruningMask.of(selection, modelConfig);
 
     start = System.nanoTime();
+    Files.createDirectories(runDir); // only now: a run that fails before its first file leaves no folder
     MaskFiles.write(mask, runDir);
     PruningStats.write(runDir.resolve(PruningStats.FILE), selection, scores);
     out.publish(MaskFiles.TORCH_FILE, MaskFiles.SAFETENSORS_FILE, PruningStats.FILE);

@@ -13,6 +13,9 @@ import narrow.util.UserError;
 final class RunFolder {
   private RunFolder() {}
 
+  /** Written beside the checkpoints before the first step. */
+  static final String MODEL_STATS = "model_stats.json";
+
   /** What the command was asked to do with a folder that already holds a run. */
   enum Start {
     FRESH, RESUME, OVERWRITE;
@@ -53,6 +56,15 @@ final class RunFolder {
         }
       }
     }
+  }
+
+  /**
+   * After a run that started in an empty folder failed: removes the folder when the run saved
+   * nothing in it but model_stats.json, so that a run that never got going leaves no trace and
+   * the same command, fixed, is not refused.
+   */
+  static void removeIfNothingSaved(CheckpointStore store) throws IOException {
+    if (store.entries().stream().allMatch(MODEL_STATS::equals)) store.deleteAll();
   }
 
   /** The first few names, enough to recognise the run. */

@@ -79,9 +79,26 @@ final class TrainCommand implements Callable<Integer> {
 
   private static TrainResult train(TrainingPlan plan, String resume, RunFolder.Start start, Configuration hadoop,
       SparkSession session, ReplicaHooks hooks) throws IOException {
-    DistributedConfig d = plan.distributed();
     CheckpointStore runDir = CheckpointStore.open(plan.args().outputDir(), hadoop);
     if (start != null) RunFolder.prepare(runDir, start, "train", true);
+    try {
+      return train(plan, resume, runDir, hadoop, session, hooks);
+    } catch (IOException | RuntimeException | Error e) {
+      if (start == RunFolder.Start.FRESH || start == RunFolder.Start.OVERWRITE) {
+        try {
+          RunFolder.removeIfNothingSaved(runDir);
+        } catch (IOException | RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** The run in its folder, made ready. */
+  private static TrainResult train(TrainingPlan plan, String resume, CheckpointStore runDir, Configuration hadoop,
+      SparkSession session, ReplicaHooks hooks) throws IOException {
+    DistributedConfig d = plan.distributed();
     String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
     LlamaConfig model = modelConfig(plan, hadoop);
     if (resumeFrom != null) {
@@ -124,7 +141,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** The study keeps model_stats.json beside each size's checkpoints. */
   private static void writeModelStats(LlamaConfig config, CheckpointStore runDir) throws IOException {
-    runDir.writeFile("model_stats.json", ModelStats.of(config).jsonText().getBytes(StandardCharsets.UTF_8));
+    runDir.writeFile(RunFolder.MODEL_STATS, ModelStats.of(config).jsonText().getBytes(StandardCharsets.UTF_8));
   }
 
   /** A checkpoint folder as given, or with "latest" the run's newest complete one. */

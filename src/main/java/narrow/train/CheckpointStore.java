@@ -238,11 +238,6 @@ public final class CheckpointStore {
     fs.delete(hadoopRoot, true);
   }
 
-  /** Deletes the output_dir when nothing is in it (a run that stopped before writing anything). */
-  public void deleteIfEmpty() throws IOException {
-    if (fs.exists(hadoopRoot) && entries().isEmpty()) fs.delete(hadoopRoot, false);
-  }
-
   /** The marker first: a deletion killed midway leaves an incomplete folder, never a partial one that looks whole. */
   private void delete(Path folder) throws IOException {
     fs.delete(new Path(folder, Checkpoints.COMPLETE_MARKER), false);

@@ -225,6 +225,7 @@ class CliTest {
         "--set", "distributed.replicas=3", "--set", "train.output_dir=" + dir.resolve("tooMany"));
     assertEquals(2, tooMany.exit(), tooMany.err());
     assertTrue(tooMany.err().contains("needs 3 task slots"), tooMany.err());
+    assertFalse(Files.exists(dir.resolve("tooMany/d16_l1_h2")), "no run folder for a run that did not start");
   }
 
   /**
@@ -278,6 +279,12 @@ class CliTest {
     assertArrayEquals(stats, Files.readAllBytes(run.resolve("model_stats.json")));
     assertFalse(Files.exists(dir.resolve("experiments/d32_l1_h2")), "no folder for the run that did not start");
     assertEquals(List.of("checkpoint-2", "checkpoint-4", "final_model", "model_stats.json"), names(run));
+
+    Run early = narrow("train", conf.toString(), "--set", "train.output_dir=" + dir.resolve("early"),
+        "--set", "train.skip_train_rows=1000");
+    assertEquals(2, early.exit(), early.err());
+    assertTrue(early.err().contains("rows"), early.err());
+    assertFalse(Files.exists(dir.resolve("early/d16_l1_h2")), "a run that fails before its first step leaves no folder");
 
     Run both = narrow("train", conf.toString(), "--resume", "--overwrite");
     assertEquals(2, both.exit(), both.err());

@@ -151,6 +151,40 @@ class PruneCommandTest {
     assertTrue(Files.exists(out.resolve("final_model/_SUCCESS")));
   }
 
+  /**
+   * A base model whose weights are cut short, or whose config.json disagrees with its tensors, is
+   * refused before Spark starts and before anything is written or deleted, even with --overwrite.
+   */
+  @Test
+  void aBrokenBaseModelIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path conf = conf();
+    Path fixture = Fixtures.model(Fixtures.UNTIED);
+    Path truncated = Files.createDirectories(dir.resolve("truncated"));
+    Files.copy(fixture.resolve("config.json"), truncated.resolve("config.json"));
+    byte[] weights = Files.readAllBytes(fixture.resolve("model.safetensors"));
+    Files.write(truncated.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length - 1000));
+    Path out = Files.createDirectories(dir.resolve("out/random"));
+    Files.writeString(out.resolve("pruning_mask.pt"), "an older run's mask");
+
+    CliTest.Run cut = CliTest.narrow("prune", conf.toString(), "--run", "random", "--overwrite",
+        "--set", "model.pretrained=" + truncated);
+    assertEquals(2, cut.exit(), cut.err());
+    assertTrue(cut.err().startsWith("narrow prune: " + truncated.resolve("model.safetensors")), cut.err());
+    assertEquals(List.of("pruning_mask.pt"), CliTest.names(out), "the old run is untouched");
+
+    Path mismatched = Files.createDirectories(dir.resolve("mismatched"));
+    Files.writeString(mismatched.resolve("config.json"), Files.readString(fixture.resolve("config.json"))
+        .replace("\"intermediate_size\": 96", "\"intermediate_size\": 128"));
+    Files.copy(fixture.resolve("model.safetensors"), mismatched.resolve("model.safetensors"));
+    CliTest.Run wrong = CliTest.narrow("prune", conf.toString(), "--run", "attribution",
+        "--set", "model.pretrained=" + mismatched);
+    assertEquals(2, wrong.exit(), wrong.err());
+    assertEquals("narrow prune: " + mismatched + ": tensor 'model.layers.0.mlp.gate_proj.weight' has shape [96, 64], "
+        + "the config needs [128, 64] (" + mismatched.resolve("config.json") + " and the weights describe "
+        + "different models)", wrong.err().strip());
+    assertFalse(Files.exists(dir.resolve("out/attribution")), "no run folder for a run that did not start");
+  }
+
   @Test
   void aConfigWithoutPruneSectionOrWithBadValuesIsAClearError() throws Exception {
     Path conf = conf();
