@@ -178,9 +178,10 @@ final class PruneCommand implements Callable<Integer> {
             + "%.4f after pruning%n", p.method(), selection.neurons().size(), selection.totalNeurons(),
         selection.residuals().size(), selection.totalResiduals(), losses[0], losses[1]);
 
+    boolean attribution = p.method().equals("attribution");
     ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), p.neuronSparsity(),
-        p.residualSparsity(), runDate, p.method(), p.seed(), p.method().equals("attribution") ? p.samples() : 0,
-        p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
+        p.residualSparsity(), runDate, p.method(), p.seed(), attribution ? p.samples() : 0,
+        attribution ? p.batchSize() : 0, p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
         versions());
     meta.write(runDir.resolve(ExperimentMetadata.FILE));
     out.publish(ExperimentMetadata.FILE);

@@ -76,6 +76,7 @@ class PruneCommandTest {
       assertEquals(run, meta.get("method").asText());
       assertEquals("untied-mha", meta.get("model_name").asText());
       assertEquals(0.5, meta.get("neuron_sparsity").asDouble());
+      assertEquals(run.equals("random") ? 0 : 4, meta.get("batch_size").asInt(), "prune.batch_size, attribution's");
       double before = meta.get("eval_loss_before_pruning").asDouble();
       double after = meta.get("eval_loss_after_pruning").asDouble();
       double end = meta.get("eval_loss_final").asDouble();
