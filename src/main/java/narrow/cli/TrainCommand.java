@@ -26,7 +26,9 @@ import narrow.train.TrainRun;
 import narrow.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Trains one model of an experiment on its tokenized shards, with HF Trainer semantics. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -35,6 +37,7 @@ import picocli.CommandLine.Option;
 final class TrainCommand implements Callable<Integer> {
   @Mixin ConfigOptions config;
   @Mixin SparkOptions spark;
+  @Spec CommandSpec spec;
 
   @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. d768_l12_h12")
   String run;
@@ -51,7 +54,13 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     ExperimentConfig c = config.load(run);
     RunFolder.Start start = RunFolder.Start.of(resume != null, overwrite);
-    TrainResult r = train(TrainingPlan.of(c, config.file), resume, start, spark, ReplicaHooks.none());
+    TrainingPlan plan = TrainingPlan.of(c, config.file);
+    TrainResult r;
+    try (InterruptNotice notice = InterruptNotice.install(
+        CheckpointStore.open(plan.args().outputDir(), spark.hadoopConfiguration()),
+        spec.commandLine().getParseResult().originalArgs(), resume)) {
+      r = train(plan, resume, start, spark, ReplicaHooks.none());
+    }
     System.out.printf("train: %d steps, train_loss %.4f, %,.0f tokens/s%n  final model: %s%n",
         r.globalStep(), r.trainLoss(), r.tokensPerSecond(), r.finalModel());
     return 0;
