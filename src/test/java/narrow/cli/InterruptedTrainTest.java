@@ -61,4 +61,16 @@ class InterruptedTrainTest {
     assertNotEquals(0, p.exitValue());
     System.out.println(output.substring(output.lastIndexOf("narrow train: stopped")));
   }
+
+  /** The command printed: the same arguments, any --resume X or --overwrite replaced by --resume. */
+  @Test
+  void theContinuingCommandResumesTheNewestCheckpoint() {
+    assertEquals(List.of("train", "c.yaml", "--set", "a=b", "--resume"), InterruptNotice.continuing(
+        List.of("train", "c.yaml", "--resume", "/x/checkpoint-2", "--set", "a=b"), "/x/checkpoint-2"));
+    assertEquals(List.of("train", "c.yaml", "--run", "r", "--resume"), InterruptNotice.continuing(
+        List.of("train", "--resume=/x/checkpoint-2", "c.yaml", "--run", "r"), "/x/checkpoint-2"));
+    assertEquals(List.of("train", "c.yaml", "--resume"), InterruptNotice.continuing(
+        List.of("train", "--overwrite", "c.yaml"), null));
+    assertEquals(List.of("train", "--resume"), InterruptNotice.continuing(List.of("train", "--resume"), "latest"));
+  }
 }
