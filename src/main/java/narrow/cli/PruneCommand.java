@@ -63,12 +63,16 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. n0.50_r0.50")
   String run;
 
+  @Option(names = "--overwrite",
+      description = "replace the run already in <train.output_dir>/<run>/ (deletes everything in that folder)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws IOException {
     ExperimentConfig c = config.load(run);
     if (c.prune() == null) throw new ConfigException(config.file + ": narrow prune needs a prune: section");
     c.prune().requireSparsities(config.file, c.runs().keySet());
-    prune(TrainingPlan.of(c, config.file), c.prune(), config.file, spark);
+    prune(TrainingPlan.of(c, config.file), c.prune(), config.file, overwrite, spark);
     return 0;
   }
 
@@ -81,18 +85,21 @@ final class PruneCommand implements Callable<Integer> {
    * recovery-train with the mask held.
    *
    * @param file the config file, named in errors
+   * @param overwrite replace a run already in the run's folder (else such a folder is refused)
    */
-  static Outcome prune(TrainingPlan plan, PruneConfig p, Path file, SparkOptions spark) throws IOException {
+  static Outcome prune(TrainingPlan plan, PruneConfig p, Path file, boolean overwrite, SparkOptions spark)
+      throws IOException {
     if (!(plan.model() instanceof ModelSource.Pretrained pretrained)) {
       throw new ConfigException(file + ": model.pretrained: narrow prune prunes a pretrained model, not a preset");
     }
     String outputDir = plan.args().outputDir();
     Configuration hadoop = spark.hadoopConfiguration();
-    // the run's files are written to a local folder: output_dir itself, or, when it is remote, a
-    // staging folder whose files are uploaded as each is complete (the mask is streamed to disk)
+    // the run's files are written to a local folder: output_dir itself (made when the first file
+    // is written), or, when it is remote, a staging folder whose files are uploaded as each is
+    // complete (the mask is streamed to disk)
     boolean remote = Locations.isRemote(outputDir);
-    Path runDir = remote ? Files.createTempDirectory("narrow-prune-") : Files.createDirectories(Path.of(outputDir));
-    Outputs outputs = new Outputs(runDir, remote ? CheckpointStore.open(outputDir, hadoop) : null);
+    Path runDir = remote ? Files.createTempDirectory("narrow-prune-") : Path.of(outputDir);
+    Outputs outputs = new Outputs(runDir, CheckpointStore.open(outputDir, hadoop), remote, overwrite);
     // a remote base model is downloaded here for the driver's part (checks, evaluation); the
     // attribution tasks and the replicas fetch it themselves
     CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(pretrained.location(), hadoop);
@@ -104,16 +111,20 @@ final class PruneCommand implements Callable<Integer> {
     }
   }
 
-  /** Where a run's own files are written ({@code dir}), and the remote output_dir they go to, if any. */
-  private record Outputs(Path dir, CheckpointStore remote) {
-    Path file(String name) {
-      return dir.resolve(name);
+  /**
+   * Where a run's own files are written ({@code dir}), and the output_dir they go to ({@code
+   * store}: the same folder unless {@code remote}); {@code overwrite}: replace a run already there.
+   */
+  private record Outputs(Path dir, CheckpointStore store, boolean remote, boolean overwrite) {
+    /** Refuses a folder holding a run, or deletes it with --overwrite: once the inputs are known to be good. */
+    void prepare() throws IOException {
+      RunFolder.prepare(store, RunFolder.Start.of(false, overwrite), "prune", false);
     }
 
     /** Publishes files written under {@link #dir}: a no-op on local disk. */
     void publish(String... names) throws IOException {
-      if (remote == null) return;
-      for (String name : names) remote.uploadFile(dir.resolve(name), name);
+      if (!remote) return;
+      for (String name : names) store.uploadFile(dir.resolve(name), name);
     }
   }
 
@@ -122,6 +133,9 @@ final class PruneCommand implements Callable<Integer> {
       CheckpointStore.LocalCopy base, Outputs out, Configuration hadoop, SparkOptions spark) throws IOException {
     Path modelDir = base.dir();
     Path runDir = out.dir();
+    // the inputs are checked before Spark starts and before anything is written (a mask of a 1B
+    // model is gigabytes): the base model's headers against its config, the data, the tokenizer
+    LlamaForCausalLM.validate(modelDir);
     LlamaConfig modelConfig = LlamaConfig.read(modelDir.resolve("config.json"));
     Map<String, Double> timings = new LinkedHashMap<>();
     String runDate = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
@@ -129,6 +143,7 @@ final class PruneCommand implements Callable<Integer> {
     TokenizedDataset data = TokenizedDataset.open(plan.dataset(), hadoop);
     data.manifest().ifPresent(m -> TokenizerCheck.check(modelConfig, m.tokenizer(), pretrained.location(),
         plan.dataset()));
+    out.prepare();
 
     long start = System.nanoTime();
     PruningSelection selection;
@@ -150,6 +165,7 @@ final class PruneCommand implements Callable<Integer> {
     PruningMask mask = PruningMask.of(selection, modelConfig);
 
     start = System.nanoTime();
+    Files.createDirectories(runDir); // only now: a run that fails before its first file leaves no folder
     MaskFiles.write(mask, runDir);
     PruningStats.write(runDir.resolve(PruningStats.FILE), selection, scores);
     out.publish(MaskFiles.TORCH_FILE, MaskFiles.SAFETENSORS_FILE, PruningStats.FILE);
@@ -162,9 +178,10 @@ final class PruneCommand implements Callable<Integer> {
             + "%.4f after pruning%n", p.method(), selection.neurons().size(), selection.totalNeurons(),
         selection.residuals().size(), selection.totalResiduals(), losses[0], losses[1]);
 
+    boolean attribution = p.method().equals("attribution");
     ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), p.neuronSparsity(),
-        p.residualSparsity(), runDate, p.method(), p.seed(), p.method().equals("attribution") ? p.samples() : 0,
-        p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
+        p.residualSparsity(), runDate, p.method(), p.seed(), attribution ? p.samples() : 0,
+        attribution ? p.batchSize() : 0, p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
         versions());
     meta.write(runDir.resolve(ExperimentMetadata.FILE));
     out.publish(ExperimentMetadata.FILE);
@@ -175,7 +192,7 @@ final class PruneCommand implements Callable<Integer> {
         plan.args().with("skip_train_rows", (long) p.samples()), plan.dataset(), plan.tokenizer(), plan.device(),
         plan.distributed());
     start = System.nanoTime();
-    TrainResult r = TrainCommand.train(recovery, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
+    TrainResult r = TrainCommand.train(recovery, null, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
     List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
     Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
     double trainingSeconds = seconds(start);

@@ -13,6 +13,7 @@ import narrow.config.TrainingPlan;
 import narrow.data.CorpusIngest;
 import narrow.data.PythonLibrary;
 import narrow.data.TokenizeJob;
+import narrow.distributed.ReplicaHooks;
 import narrow.prune.ExperimentMetadata;
 import narrow.train.ModelSource;
 import narrow.train.TrainResult;
@@ -92,8 +93,8 @@ final class QuickstartCommand implements Callable<Integer> {
 
     TrainingPlan plan = TrainingPlan.of(config, configFile);
     step("3/4 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
-    AtomicDirectory.deleteRecursively(Path.of(plan.args().outputDir())); // a fresh run every time
-    TrainResult r = TrainCommand.train(plan, null, spark);
+    // a fresh run every time
+    TrainResult r = TrainCommand.train(plan, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
     List<Map<String, Object>> losses = r.state().entriesWith("loss");
     System.out.printf("train: %d steps in %.0f s, %,.0f tokens/s; loss %s -> %s; eval_loss %s%n"
             + "  checkpoints and final model: %s%n",
@@ -114,7 +115,6 @@ final class QuickstartCommand implements Callable<Integer> {
     step(String.format(java.util.Locale.ROOT, "4/4 prune %s (neurons %.2f, residual dimensions %.2f) by "
         + "attribution and at random, %d recovery steps each -> %s", model, NEURON_SPARSITY, RESIDUAL_SPARSITY,
         RECOVERY_STEPS, out));
-    AtomicDirectory.deleteRecursively(out);
     List<String> table = new ArrayList<>();
     for (String method : List.of("attribution", "random")) {
       PruneConfig p = new PruneConfig(method, NEURON_SPARSITY, RESIDUAL_SPARSITY, ATTRIBUTION_SAMPLES, 8, 2,
@@ -123,7 +123,7 @@ final class QuickstartCommand implements Callable<Integer> {
           "output_dir", out.resolve(method).toString(), "max_steps", RECOVERY_STEPS, "warmup_steps", 4,
           "eval_steps", RECOVERY_STEPS / 2, "save_steps", RECOVERY_STEPS, "logging_steps", 10)),
           trained.dataset(), trained.tokenizer(), trained.device(), trained.distributed());
-      ExperimentMetadata m = PruneCommand.prune(plan, p, configFile, spark).metadata();
+      ExperimentMetadata m = PruneCommand.prune(plan, p, configFile, true, spark).metadata();
       table.add(String.format(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f", method, m.evalLossBefore(),
           m.evalLossAfterPruning(), m.evalLossFinal()));
     }

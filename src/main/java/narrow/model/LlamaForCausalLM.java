@@ -127,31 +127,64 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return load(dir, Device.CPU);
   }
 
+  /**
+   * Checks a HF checkpoint folder without loading it: {@code config.json} is one this class runs,
+   * and the safetensors headers hold every tensor the config needs, of its shape, a float dtype,
+   * within its file's bytes, and no other. Reads headers only (kilobytes for a 1B model).
+   *
+   * @throws UserError or {@link narrow.model.io.SafetensorsHeader.SafetensorsFormatException}
+   *     naming the file and the tensor at fault
+   */
+  public static void validate(Path dir) throws IOException {
+    LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
+    checkSupported(config, dir.resolve("config.json"));
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (var t : Safetensors.readCheckpointTensors(dir).values()) {
+      if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
+        throw new UserError(dir + ": tensor '" + t.name() + "' is " + t.dtype()
+            + ", not a float type this reader converts (F32, BF16, F16)");
+      }
+      shapes.put(t.name(), t.shape());
+    }
+    checkTensors(config, shapes, dir);
+  }
+
   /** Puts loaded tensors in HF order, checking names and shapes; a missing or extra tensor is the user's to fix. */
   private static LinkedHashMap<String, Tensor> arrange(LlamaConfig config, Map<String, Tensor> loaded,
       Path dir) {
-    LinkedHashMap<String, long[]> expected = parameterShapes(config);
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    loaded.forEach((name, t) -> shapes.put(name, Tensors.shape(t)));
+    checkTensors(config, shapes, dir);
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-    for (Map.Entry<String, long[]> e : expected.entrySet()) {
-      Tensor a = loaded.get(e.getKey());
-      if (a == null) throw new UserError(dir + ": checkpoint has no tensor '" + e.getKey() + "'");
-      if (!Arrays.equals(Tensors.shape(a), e.getValue())) {
-        throw new UserError(dir + ": tensor '" + e.getKey() + "' has shape "
-            + Arrays.toString(Tensors.shape(a)) + ", the config needs " + Arrays.toString(e.getValue()));
-      }
-      out.put(e.getKey(), a);
-    }
+    for (String name : parameterShapes(config).keySet()) out.put(name, loaded.get(name));
     for (Map.Entry<String, Tensor> e : loaded.entrySet()) {
-      if (out.containsKey(e.getKey())) continue;
-      boolean tiedHead = config.tieWordEmbeddings() && e.getKey().equals("lm_head.weight");
-      if (tiedHead || e.getKey().endsWith(ROTARY_BUFFER_SUFFIX)) {
-        Tensors.free(e.getValue()); // derived: the embedding is the head, rope comes from the config
-      } else {
-        throw new UserError(dir + ": unexpected tensor '" + e.getKey()
-            + "' for a LlamaForCausalLM of this config");
-      }
+      // derived: the embedding is the head, rope comes from the config
+      if (!out.containsKey(e.getKey())) Tensors.free(e.getValue());
     }
     return out;
+  }
+
+  /**
+   * Tensor names and shapes against what {@code config} needs, naming the folder, the tensor and
+   * the config's value: {@code config.json} and the weights must describe the same model.
+   */
+  private static void checkTensors(LlamaConfig config, Map<String, long[]> shapes, Path dir) {
+    LinkedHashMap<String, long[]> expected = parameterShapes(config);
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      long[] shape = shapes.get(e.getKey());
+      if (shape == null) throw new UserError(dir + ": checkpoint has no tensor '" + e.getKey() + "'");
+      if (!Arrays.equals(shape, e.getValue())) {
+        throw new UserError(dir + ": tensor '" + e.getKey() + "' has shape " + Arrays.toString(shape)
+            + ", the config needs " + Arrays.toString(e.getValue()) + " (" + dir.resolve("config.json")
+            + " and the weights describe different models)");
+      }
+    }
+    for (String name : shapes.keySet()) {
+      boolean tiedHead = config.tieWordEmbeddings() && name.equals("lm_head.weight");
+      if (!expected.containsKey(name) && !tiedHead && !name.endsWith(ROTARY_BUFFER_SUFFIX)) {
+        throw new UserError(dir + ": unexpected tensor '" + name + "' for a LlamaForCausalLM of this config");
+      }
+    }
   }
 
   /**

@@ -11,11 +11,13 @@ import java.util.Map;
 /**
  * {@code experiment_metadata.json} of a pruning run: the study's {@code model_name},
  * {@code neuron_sparsity}, {@code residual_sparsity}, {@code run_date}, and what comparing runs
- * needs beside: the method, seed, attribution samples, whether random neurons were drawn with
+ * needs beside: the method, seed, attribution samples and batch size, whether random neurons were drawn with
  * replacement, the data manifest's checksum, the eval loss before pruning, right after it and at
  * the end, timings in seconds and versions. A value not known (yet) is written as {@code null}.
  *
  * @param samples attribution rows (0 for random pruning)
+ * @param batchSize attribution rows per backward pass (0 for random pruning): the scores' float
+ *     sums depend on it
  * @param dataChecksum the training data manifest's checksum, or null
  * @param evalLossBefore the base model's eval loss, or null
  * @param evalLossAfterPruning the eval loss with the mask applied, before training, or null
@@ -24,7 +26,7 @@ import java.util.Map;
  * @param versions component → version (narrow, java, libtorch)
  */
 public record ExperimentMetadata(String modelName, double neuronSparsity, double residualSparsity, String runDate,
-    String method, long seed, long samples, boolean withReplacement, String dataChecksum, Double evalLossBefore,
+    String method, long seed, long samples, int batchSize, boolean withReplacement, String dataChecksum, Double evalLossBefore,
     Double evalLossAfterPruning, Double evalLossFinal, Map<String, Double> timings, Map<String, String> versions) {
   public static final String FILE = "experiment_metadata.json";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -42,7 +44,7 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
     Map<String, Double> t = new LinkedHashMap<>(timings);
     t.put(phase, seconds);
     return new ExperimentMetadata(modelName, neuronSparsity, residualSparsity, runDate, method, seed, samples,
-        withReplacement, dataChecksum, evalLossBefore, evalLossAfterPruning, finalLoss, t, versions);
+        batchSize, withReplacement, dataChecksum, evalLossBefore, evalLossAfterPruning, finalLoss, t, versions);
   }
 
   public ObjectNode toJson() {
@@ -54,6 +56,7 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
     o.put("method", method);
     o.put("seed", seed);
     o.put("samples", samples);
+    o.put("batch_size", batchSize);
     o.put("with_replacement", withReplacement);
     o.put("data_manifest_checksum", dataChecksum);
     o.put("eval_loss_before_pruning", evalLossBefore);

@@ -201,6 +201,43 @@ public final class CheckpointStore {
     }
   }
 
+  /**
+   * The names of everything in the output_dir (folders and files, leftovers of killed saves
+   * included), sorted; empty when the folder does not exist.
+   */
+  public List<String> entries() throws IOException {
+    FileStatus[] children;
+    try {
+      children = fs.listStatus(hadoopRoot);
+    } catch (FileNotFoundException e) {
+      return List.of();
+    }
+    return Stream.of(children).map(s -> s.getPath().getName()).sorted().toList();
+  }
+
+  /**
+   * Deletes the temporary folders a save killed midway leaves in a local output_dir ({@code
+   * .tmp-checkpoint-N-…}: never complete, never read); returns their names. On an object store a
+   * save stages on local disk, so a kill leaves an unmarked folder, which rotation deletes.
+   */
+  public List<String> removeLeftovers() throws IOException {
+    List<String> removed = new ArrayList<>();
+    for (String name : entries()) {
+      if (name.startsWith(AtomicDirectory.TEMP_PREFIX)) {
+        fs.delete(new Path(hadoopRoot, name), true);
+        removed.add(name);
+      }
+    }
+    return removed;
+  }
+
+  /** Deletes the output_dir and everything in it; complete folders lose their marker first. */
+  public void deleteAll() throws IOException {
+    for (Folder f : checkpointFolders()) delete(new Path(hadoopRoot, f.name()));
+    fs.delete(new Path(hadoopRoot, Trainer.FINAL_MODEL + "/" + Checkpoints.COMPLETE_MARKER), false);
+    fs.delete(hadoopRoot, true);
+  }
+
   /** The marker first: a deletion killed midway leaves an incomplete folder, never a partial one that looks whole. */
   private void delete(Path folder) throws IOException {
     fs.delete(new Path(folder, Checkpoints.COMPLETE_MARKER), false);
@@ -271,6 +308,21 @@ public final class CheckpointStore {
     } catch (IOException | RuntimeException e) {
       AtomicDirectory.deleteRecursively(copy);
       throw new IOException("cannot download " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * File {@code name} of folder {@code folder} (local or remote), read where it is: for the small
+   * JSON files of a checkpoint, without downloading its weights.
+   *
+   * @throws UserError when the file does not exist
+   */
+  public static byte[] readFile(String folder, String name, Configuration conf) throws IOException {
+    Path file = new Path(Locations.hadoopPath(folder), name);
+    try (InputStream in = fileSystem(file, folder, conf).open(file)) {
+      return in.readAllBytes();
+    } catch (FileNotFoundException e) {
+      throw new UserError(Locations.child(folder, name) + " does not exist");
     }
   }
 

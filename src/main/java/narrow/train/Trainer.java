@@ -64,9 +64,10 @@ public final class Trainer implements AutoCloseable {
 
   private Trainer(TrainRun run) throws IOException {
     this.run = run;
-    this.args = run.args();
     this.device = ComputeDevice.fromSetting(run.device());
-    this.bf16 = args.bf16On(device);
+    this.bf16 = run.args().bf16On(device);
+    // as resolved: training_args.json and .bin say what the run did, not "unset"
+    this.args = run.args().with("bf16", bf16);
     this.replicas = run.replicas();
     Torch.setThreads(run.effectiveThreads());
     if (args.tf32() != null) Torch.allowTf32(args.tf32());

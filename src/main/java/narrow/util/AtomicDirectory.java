@@ -18,6 +18,9 @@ import java.util.stream.Stream;
  * }</pre>
  */
 public final class AtomicDirectory implements AutoCloseable {
+  /** How the temporary folder's name starts, beside its target. */
+  public static final String TEMP_PREFIX = ".tmp-";
+
   private final Path target;
   private final Path temp;
   private boolean committed;
@@ -38,7 +41,7 @@ public final class AtomicDirectory implements AutoCloseable {
           "output exists; pass overwrite to replace it");
     }
     Files.createDirectories(target.getParent());
-    Path temp = Files.createTempDirectory(target.getParent(), ".tmp-" + target.getFileName() + "-");
+    Path temp = Files.createTempDirectory(target.getParent(), TEMP_PREFIX + target.getFileName() + "-");
     return new AtomicDirectory(target, temp);
   }
 

@@ -224,8 +224,86 @@ class CliTest {
     for (int i = 0; i < want.size(); i++) assertEquals(want.get(i), got.get(i), 1e-5 * want.get(i), "loss " + i);
 
     Run tooMany = narrow("train", conf.toString(), "--spark-conf", sparkConf.toString(),
-        "--set", "distributed.replicas=3");
+        "--set", "distributed.replicas=3", "--set", "train.output_dir=" + dir.resolve("tooMany"));
     assertEquals(2, tooMany.exit(), tooMany.err());
     assertTrue(tooMany.err().contains("needs 3 task slots"), tooMany.err());
+    assertFalse(Files.exists(dir.resolve("tooMany/d16_l1_h2")), "no run folder for a run that did not start");
+  }
+
+  /**
+   * One run per folder: the same command again is refused and changes nothing; {@code --resume}
+   * continues it (removing what a killed save left, and saying so); {@code --overwrite} replaces
+   * it whole, so no file of the old run survives.
+   */
+  @Test
+  void aSecondRunIntoTheSameFolderIsRefusedUnlessResumedOrOverwritten() throws IOException {
+    Path data = narrow.train.TestShardsAccess.learnable(dir.resolve("data"), 318, 318, 24, true, 32, 6, 1);
+    Path conf = Files.writeString(dir.resolve("exp.yaml"), """
+        experiment: clitest
+        data: {input: %s, output: %s, seq_len: 24}
+        model: {preset: d16_l1_h2, seed: 7}
+        train: {output_dir: %s, learning_rate: 1.0e-3, max_steps: 2, per_device_train_batch_size: 2,
+                eval_steps: 0, save_steps: 2, bf16: false}
+        """.formatted(dir, data, dir.resolve("experiments")));
+    Path run = dir.resolve("experiments/d16_l1_h2");
+    Run first = narrow("train", conf.toString());
+    assertEquals(0, first.exit(), first.err());
+    byte[] finalWeights = Files.readAllBytes(run.resolve("final_model/model.safetensors"));
+
+    Run again = narrow("train", conf.toString(), "--set", "train.max_steps=4", "--set", "model.seed=8");
+    assertEquals(2, again.exit(), again.err());
+    assertTrue(again.err().contains("narrow train: " + run + " already holds a run (checkpoint-2, final_model, "
+        + "model_stats.json): continue it with --resume, or replace it with --overwrite (deletes everything in "
+        + "that folder)\n"), again.err());
+    assertArrayEquals(finalWeights, Files.readAllBytes(run.resolve("final_model/model.safetensors")));
+    assertEquals(List.of("checkpoint-2", "final_model", "model_stats.json"), names(run));
+
+    Path leftover = Files.createDirectories(run.resolve(".tmp-checkpoint-4-123"));
+    Files.writeString(leftover.resolve("config.json"), "{");
+    Run resumed = narrow("train", conf.toString(), "--set", "train.max_steps=4", "--resume");
+    assertEquals(0, resumed.exit(), resumed.err());
+    assertTrue(resumed.err().contains("narrow train: removed " + leftover
+        + " (a save cut short by a kill or Ctrl-C; never complete)"), resumed.err());
+    assertEquals(List.of("checkpoint-2", "checkpoint-4", "final_model", "model_stats.json"), names(run));
+    assertTrue(resumed.err().contains("narrow train: resuming from " + run.resolve("checkpoint-2")), resumed.err());
+
+    // a checkpoint resumed under another model or other numbers is refused before anything is written
+    byte[] stats = Files.readAllBytes(run.resolve("model_stats.json"));
+    Run mismatch = narrow("train", conf.toString(), "--set", "train.max_steps=6",
+        "--resume", run.resolve("checkpoint-4").toString(), "--set", "model.preset=d32_l1_h2", "--set", "train.learning_rate=2.0e-3", "--set", "train.bf16=true");
+    assertEquals(2, mismatch.exit(), mismatch.err());
+    assertTrue(mismatch.err().contains("narrow train: cannot resume from " + run.resolve("checkpoint-4")
+        + ": it was trained with other settings than this run's: hidden_size 16 in the checkpoint, 32 in "
+        + "model.preset d32_l1_h2; intermediate_size 64 in the checkpoint, 128 in model.preset d32_l1_h2; "
+        + "head_dim 8 in the checkpoint, 16 in model.preset d32_l1_h2; learning_rate 0.001 in the checkpoint, "
+        + "0.002 in train.learning_rate; bf16 false in the checkpoint, true in train.bf16. Resume with the "
+        + "settings the run was started with, or start it again with --overwrite"), mismatch.err());
+    assertArrayEquals(stats, Files.readAllBytes(run.resolve("model_stats.json")));
+    assertFalse(Files.exists(dir.resolve("experiments/d32_l1_h2")), "no folder for the run that did not start");
+    assertEquals(List.of("checkpoint-2", "checkpoint-4", "final_model", "model_stats.json"), names(run));
+
+    Run early = narrow("train", conf.toString(), "--set", "train.output_dir=" + dir.resolve("early"),
+        "--set", "train.skip_train_rows=1000");
+    assertEquals(2, early.exit(), early.err());
+    assertTrue(early.err().contains("rows"), early.err());
+    assertFalse(Files.exists(dir.resolve("early/d16_l1_h2")), "a run that fails before its first step leaves no folder");
+
+    Run both = narrow("train", conf.toString(), "--resume", "--overwrite");
+    assertEquals(2, both.exit(), both.err());
+    assertTrue(both.err().contains("--resume and --overwrite exclude each other"), both.err());
+
+    Run replaced = narrow("train", conf.toString(), "--overwrite");
+    assertEquals(0, replaced.exit(), replaced.err());
+    assertTrue(replaced.err().contains("narrow train: --overwrite: deleted the run in " + run
+        + " (checkpoint-2, checkpoint-4, final_model, model_stats.json)"), replaced.err());
+    assertEquals(List.of("checkpoint-2", "final_model", "model_stats.json"), names(run), "no file of the old run");
+    assertArrayEquals(finalWeights, Files.readAllBytes(run.resolve("final_model/model.safetensors")),
+        "the same run from step 0");
+  }
+
+  static List<String> names(Path folder) throws IOException {
+    try (var s = Files.list(folder)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 }

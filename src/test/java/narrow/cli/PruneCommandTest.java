@@ -76,6 +76,7 @@ class PruneCommandTest {
       assertEquals(run, meta.get("method").asText());
       assertEquals("untied-mha", meta.get("model_name").asText());
       assertEquals(0.5, meta.get("neuron_sparsity").asDouble());
+      assertEquals(run.equals("random") ? 0 : 4, meta.get("batch_size").asInt(), "prune.batch_size, attribution's");
       double before = meta.get("eval_loss_before_pruning").asDouble();
       double after = meta.get("eval_loss_after_pruning").asDouble();
       double end = meta.get("eval_loss_final").asDouble();
@@ -126,6 +127,63 @@ class PruneCommandTest {
         }
       }
     }
+  }
+
+  /** A folder holding a run is refused and left as it is; --overwrite replaces it, no old file surviving. */
+  @Test
+  void aFolderHoldingARunIsRefusedUnlessOverwritten() throws Exception {
+    Path conf = conf();
+    Path out = Files.createDirectories(dir.resolve("out/random"));
+    Files.writeString(out.resolve("pruning_mask.pt"), "an older run's mask");
+    CliTest.Run refused = CliTest.narrow("prune", conf.toString(), "--run", "random");
+    assertEquals(2, refused.exit(), refused.err());
+    assertTrue(refused.err().contains("narrow prune: " + out + " already holds a run (pruning_mask.pt): replace it "
+        + "with --overwrite (deletes everything in that folder), or set another train.output_dir"), refused.err());
+    assertEquals("an older run's mask", Files.readString(out.resolve("pruning_mask.pt")));
+
+    Files.writeString(out.resolve("stale.json"), "{}");
+    CliTest.Run replaced = CliTest.narrow("prune", conf.toString(), "--run", "random", "--overwrite",
+        "--set", "train.max_steps=3");
+    assertEquals(0, replaced.exit(), replaced.err());
+    assertTrue(replaced.err().contains("narrow prune: --overwrite: deleted the run in " + out), replaced.err());
+    assertFalse(Files.exists(out.resolve("stale.json")));
+    assertNotEquals("an older run's mask", new String(Files.readAllBytes(out.resolve("pruning_mask.pt")),
+        java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertTrue(Files.exists(out.resolve("final_model/_SUCCESS")));
+  }
+
+  /**
+   * A base model whose weights are cut short, or whose config.json disagrees with its tensors, is
+   * refused before Spark starts and before anything is written or deleted, even with --overwrite.
+   */
+  @Test
+  void aBrokenBaseModelIsRefusedBeforeAnythingIsWritten() throws Exception {
+    Path conf = conf();
+    Path fixture = Fixtures.model(Fixtures.UNTIED);
+    Path truncated = Files.createDirectories(dir.resolve("truncated"));
+    Files.copy(fixture.resolve("config.json"), truncated.resolve("config.json"));
+    byte[] weights = Files.readAllBytes(fixture.resolve("model.safetensors"));
+    Files.write(truncated.resolve("model.safetensors"), java.util.Arrays.copyOf(weights, weights.length - 1000));
+    Path out = Files.createDirectories(dir.resolve("out/random"));
+    Files.writeString(out.resolve("pruning_mask.pt"), "an older run's mask");
+
+    CliTest.Run cut = CliTest.narrow("prune", conf.toString(), "--run", "random", "--overwrite",
+        "--set", "model.pretrained=" + truncated);
+    assertEquals(2, cut.exit(), cut.err());
+    assertTrue(cut.err().startsWith("narrow prune: " + truncated.resolve("model.safetensors")), cut.err());
+    assertEquals(List.of("pruning_mask.pt"), CliTest.names(out), "the old run is untouched");
+
+    Path mismatched = Files.createDirectories(dir.resolve("mismatched"));
+    Files.writeString(mismatched.resolve("config.json"), Files.readString(fixture.resolve("config.json"))
+        .replace("\"intermediate_size\": 96", "\"intermediate_size\": 128"));
+    Files.copy(fixture.resolve("model.safetensors"), mismatched.resolve("model.safetensors"));
+    CliTest.Run wrong = CliTest.narrow("prune", conf.toString(), "--run", "attribution",
+        "--set", "model.pretrained=" + mismatched);
+    assertEquals(2, wrong.exit(), wrong.err());
+    assertEquals("narrow prune: " + mismatched + ": tensor 'model.layers.0.mlp.gate_proj.weight' has shape [96, 64], "
+        + "the config needs [128, 64] (" + mismatched.resolve("config.json") + " and the weights describe "
+        + "different models)", wrong.err().strip());
+    assertFalse(Files.exists(dir.resolve("out/attribution")), "no run folder for a run that did not start");
   }
 
   @Test

@@ -95,6 +95,10 @@ class S3aTrainCommandTest {
     CheckpointStore store = CheckpointStore.open(run, conf);
     assertEquals(List.of(run + "/checkpoint-4"), store.list());
     assertTrue(store.isComplete("final_model"));
+    CliTest.Run again = CliTest.narrow("train", experiment.toString(), "--spark-conf", sparkConf.toString());
+    assertEquals(2, again.exit(), again.err());
+    assertTrue(again.err().contains("narrow train: " + run + " already holds a run (checkpoint-4, final_model, "
+        + "model_stats.json): continue it with --resume, or replace it with --overwrite"), again.err());
 
     // a save of step 6 cut short by a kill: some files, no marker
     FileSystem fs = hadoop(run).getFileSystem(conf);
@@ -119,6 +123,12 @@ class S3aTrainCommandTest {
       assertEquals(resumedFrom.get("log_history").get(i), state.get("log_history").get(i), "log entry " + i);
     }
     assertEquals(8, state.get("log_history").size() - 1, "steps 1-8 logged once each, then the run's summary");
+
+    CliTest.Run replaced = CliTest.narrow("train", experiment.toString(), "--spark-conf", sparkConf.toString(),
+        "--overwrite", "--set", "train.max_steps=2");
+    assertEquals(0, replaced.exit(), replaced.err());
+    assertEquals(List.of(run + "/checkpoint-2"), store.list(), "checkpoint-8 went with the old run");
+    assertEquals(2, readJson(run + "/final_model/trainer_state.json").get("global_step").asInt());
   }
 
   @Test

@@ -45,7 +45,7 @@ class PruningStatsTest {
 
   @Test
   void metadataHasTheStudysKeysAndTheRecoveryLosses() throws Exception {
-    var m = new ExperimentMetadata("Llama-3.2-1B", 0.5, 0.2, "2026-11-23T17:00:00", "random", 3, 0, false, "abc",
+    var m = new ExperimentMetadata("Llama-3.2-1B", 0.5, 0.2, "2026-11-23T17:00:00", "attribution", 3, 64, 8, false, "abc",
         2.5, 7.0, null, Map.of("mask_files", 1.5), Map.of("narrow", "test"));
     m = m.finished(3.0, "training", 10.0);
     Path f = tmp.resolve(ExperimentMetadata.FILE);
@@ -60,7 +60,9 @@ class PruningStatsTest {
     assertEquals(3.0, j.get("eval_loss_final").asDouble());
     assertEquals(10.0, j.get("timings_seconds").get("training").asDouble());
     assertEquals("abc", j.get("data_manifest_checksum").asText());
-    assertThrows(IllegalArgumentException.class, () -> new ExperimentMetadata("m", 0, 0, "d", "magnitude", 0, 0,
+    assertEquals(64, j.get("samples").asInt());
+    assertEquals(8, j.get("batch_size").asInt());
+    assertThrows(IllegalArgumentException.class, () -> new ExperimentMetadata("m", 0, 0, "d", "magnitude", 0, 0, 0,
         false, null, null, null, null, Map.of(), Map.of()));
   }
 

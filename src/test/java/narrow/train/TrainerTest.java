@@ -72,7 +72,9 @@ class TrainerTest {
     TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 3), data, args(out, 40).with("eval_steps", 20))
         .withTokenizer(tokenizer).withHooks(hooks).withConsole(console::add);
     TrainResult result;
+    boolean bf16;
     try (Trainer t = Trainer.open(run)) {
+      bf16 = t.bf16();
       result = t.run();
       try (TensorScope scope = new TensorScope();
           LlamaForCausalLM back = LlamaForCausalLM.load(Path.of(result.finalModel()))) {
@@ -118,17 +120,18 @@ class TrainerTest {
     }
     assertTrue(Files.exists(out.resolve("checkpoint-40/optimizer.safetensors")));
     assertEquals(40, TrainerState.read(out.resolve("checkpoint-40/trainer_state.json")).globalStep());
-    assertEquals(args(out, 40).with("eval_steps", 20),
-        TrainingArguments.readJson(out.resolve("checkpoint-40/training_args.json")));
+    assertNull(run.args().bf16(), "bf16 unset: the device decides");
+    assertEquals(args(out, 40).with(Map.of("eval_steps", 20, "bf16", bf16)),
+        TrainingArguments.readJson(out.resolve("checkpoint-40/training_args.json")), "bf16 as resolved");
     try (var files = Files.list(out)) {
       assertTrue(files.noneMatch(p -> p.getFileName().toString().startsWith(".tmp-")), "no half checkpoints");
     }
     narrow.model.io.PythonTorch.assumeAvailable("TrainerTest: training_args.bin read by torch.load");
     // torch 2 loads weights-only by default; 1.13's weights-only unpickler cannot read Python floats
     String loaded = narrow.model.io.PythonTorch.run(
-        "import sys, torch; d = torch.load(sys.argv[1]); print(d['max_steps'], d['learning_rate'], d['output_dir'])",
+        "import sys, torch; d = torch.load(sys.argv[1]); print(d['max_steps'], d['learning_rate'], d['output_dir'], d['bf16'])",
         out.resolve("checkpoint-40/training_args.bin").toString());
-    assertEquals("40 0.003 " + out, loaded);
+    assertEquals("40 0.003 " + out + (bf16 ? " True" : " False"), loaded);
   }
 
   /**

@@ -69,35 +69,57 @@ public final class Safetensors {
 
   /** The weights of a checkpoint folder: {@code model.safetensors}, or the shards of its index. */
   public static Map<String, Tensor> readCheckpoint(Path dir, Device device) throws IOException {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    try {
+      // the headers first: a shard that does not match the index fails before any weight is read
+      for (Path file : checkpointHeaders(dir).keySet()) out.putAll(read(file, device));
+    } catch (IOException | RuntimeException e) {
+      out.values().forEach(Tensors::free);
+      throw e;
+    }
+    return out;
+  }
+
+  /**
+   * Every tensor of a checkpoint folder as its file's header describes it (names, dtypes, shapes,
+   * byte ranges checked against the file's size), without reading any weight: a truncated or
+   * mismatched shard is found before a job commits to the model.
+   */
+  public static Map<String, SafetensorsHeader.TensorInfo> readCheckpointTensors(Path dir) throws IOException {
+    Map<String, SafetensorsHeader.TensorInfo> out = new LinkedHashMap<>();
+    for (SafetensorsHeader h : checkpointHeaders(dir).values()) out.putAll(h.tensors());
+    return out;
+  }
+
+  /** The header of each weight file of a folder, by file; a sharded folder's checked against its index. */
+  private static Map<Path, SafetensorsHeader> checkpointHeaders(Path dir) throws IOException {
+    Map<Path, SafetensorsHeader> out = new LinkedHashMap<>();
     Path single = dir.resolve(SINGLE_FILE);
-    if (Files.exists(single)) return read(single, device);
+    if (Files.exists(single)) {
+      out.put(single, readHeader(single));
+      return out;
+    }
     Path index = dir.resolve(INDEX_FILE);
     if (!Files.exists(index)) {
       throw new IOException(dir + ": neither " + SINGLE_FILE + " nor " + INDEX_FILE);
     }
     Map<String, String> weightMap = readIndex(index);
-    Map<String, Tensor> out = new LinkedHashMap<>();
-    try {
-      for (String shard : new LinkedHashSet<>(weightMap.values())) {
-        Map<String, Tensor> tensors = read(dir.resolve(shard), device);
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-          if (!shard.equals(weightMap.get(e.getKey()))) {
-            tensors.values().forEach(Tensors::free);
-            throw new IOException(dir.resolve(shard) + ": tensor '" + e.getKey()
-                + "' is not listed for this shard in " + INDEX_FILE);
-          }
+    Set<String> found = new java.util.HashSet<>();
+    for (String shard : new LinkedHashSet<>(weightMap.values())) {
+      SafetensorsHeader h = readHeader(dir.resolve(shard));
+      for (String name : h.tensors().keySet()) {
+        if (!shard.equals(weightMap.get(name))) {
+          throw new IOException(dir.resolve(shard) + ": tensor '" + name + "' is not listed for this shard in "
+              + INDEX_FILE);
         }
-        out.putAll(tensors);
+        found.add(name);
       }
-      for (String name : weightMap.keySet()) {
-        if (!out.containsKey(name)) {
-          throw new IOException(index + ": tensor '" + name + "' is missing from shard "
-              + weightMap.get(name));
-        }
+      out.put(dir.resolve(shard), h);
+    }
+    for (String name : weightMap.keySet()) {
+      if (!found.contains(name)) {
+        throw new IOException(index + ": tensor '" + name + "' is missing from shard " + weightMap.get(name));
       }
-    } catch (IOException | RuntimeException e) {
-      out.values().forEach(Tensors::free);
-      throw e;
     }
     return out;
   }
