@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -52,7 +53,7 @@ public final class TokenizedDataset {
   /** A dataset at a Hadoop path readable with {@code conf}. */
   public static TokenizedDataset open(Path path, Configuration conf) {
     try {
-      FileSystem fs = path.getFileSystem(conf);
+      FileSystem fs = ObjectStores.reach(path, conf);
       Path root = fs.makeQualified(path);
       if (!fs.exists(root)) throw new TokenizeException("tokenized dataset " + root + " does not exist");
       if (!fs.exists(new Path(root, COMMIT_MARKER))) {
