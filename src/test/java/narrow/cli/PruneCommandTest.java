@@ -128,6 +128,34 @@ class PruneCommandTest {
     }
   }
 
+  /**
+   * A base model whose weights file is cut short is found by the attribution tasks, which load
+   * it: one line naming the file, exit code 2, and nothing of it in Spark's log (no executor trace).
+   */
+  @Test
+  void aBadModelFileFoundByAnAttributionTaskIsOneLine() throws Exception {
+    Path model = Files.createDirectories(dir.resolve("model"));
+    for (String f : new String[] {"config.json", "model.safetensors"}) {
+      Files.copy(Fixtures.model(Fixtures.UNTIED).resolve(f), model.resolve(f));
+    }
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(model.resolve("model.safetensors").toFile(), "rw")) {
+      f.setLength(f.length() - 64); // a download cut short
+    }
+    Path conf = conf(dir, model.toString(), "");
+    CliTest.Run r;
+    try (LogCapture log = new LogCapture()) {
+      r = CliTest.narrow("prune", conf.toString(), "--run", "attribution", "--spark-conf",
+          dir.resolve("local2.conf").toString());
+      assertFalse(log.text().contains("model.safetensors"), "Spark's log is quiet about it:\n" + log.text());
+      assertFalse(log.text().contains("aborting job"), log.text());
+    }
+    assertEquals(2, r.exit(), r.err());
+    assertFalse(r.err().contains("\tat "), r.err());
+    String line = r.err().lines().filter(l -> l.startsWith("narrow prune: ")).findFirst().orElse(r.err());
+    assertTrue(line.contains(model.resolve("model.safetensors") + ": tensor "), line);
+    assertTrue(line.contains("truncated file?"), line);
+  }
+
   @Test
   void aConfigWithoutPruneSectionOrWithBadValuesIsAClearError() throws Exception {
     Path conf = conf();
