@@ -38,7 +38,10 @@ final class LocalSpark {
     return hadoop;
   }
 
-  /** spark-submit's properties when there are any, else those of the properties file. */
+  /**
+   * spark-submit's properties when there are any, else those of the properties file; with
+   * {@link S3aDefaults} where they set none of their keys.
+   */
   private static SparkConf conf(String appName, Path propertiesFile) {
     SparkConf conf = new SparkConf(true).setAppName(appName);
     if (!conf.contains("spark.master")) {
@@ -52,6 +55,7 @@ final class LocalSpark {
       }
       conf.setIfMissing("spark.master", "local[*]");
     }
+    S3aDefaults.applyTo(conf);
     return conf;
   }
 

@@ -1,8 +1,5 @@
 package narrow.cli;
 
-import narrow.model.io.SafetensorsHeader;
-import narrow.train.TrainingDivergedException;
-import narrow.util.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,6 +47,7 @@ public final class Main {
   /** Runs {@code cli} with narrow's error reporting: exit code 2 for a user error, 1 for a bug. */
   static int execute(CommandLine cli, String... args) {
     cli.setExecutionExceptionHandler(Main::report);
+    QuietTaskUserErrors.install();
     return cli.execute(args);
   }
 
@@ -73,29 +71,6 @@ public final class Main {
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
       return new String[] {"narrow " + (v == null ? "(development build)" : v)};
-    }
-  }
-
-  /**
-   * Errors whose message alone tells the user what to fix: our {@link UserError}s (bad config,
-   * input or argument; {@code ConfigException} and {@code TokenizeException} are ones), a run
-   * that diverged, a malformed safetensors file, and a file that exists or is missing. Not
-   * {@code IllegalArgumentException}: thrown for bad input by some libraries and for broken
-   * invariants by our own code, it is too often a bug to hide its trace.
-   */
-  static final class UserErrors {
-    private UserErrors() {}
-
-    static Throwable find(Throwable e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof UserError || t instanceof TrainingDivergedException
-            || t instanceof SafetensorsHeader.SafetensorsFormatException
-            || t instanceof java.nio.file.FileAlreadyExistsException
-            || t instanceof java.nio.file.NoSuchFileException) {
-          return t;
-        }
-      }
-      return null;
     }
   }
 }

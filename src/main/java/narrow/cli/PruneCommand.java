@@ -39,6 +39,7 @@ import narrow.train.ModelSource;
 import narrow.train.TrainResult;
 import narrow.train.Trainer;
 import narrow.util.Locations;
+import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -220,7 +221,7 @@ final class PruneCommand implements Callable<Integer> {
   private static String manifestChecksum(String dataset, Configuration hadoop) throws IOException {
     org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(Locations.hadoopPath(dataset),
         TokenizeManifest.FILE_NAME);
-    FileSystem fs = manifest.getFileSystem(hadoop);
+    FileSystem fs = ObjectStores.reach(manifest, hadoop);
     if (!fs.exists(manifest)) return null;
     try (InputStream in = fs.open(manifest)) {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));

@@ -4,18 +4,44 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Collects every problem in a config so the user fixes them in one pass, not one per run. */
+/**
+ * Collects every problem in a config so the user fixes them in one pass, not one per run. A
+ * problem with a key that {@code --set} gave is blamed on that {@code --set}, not on the file.
+ */
 public final class ConfigErrors {
   private final Path file;
+  private final Map<String, String> fromCommandLine;
   private final List<String> problems = new ArrayList<>();
+  private boolean anyFromFile;
 
   public ConfigErrors(Path file) {
+    this(file, Map.of());
+  }
+
+  /** @param fromCommandLine key to the {@code --set key=value} that gave it ({@link Overrides#apply}) */
+  public ConfigErrors(Path file, Map<String, String> fromCommandLine) {
     this.file = file;
+    this.fromCommandLine = fromCommandLine;
   }
 
   public void add(String key, String problem) {
-    problems.add("key '" + key + "': " + problem);
+    String given = origin(fromCommandLine, key);
+    if (given == null) anyFromFile = true;
+    problems.add((given == null ? "" : given + ": ") + "key '" + key + "': " + problem);
+  }
+
+  /**
+   * The {@code --set} that gave {@code key}, or one of the sections it is in, or null when the
+   * key comes from the file.
+   */
+  static String origin(Map<String, String> fromCommandLine, String key) {
+    for (var e : fromCommandLine.entrySet()) {
+      String set = e.getKey();
+      if (key.equals(set) || key.startsWith(set + ".") || key.startsWith(set + "[")) return e.getValue();
+    }
+    return null;
   }
 
   public void requirePositive(String key, long value) {
@@ -47,7 +73,7 @@ public final class ConfigErrors {
 
   public void throwIfAny() {
     if (problems.isEmpty()) return;
-    StringBuilder sb = new StringBuilder(file.toString()).append(": invalid configuration");
+    StringBuilder sb = new StringBuilder(anyFromFile ? file + ": invalid configuration" : "invalid --set");
     for (String p : problems) sb.append("\n  - ").append(p);
     throw new ConfigException(sb.toString());
   }

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -77,9 +78,9 @@ public final class ConfigLoader {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }
     if (run != null) applyRun(file, root, run);
-    Overrides.apply(root, overrides);
-    ExperimentConfig config = bind(file, root);
-    ConfigErrors errors = new ConfigErrors(file);
+    Map<String, String> fromCommandLine = Overrides.apply(root, overrides);
+    ExperimentConfig config = bind(file, root, fromCommandLine);
+    ConfigErrors errors = new ConfigErrors(file, fromCommandLine);
     config.validate(errors);
     errors.throwIfAny();
     return config;
@@ -100,22 +101,29 @@ public final class ConfigLoader {
     root.put("run", run);
   }
 
-  private static ExperimentConfig bind(Path file, ObjectNode root) {
+  /** The tree as a config; an error names the file, or the {@code --set} that gave the key at fault. */
+  private static ExperimentConfig bind(Path file, ObjectNode root, Map<String, String> fromCommandLine) {
     try {
       return YAML.treeToValue(root, ExperimentConfig.class);
     } catch (UnrecognizedPropertyException e) {
       String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
           .collect(Collectors.joining(", "));
-      throw new ConfigException(file + ": unknown key '" + keyOf(e) + "' (known here: " + known + ")");
+      throw new ConfigException(blame(file, fromCommandLine, keyOf(e)) + ": unknown key '" + keyOf(e)
+          + "' (known here: " + known + ")");
     } catch (InvalidFormatException e) {
-      throw new ConfigException(file + ": key '" + keyOf(e) + "': '" + e.getValue()
-          + "' is not a valid " + describe(e.getTargetType()));
+      throw new ConfigException(blame(file, fromCommandLine, keyOf(e)) + ": key '" + keyOf(e) + "': '"
+          + e.getValue() + "' is not a valid " + describe(e.getTargetType()));
     } catch (MismatchedInputException e) {
-      throw new ConfigException(file + ": key '" + keyOf(e) + "': expected "
+      throw new ConfigException(blame(file, fromCommandLine, keyOf(e)) + ": key '" + keyOf(e) + "': expected "
           + describe(e.getTargetType()) + " (" + e.getOriginalMessage() + ")");
     } catch (JsonProcessingException e) {
       throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
     }
+  }
+
+  private static String blame(Path file, Map<String, String> fromCommandLine, String key) {
+    String given = ConfigErrors.origin(fromCommandLine, key);
+    return given != null ? given : file.toString();
   }
 
   private static String keyOf(JsonMappingException e) {

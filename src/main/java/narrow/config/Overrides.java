@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Command-line overrides of file values: {@code data.seq_len=512}. The value is read as YAML,
@@ -16,7 +18,12 @@ public final class Overrides {
 
   private Overrides() {}
 
-  public static void apply(ObjectNode root, List<String> assignments) {
+  /**
+   * Applies the assignments; returns each key set with how the command line spelled it
+   * ({@code --set data.seq_len=512}), so that a problem with its value is blamed on {@code --set}.
+   */
+  public static Map<String, String> apply(ObjectNode root, List<String> assignments) {
+    Map<String, String> origins = new LinkedHashMap<>();
     for (String assignment : assignments) {
       int eq = assignment.indexOf('=');
       if (eq <= 0) {
@@ -24,7 +31,9 @@ public final class Overrides {
       }
       String key = assignment.substring(0, eq).trim();
       set(root, key, parseValue(key, assignment.substring(eq + 1)), "--set " + key);
+      origins.put(key, "--set " + assignment.strip());
     }
+    return origins;
   }
 
   /** Sets {@code a.b.c} in the tree, making sections as needed; {@code where} prefixes errors. */

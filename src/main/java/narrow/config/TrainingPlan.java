@@ -58,7 +58,7 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
 
   /**
    * The {@code train:} section over HF's defaults ({@code max_length} from {@code data.seq_len}),
-   * or null with the problem added to {@code errors} under the argument's key.
+   * or null with every problem added to {@code errors} under its argument's key.
    */
   static TrainingArguments arguments(ExperimentConfig c, String outputDir, ConfigErrors errors) {
     Map<String, Object> values = new LinkedHashMap<>(c.train());
@@ -66,9 +66,24 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
     values.putIfAbsent("max_length", c.data().seqLen());
     try {
       return TrainingArguments.fromMap(values);
-    } catch (TrainingArguments.Invalid e) {
-      errors.add(e.argument() == null ? "train" : "train." + e.argument(), e.problem());
+    } catch (TrainingArguments.Invalid first) {
+      // fromMap stops at the first bad argument: each one alone over the defaults finds the rest
+      TrainingArguments defaults = TrainingArguments.defaults(outputDir);
+      int found = 0;
+      for (var e : values.entrySet()) {
+        try {
+          defaults.with(java.util.Collections.singletonMap(e.getKey(), e.getValue()));
+        } catch (TrainingArguments.Invalid alone) {
+          add(errors, alone);
+          found++;
+        }
+      }
+      if (found == 0) add(errors, first); // wrong only together with another argument
       return null;
     }
+  }
+
+  private static void add(ConfigErrors errors, TrainingArguments.Invalid e) {
+    errors.add(e.argument() == null ? "train" : "train." + e.argument(), e.problem());
   }
 }

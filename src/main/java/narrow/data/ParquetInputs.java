@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -30,7 +31,7 @@ public record ParquetInputs(List<String> files, List<String> corrupt, long bytes
       Configuration conf) {
     try {
       Path root = new Path(input);
-      FileSystem fs = root.getFileSystem(conf);
+      FileSystem fs = ObjectStores.reach(root, conf);
       List<FileStatus> found = list(fs, root);
       if (found.isEmpty()) throw new TokenizeException("no Parquet files in input " + input);
       List<String> good = new ArrayList<>();

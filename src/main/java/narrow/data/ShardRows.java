@@ -1,9 +1,12 @@
 package narrow.data;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumException;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import org.apache.parquet.column.page.PageReadStore;
@@ -44,22 +47,44 @@ final class ShardRows {
         if (ids.length > maxLength) ids = Arrays.copyOf(ids, maxLength);
         if (ids.length >= 2) into.add(ids);
       }
-    } catch (RuntimeException e) {
-      // Parquet reports a damaged file or a missing column unchecked; name the shard
-      throw new IOException("cannot read shard " + shard + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw damaged(e, shard, "cannot be read: ");
     }
   }
 
   /** The row groups of a shard with their row counts, from its footer alone. */
   static List<RowGroup> rowGroups(Path shard, Configuration conf) throws IOException {
-    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(shard, conf))) {
+    return rowGroups(HadoopInputFile.fromPath(shard, conf), shard);
+  }
+
+  /** As {@link #rowGroups(Path, Configuration)}, for a shard whose status is at hand. */
+  static List<RowGroup> rowGroups(FileStatus shard, Configuration conf) throws IOException {
+    return rowGroups(HadoopInputFile.fromStatus(shard, conf), shard.getPath());
+  }
+
+  private static List<RowGroup> rowGroups(HadoopInputFile file, Path shard) throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(file)) {
       List<RowGroup> out = new ArrayList<>();
       List<BlockMetaData> blocks = reader.getRowGroups();
       for (int i = 0; i < blocks.size(); i++) out.add(new RowGroup(shard.toString(), i, blocks.get(i).getRowCount()));
       return out;
-    } catch (RuntimeException e) {
-      throw new IOException("cannot read the footer of shard " + shard + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw damaged(e, shard, "has no readable Parquet footer: ");
     }
+  }
+
+  /**
+   * {@code e} as a {@link BrokenShard} when it says the file's bytes are wrong: Parquet's unchecked
+   * errors, an end of file too soon, a checksum that does not match, or parquet-format's words for
+   * a header it cannot decode. Any other IOException is the file system's (a store out of reach)
+   * and stays what it is.
+   */
+  private static IOException damaged(Exception e, Path shard, String problem) {
+    if (e instanceof RuntimeException || e instanceof EOFException || e instanceof ChecksumException
+        || String.valueOf(e.getMessage()).startsWith("can not read class org.apache.parquet.format.")) {
+      throw new BrokenShard(shard, problem + e.getMessage(), e);
+    }
+    return (IOException) e;
   }
 
   /**
@@ -81,9 +106,8 @@ final class ShardRows {
         rows.add(ids.length > maxLength ? Arrays.copyOf(ids, maxLength) : ids);
       }
       return rows;
-    } catch (RuntimeException e) {
-      throw new IOException("cannot read row group " + group.index() + " of shard " + shard + ": "
-          + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw damaged(e, shard, "is corrupt at row group " + group.index() + ": ");
     }
   }
 

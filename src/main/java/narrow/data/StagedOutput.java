@@ -3,6 +3,7 @@ package narrow.data;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.UUID;
+import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -31,7 +32,7 @@ public final class StagedOutput implements AutoCloseable {
   public static StagedOutput begin(String output, boolean overwrite, Configuration conf) {
     try {
       Path target = new Path(output);
-      FileSystem fs = target.getFileSystem(conf);
+      FileSystem fs = ObjectStores.reach(target, conf);
       target = fs.makeQualified(target);
       refuseExisting(fs, target, overwrite);
       Path parent = target.getParent();

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -52,7 +53,7 @@ public final class TokenizedDataset {
   /** A dataset at a Hadoop path readable with {@code conf}. */
   public static TokenizedDataset open(Path path, Configuration conf) {
     try {
-      FileSystem fs = path.getFileSystem(conf);
+      FileSystem fs = ObjectStores.reach(path, conf);
       Path root = fs.makeQualified(path);
       if (!fs.exists(root)) throw new TokenizeException("tokenized dataset " + root + " does not exist");
       if (!fs.exists(new Path(root, COMMIT_MARKER))) {
@@ -118,7 +119,13 @@ public final class TokenizedDataset {
    */
   public List<int[]> rows(String split, int maxLength) throws IOException {
     List<int[]> rows = new ArrayList<>();
-    for (Path shard : shardPaths(split)) ShardRows.read(shard, conf, maxLength, rows);
+    if (manifest == null) {
+      for (Path shard : shardPaths(split)) ShardRows.read(shard, conf, maxLength, rows);
+    } else {
+      for (TokenizeManifest.Shard listed : split(split).shards()) {
+        ShardRows.read(listedShard(listed).getPath(), conf, maxLength, rows);
+      }
+    }
     return rows;
   }
 
@@ -128,8 +135,41 @@ public final class TokenizedDataset {
    */
   public List<RowGroup> rowGroups(String split) throws IOException {
     List<RowGroup> out = new ArrayList<>();
-    for (Path shard : shardPaths(split)) out.addAll(ShardRows.rowGroups(shard, conf));
+    if (manifest == null) {
+      for (Path shard : shardPaths(split)) out.addAll(ShardRows.rowGroups(shard, conf));
+      return out;
+    }
+    // every shard against the manifest before any row is read: a missing or cut-short shard is
+    // found here, not hours into training
+    for (TokenizeManifest.Shard listed : split(split).shards()) {
+      FileStatus status = listedShard(listed);
+      List<RowGroup> groups = ShardRows.rowGroups(status, conf);
+      long rows = groups.stream().mapToLong(RowGroup::rows).sum();
+      if (rows != listed.rows()) {
+        throw new BrokenShard(status.getPath(), "holds " + rows + " rows, but " + TokenizeManifest.FILE_NAME
+            + " lists " + listed.rows() + " (replaced since the dataset was written)");
+      }
+      out.addAll(groups);
+    }
     return out;
+  }
+
+  /** A shard the manifest lists, there and of the size it lists (a size of 0: not recorded). */
+  private FileStatus listedShard(TokenizeManifest.Shard listed) throws IOException {
+    Path path = new Path(root, listed.path());
+    FileStatus status;
+    try {
+      status = fs.getFileStatus(path);
+    } catch (FileNotFoundException e) {
+      throw new BrokenShard(path, "is missing (" + TokenizeManifest.FILE_NAME + " lists it with "
+          + listed.rows() + " rows)", e);
+    }
+    if (listed.bytes() > 0 && status.getLen() != listed.bytes()) {
+      throw new BrokenShard(path, "is " + status.getLen() + " bytes, but " + TokenizeManifest.FILE_NAME
+          + " lists " + listed.bytes() + " (" + (status.getLen() < listed.bytes()
+              ? "cut short: a copy or upload that did not finish" : "replaced since the dataset was written") + ")");
+    }
+    return status;
   }
 
   /** The rows of one row group (see {@link ShardRows#readRowGroup}). */
@@ -137,15 +177,17 @@ public final class TokenizedDataset {
     return ShardRows.readRowGroup(group, conf, maxLength);
   }
 
-  private List<Path> shardPaths(String split) throws IOException {
-    if (manifest != null) {
-      TokenizeManifest.Split s = manifest.splits().get(split);
-      if (s == null) {
-        throw new TokenizeException("tokenized dataset " + root + " has no split '" + split
-            + "' (its manifest lists: " + String.join(", ", manifest.splits().keySet()) + ")");
-      }
-      return s.shards().stream().map(sh -> new Path(root, sh.path())).toList();
+  private TokenizeManifest.Split split(String split) {
+    TokenizeManifest.Split s = manifest.splits().get(split);
+    if (s == null) {
+      throw new TokenizeException("tokenized dataset " + root + " has no split '" + split
+          + "' (its manifest lists: " + String.join(", ", manifest.splits().keySet()) + ")");
     }
+    return s;
+  }
+
+  private List<Path> shardPaths(String split) throws IOException {
+    if (manifest != null) return split(split).shards().stream().map(sh -> new Path(root, sh.path())).toList();
     try {
       // the order the tokenize job writes into a manifest
       return Arrays.stream(fs.listStatus(new Path(root, split)))

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import narrow.util.AtomicDirectory;
 import narrow.util.Locations;
+import narrow.util.ObjectStores;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -71,7 +72,7 @@ public final class CheckpointStore {
     try {
       // the raw local file system: the checksummed one leaves a .crc file beside each file it writes
       if ("file".equals(path.toUri().getScheme())) return FileSystem.getLocal(conf).getRaw();
-      return path.getFileSystem(conf);
+      return ObjectStores.reach(path, conf);
     } catch (UnsupportedFileSystemException e) {
       throw new UserError("cannot reach " + location + ": no Hadoop file system for its scheme on the "
           + "classpath (s3a:// is built in; gs:// needs the GCS connector, which Dataproc images have)", e);

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import narrow.model.LlamaConfig;
 import narrow.util.Locations;
+import narrow.util.ObjectStores;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 
@@ -36,7 +37,7 @@ public sealed interface ModelSource {
     /** Its config.json, read where it is (no download). */
     public LlamaConfig readConfig(Configuration conf) throws IOException {
       org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(Locations.hadoopPath(location), "config.json");
-      try (InputStream in = file.getFileSystem(conf).open(file)) {
+      try (InputStream in = ObjectStores.reach(file, conf).open(file)) {
         return LlamaConfig.read(in, Locations.child(location, "config.json"));
       } catch (FileNotFoundException e) {
         throw new UserError("model.pretrained: no config.json in " + location);

@@ -181,6 +181,44 @@ class ConfigLoaderTest {
         fails(typed).getMessage());
   }
 
+  /** Like data:, the train: section shows every problem at once, not one per run of the command. */
+  @Test
+  void everyBadTrainingArgumentIsReportedAtOnce() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\n"
+        + "train: {output_dir: runs, lerning_rate: 1.0, max_steps: many, warmup_stepz: 3, save_total_limit: 0,"
+        + " optim: sgd}\n");
+    String m = fails(file).getMessage();
+    assertTrue(m.startsWith(file + ": invalid configuration"), m);
+    for (String problem : List.of("key 'train.lerning_rate': not a training argument",
+        "key 'train.max_steps': 'many' is not an integer", "key 'train.warmup_stepz': not a training argument",
+        "key 'train.save_total_limit': must be >= 1, got 0", "key 'train.optim': only adamw_torch")) {
+      assertTrue(m.contains(problem), problem + " in:\n" + m);
+    }
+  }
+
+  /** A key or value that came from --set is blamed on that --set, not on the file. */
+  @Test
+  void aBadSetIsBlamedOnSet() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\ntrain: {output_dir: runs}\n");
+    String unknown = fails(file, "data.seq_lenn=3").getMessage();
+    assertTrue(unknown.startsWith("--set data.seq_lenn=3: unknown key 'data.seq_lenn'"), unknown);
+    assertFalse(unknown.contains(file.toString()), unknown);
+
+    String train = fails(file, "train.max_stepz=3", "train.learning_rate=fast").getMessage();
+    assertTrue(train.startsWith("invalid --set"), train);
+    assertTrue(train.contains("--set train.max_stepz=3: key 'train.max_stepz': not a training argument"), train);
+    assertTrue(train.contains("--set train.learning_rate=fast: key 'train.learning_rate': 'fast' is not a number"),
+        train);
+    assertFalse(train.contains(file.toString()), train);
+
+    // a problem of the file's own is still the file's, beside the --set one
+    Path both = write("experiment: demo\ndata: {input: $CORPUS, output: out, seq_len: -1}\ntrain: {output_dir: runs}\n");
+    String mixed = fails(both, "train.max_stepz=3").getMessage();
+    assertTrue(mixed.startsWith(both + ": invalid configuration"), mixed);
+    assertTrue(mixed.contains("\n  - key 'data.seq_len': must be positive"), mixed);
+    assertTrue(mixed.contains("\n  - --set train.max_stepz=3: key 'train.max_stepz'"), mixed);
+  }
+
   /** What `narrow config` prints is a config too, and it trains with exactly the same arguments. */
   @Test
   void thePrintedConfigHasEveryTrainingArgumentAndLoadsBackToTheSamePlan() throws IOException {

@@ -99,7 +99,30 @@ class TokenizedDatasetTest {
     byte[] bytes = Files.readAllBytes(shard);
     Files.delete(ds.resolve("train/.part-00000.parquet.crc")); // so that the damage reaches Parquet
     Files.write(shard, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    IOException e = assertThrows(IOException.class, () -> TokenizedDataset.open(ds).rows("train", 4));
-    assertTrue(e.getMessage().contains("part-00000.parquet"), e.getMessage());
+    BrokenShard e = assertThrows(BrokenShard.class, () -> TokenizedDataset.open(ds).rows("train", 4));
+    assertTrue(e.getMessage().contains("part-00000.parquet is " + bytes.length / 2 + " bytes"), e.getMessage());
+  }
+
+  /** A shard of the size the manifest lists, with other rows than it lists, was replaced. */
+  @Test
+  void aShardWithOtherRowsThanTheManifestListsIsNamed() throws IOException {
+    Path ds = tmp.resolve("ds");
+    TestDatasets.writeShard(ds.resolve("train/part-00000.parquet"), ROWS);
+    TestDatasets.writeManifest(ds, Map.of("train", new TokenizeManifest.Split(4, 0, 0, List.of(
+        new TokenizeManifest.Shard("train/part-00000.parquet", 4, Files.size(ds.resolve("train/part-00000.parquet")))))));
+    Files.writeString(ds.resolve(TokenizedDataset.COMMIT_MARKER), "");
+    BrokenShard e = assertThrows(BrokenShard.class, () -> TokenizedDataset.open(ds).rowGroups("train"));
+    assertTrue(e.getMessage().contains("part-00000.parquet holds 3 rows, but"), e.getMessage());
+    assertTrue(e.getMessage().contains("manifest.json lists 4"), e.getMessage());
+  }
+
+  /** A shard whose footer is not Parquet's is named, on a folder with no manifest too. */
+  @Test
+  void aShardWithoutAFooterIsNamed() throws IOException {
+    Path ds = Files.createDirectories(tmp.resolve("ds/train"));
+    Files.writeString(ds.resolve("part-00000.parquet"), "not parquet at all");
+    Files.writeString(tmp.resolve("ds").resolve(TokenizedDataset.COMMIT_MARKER), "");
+    BrokenShard e = assertThrows(BrokenShard.class, () -> TokenizedDataset.open(tmp.resolve("ds")).rowGroups("train"));
+    assertTrue(e.getMessage().contains("part-00000.parquet has no readable Parquet footer"), e.getMessage());
   }
 }
