@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (what a user's fresh clone is), build and pass the golden tests there; and no file of it points
  * at a sibling folder of the checkout.
  */
+@Slow
 class StandaloneRepositoryTest {
   /** A folder beside the checkout that some machines have and users do not. */
   private static final String SIBLING = ".." + "/shared";

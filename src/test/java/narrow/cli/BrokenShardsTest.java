@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * before the first step where the manifest tells (sizes, presence), at the row group where it
  * is read otherwise.
  */
+@narrow.Slow
 class BrokenShardsTest {
   @TempDir Path dir;
 

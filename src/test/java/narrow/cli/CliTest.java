@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The command line as a user drives it: real local Spark, real files, a tiny model. Each command
  * starts and stops its own Spark session, as it does under jobs/narrow.
  */
+@narrow.Slow
 class CliTest {
   @TempDir Path dir;
 

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code narrow train} in a JVM of its own, stopped as Ctrl-C or a kill stops it (SIGTERM: the
  * shutdown hooks run): it says which checkpoint it saved last and the command that continues it.
  */
+@narrow.Slow
 class InterruptedTrainTest {
   @TempDir Path dir;
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** narrow prune end to end on the untied fixture model: random and attribution, mask files, stats, recovery. */
+@narrow.Slow
 class PruneCommandTest {
   @TempDir Path dir;
 

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * line that names the location, the endpoint and what to check. The Spark properties set no
  * retry limits, as a user's would not: narrow's defaults must do it.
  */
+@narrow.Slow
 class S3aFailFastTest {
   static final Duration DEADLINE = Duration.ofSeconds(60);
   static S3ProxyServer s3;

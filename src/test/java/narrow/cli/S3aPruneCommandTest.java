@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the driver, the attribution tasks and both recovery replicas; the run's files land in the
  * remote output_dir, and they are those of the same run on local disk.
  */
+@narrow.Slow
 class S3aPruneCommandTest {
   static S3ProxyServer s3;
   static Configuration conf;

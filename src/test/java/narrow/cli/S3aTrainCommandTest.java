@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * endpoint and credentials given the way a user gives them: {@code spark.hadoop.*} lines of the
  * Spark properties file, with no Spark session started for a single replica.
  */
+@narrow.Slow
 class S3aTrainCommandTest {
   static S3ProxyServer s3;
   static Configuration conf;

@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
  * when Spark could only ship it as text, and Spark's log says nothing of it; any other failure of
  * a task keeps its trace (exit code 1) and Spark's ERROR.
  */
+@narrow.Slow
 class SparkTaskErrorsTest {
   static SparkSession spark;
 

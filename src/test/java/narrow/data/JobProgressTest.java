@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Progress moves while a task is still running: one task tokenizes the whole corpus, so without
  * the heartbeat's partial counts the document count would jump from 0 to the total at its end.
  */
+@narrow.Slow
 class JobProgressTest {
   static SparkSession spark;
   @TempDir static Path tmp;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Input from s3a://, shards and manifest to s3a://, against S3Proxy on loopback. */
+@narrow.Slow
 class S3aRoundTripTest {
   static S3ProxyServer s3;
   static SparkSession spark;

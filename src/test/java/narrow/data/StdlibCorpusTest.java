@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A realistic run: a few hundred files of this machine's Python standard library. */
+@narrow.Slow
 class StdlibCorpusTest {
   static SparkSession spark;
   static HfOracleEncoder oracle;

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Each kind of bad input: without skipBadRecords a clear error naming the file; with it, skipped
  * and counted in the manifest. Empty documents are always skipped and counted.
  */
+@narrow.Slow
 class TokenizeBadInputTest {
   static SparkSession spark;
   @TempDir static Path tmp;

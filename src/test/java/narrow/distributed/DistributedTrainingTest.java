@@ -34,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * N replicas on a Spark barrier stage (local[2,4]: two task slots, a failed task retried) train
  * exactly as one replica with N times the batch: the same logged losses and the same final weights.
  */
+@narrow.Slow
 class DistributedTrainingTest {
   static final int BOS = 318;
   static SparkSession spark;

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * Which BLAS libtorch's matmuls reach: asked of MKL itself, whose verbose mode reports every call
  * it serves (a process of its own, since MKL writes to the C library's stdout).
  */
+@narrow.Slow
 class BlasTest {
   /** A float32 matmul through libtorch, then the BLAS in use on stdout. */
   public static void main(String[] args) {

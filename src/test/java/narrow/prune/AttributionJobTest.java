@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Attribution on Spark (local[2]): partitions of whole batches, each loading the model, whose sums
  * Spark adds; the same scores whatever the partition count, and PyTorch's on the fixtures.
  */
+@narrow.Slow
 class AttributionJobTest {
   static SparkSession spark;
   static JavaSparkContext jsc;

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * uploaded with the marker last, a killed upload never taken for a checkpoint, exact resume from
  * a remote checkpoint.
  */
+@narrow.Slow
 class S3aCheckpointsTest {
   static final int BOS = 318;
   static final String BUCKET = "s3a://ckpt";

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (64M ids = 256 MB as ints, -Xmx128m) trains on it. Reading the split into the heap, as the
  * trainer did before it streamed, needs those 256 MB of int arrays alone.
  */
+@narrow.Slow
 class StreamingMemoryTest {
   static final int SEQ = 1024;
   static final int SHARDS = 8;

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The trainer end to end on the fixture-sized model (vocab 320, hidden 64, 2 layers). */
+@narrow.Slow
 class TrainerTest {
   static final int BOS = 318;
   @TempDir Path tmp;

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with an index. transformers must give narrow's logits, read trainer_state.json and
  * training_args.bin, and count the same parameters.
  */
+@narrow.Slow
 class TransformersCompatibilityTest {
   @TempDir Path tmp;
 

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * about half a minute on one core, nearly all of it in the oracle; a bigger library is cut,
  * deterministically in path order, at {@link #BYTE_BUDGET} to keep the test near that.
  */
+@narrow.Slow
 class FastBpeEncoderCorpusTest {
   private static final long BYTE_BUDGET = 48L << 20;
   private static final int REPORTED = 10;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * {@code <|end_of_text|>}, which cuts the text exactly: its ids must be the copies' ids joined by
  * the token's id; the oracle checks a 4 MB document directly.
  */
+@narrow.Slow
 class FastBpeEncoderLargeDocumentTest {
   private static final long CHUNK_BYTES = 2L << 20;
   private static final int COPIES = 25;

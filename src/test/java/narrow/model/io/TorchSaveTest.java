@@ -20,6 +20,7 @@ import java.util.zip.ZipInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@narrow.Slow
 class TorchSaveTest {
   @TempDir Path tmp;
 
