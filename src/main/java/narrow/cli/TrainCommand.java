@@ -2,17 +2,14 @@ package narrow.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Callable;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import narrow.config.ConfigException;
 import narrow.config.DistributedConfig;
-import narrow.distributed.DistributedTraining;
-import narrow.distributed.ReplicaHooks;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.SparkSession;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
+import narrow.distributed.DistributedTraining;
+import narrow.distributed.ReplicaHooks;
 import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.ModelStats;
@@ -21,9 +18,13 @@ import narrow.train.Checkpoints;
 import narrow.train.ModelSource;
 import narrow.train.ResumeCheck;
 import narrow.train.TrainResult;
-import narrow.train.TrainingArguments;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
+import narrow.train.TrainingArguments;
+import narrow.util.CompleteFolder;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -159,7 +160,7 @@ final class TrainCommand implements Callable<Integer> {
     String latest = runDir.latest();
     if (latest == null) {
       throw new ConfigException("--resume: no complete checkpoint-N folder under " + runDir.root()
-          + " (one without its " + Checkpoints.COMPLETE_MARKER + " marker is incomplete and never resumed from); "
+          + " (one without its " + CompleteFolder.MARKER + " marker is incomplete and never resumed from); "
           + "start the run again with --overwrite");
     }
     return latest;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import narrow.util.Locations;
 
 /**
  * Collects every problem in a config so the user fixes them in one pass, not one per run. A
@@ -66,7 +67,7 @@ public final class ConfigErrors {
 
   /** A local path must exist; remote URIs (s3a://, gs://, hdfs://) are checked by the job. */
   public void requireExistingLocal(String key, String path) {
-    if (path != null && !Paths.isRemote(path) && !Files.exists(Paths.local(path))) {
+    if (path != null && !Locations.isRemote(path) && !Files.exists(Locations.localPath(path))) {
       add(key, "path does not exist: " + path);
     }
   }

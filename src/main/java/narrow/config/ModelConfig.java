@@ -2,6 +2,7 @@ package narrow.config;
 
 import java.util.List;
 import narrow.model.ModelPreset;
+import narrow.util.Locations;
 
 /**
  * The {@code model:} section: what to train. Exactly one of {@code preset} (a fresh model,
@@ -47,6 +48,6 @@ public record ModelConfig(String preset, String pretrained, Long seed, String de
   /** The name a run gets when the config names none: the preset, or the pretrained folder's name. */
   String defaultRunName() {
     if (preset != null) return preset;
-    return pretrained == null ? "model" : Paths.local(pretrained).getFileName().toString();
+    return pretrained == null ? "model" : Locations.localPath(pretrained).getFileName().toString();
   }
 }

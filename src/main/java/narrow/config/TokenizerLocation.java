@@ -3,6 +3,7 @@ package narrow.config;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import narrow.data.tokenizer.TokenizerFiles;
+import narrow.util.Locations;
 
 /**
  * Where the tokenizer.json named in a config lives. {@value DataConfig#DEFAULT_TOKENIZER} is the
@@ -12,7 +13,7 @@ public final class TokenizerLocation {
   private TokenizerLocation() {}
 
   public static Path resolve(String name) {
-    if (!name.equals(DataConfig.DEFAULT_TOKENIZER)) return Paths.local(name).toAbsolutePath();
+    if (!name.equals(DataConfig.DEFAULT_TOKENIZER)) return Locations.localPath(name).toAbsolutePath();
     Path file = TokenizerFiles.defaultLlama31();
     if (!Files.isRegularFile(file)) {
       throw new ConfigException("the Llama-3.1 tokenizer is not cached at " + file

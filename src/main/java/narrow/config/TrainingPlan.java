@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import narrow.train.ModelSource;
 import narrow.train.TrainingArguments;
+import narrow.util.Locations;
 
 /**
  * One run of an experiment as the trainer takes it: the model to start from, the arguments (with
@@ -27,14 +28,14 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
     errors.throwIfAny();
 
     // output_dir and the shards may be remote (s3a://, gs://): training reaches them through Hadoop
-    String runDir = narrow.util.Locations.child(Paths.location(outputRoot.toString()), c.runName());
+    String runDir = Locations.child(Locations.expanded(outputRoot.toString()), c.runName());
     TrainingArguments args = arguments(c, runDir, errors);
     errors.throwIfAny();
     ModelSource model = c.model().preset() != null
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
-        : new ModelSource.Pretrained(Paths.isRemote(c.model().pretrained()) ? c.model().pretrained()
-            : Paths.local(c.model().pretrained()).toString());
-    return new TrainingPlan(c.runName(), model, args, Paths.location(c.data().output()),
+        : new ModelSource.Pretrained(Locations.isRemote(c.model().pretrained()) ? c.model().pretrained()
+            : Locations.localPath(c.model().pretrained()).toString());
+    return new TrainingPlan(c.runName(), model, args, Locations.expanded(c.data().output()),
         TokenizerLocation.resolve(c.data().tokenizer()), c.model().device(), c.distributed());
   }
 

@@ -21,6 +21,7 @@ import java.util.function.Consumer;
 import narrow.data.tokenizer.TokenEncoder;
 import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerInfo;
+import narrow.util.CompleteFolder;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -137,7 +138,7 @@ public final class TokenizeJob {
       // manifest, then marker, both after the rename: on an object store the rename is a copy,
       // and the marker must not be there before every shard is
       manifest.write(fs, new org.apache.hadoop.fs.Path(staged.target(), TokenizeManifest.FILE_NAME));
-      fs.create(new org.apache.hadoop.fs.Path(staged.target(), TokenizedDataset.COMMIT_MARKER), false).close();
+      fs.create(new org.apache.hadoop.fs.Path(staged.target(), CompleteFolder.MARKER), false).close();
 
       lap(phases, "commit", mark);
       double seconds = (System.nanoTime() - t0) / 1e9;

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import narrow.util.CompleteFolder;
 import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -25,8 +26,6 @@ import org.apache.hadoop.fs.Path;
  * tokenize job by a test or a benchmark, is read by listing its split folders in the same order.
  */
 public final class TokenizedDataset {
-  /** Written last, after the manifest: its presence means every shard is in place. */
-  public static final String COMMIT_MARKER = "_SUCCESS";
 
   private final FileSystem fs;
   private final Configuration conf;
@@ -56,8 +55,8 @@ public final class TokenizedDataset {
       FileSystem fs = ObjectStores.reach(path, conf);
       Path root = fs.makeQualified(path);
       if (!fs.exists(root)) throw new TokenizeException("tokenized dataset " + root + " does not exist");
-      if (!fs.exists(new Path(root, COMMIT_MARKER))) {
-        throw new TokenizeException("tokenized dataset " + root + " has no " + COMMIT_MARKER
+      if (!fs.exists(new Path(root, CompleteFolder.MARKER))) {
+        throw new TokenizeException("tokenized dataset " + root + " has no " + CompleteFolder.MARKER
             + " marker: it is incomplete (a job still writing it, or one that was killed)");
       }
       return new TokenizedDataset(fs, conf, root, readManifest(fs, root));

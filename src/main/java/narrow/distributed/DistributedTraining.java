@@ -39,8 +39,9 @@ import scala.reflect.ClassTag$;
 public final class DistributedTraining {
   private DistributedTraining() {}
 
-  /** How the replicas are run. */
   /**
+   * How the replicas are run.
+   *
    * @param overlap all-reduce gradients inside backward, bucket by bucket as they appear (DDP's
    *     reducer), or after it; null: inside on CUDA, after on CPU
    */

@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import narrow.util.AtomicDirectory;
+import narrow.util.CompleteFolder;
 import narrow.util.Locations;
 import narrow.util.ObjectStores;
 import narrow.util.UserError;
@@ -29,7 +30,7 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  * beside them ({@code model_stats.json}).
  *
  * <p>Object stores cannot rename a folder atomically, so one rule says when a folder is whole,
- * everywhere: it holds {@link Checkpoints#COMPLETE_MARKER}, written after every other file. A
+ * everywhere: it holds {@link CompleteFolder#MARKER}, written after every other file. A
  * folder is first written to local disk (the safetensors and {@code .pt} writers need a
  * FileChannel); into a local output_dir it is then renamed into place with the marker already
  * inside, to a remote one each file is uploaded and the marker last. Listing, resuming and
@@ -108,7 +109,7 @@ public final class CheckpointStore {
     try (AtomicDirectory dir = AtomicDirectory.create(target, true)) {
       writer.write(dir.path());
       // inside before the rename: the folder appears whole at once, and carries the mark as remote ones do
-      Files.createFile(dir.path().resolve(Checkpoints.COMPLETE_MARKER));
+      Files.createFile(dir.path().resolve(CompleteFolder.MARKER));
       dir.commit();
     }
   }
@@ -127,7 +128,7 @@ public final class CheckpointStore {
       for (java.nio.file.Path f : files) {
         fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(target, staging.relativize(f).toString()));
       }
-      try (FSDataOutputStream marker = fs.create(new Path(target, Checkpoints.COMPLETE_MARKER), true)) {
+      try (FSDataOutputStream marker = fs.create(new Path(target, CompleteFolder.MARKER), true)) {
         // empty: its presence is the message
       }
     } finally {
@@ -158,13 +159,13 @@ public final class CheckpointStore {
 
   /** Whether folder {@code name} exists with its marker. */
   public boolean isComplete(String name) throws IOException {
-    return fs.exists(new Path(new Path(hadoopRoot, name), Checkpoints.COMPLETE_MARKER));
+    return fs.exists(new Path(new Path(hadoopRoot, name), CompleteFolder.MARKER));
   }
 
   /** The trainer_state.json of complete folder {@code name}. */
   public TrainerState readTrainerState(String name) throws IOException {
     if (!isComplete(name)) throw new IOException(location(name) + " is not a complete folder (no "
-        + Checkpoints.COMPLETE_MARKER + ")");
+        + CompleteFolder.MARKER + ")");
     try (InputStream in = fs.open(new Path(new Path(hadoopRoot, name), Checkpoints.TRAINER_STATE))) {
       return TrainerState.read(in);
     }
@@ -235,13 +236,13 @@ public final class CheckpointStore {
   /** Deletes the output_dir and everything in it; complete folders lose their marker first. */
   public void deleteAll() throws IOException {
     for (Folder f : checkpointFolders()) delete(new Path(hadoopRoot, f.name()));
-    fs.delete(new Path(hadoopRoot, Trainer.FINAL_MODEL + "/" + Checkpoints.COMPLETE_MARKER), false);
+    fs.delete(new Path(hadoopRoot, Trainer.FINAL_MODEL + "/" + CompleteFolder.MARKER), false);
     fs.delete(hadoopRoot, true);
   }
 
   /** The marker first: a deletion killed midway leaves an incomplete folder, never a partial one that looks whole. */
   private void delete(Path folder) throws IOException {
-    fs.delete(new Path(folder, Checkpoints.COMPLETE_MARKER), false);
+    fs.delete(new Path(folder, CompleteFolder.MARKER), false);
     fs.delete(folder, true);
   }
 
@@ -259,7 +260,7 @@ public final class CheckpointStore {
       Matcher m = CHECKPOINT.matcher(s.getPath().getName());
       if (s.isDirectory() && m.matches()) {
         out.add(new Folder(m.group(0), Long.parseLong(m.group(1)),
-            fs.exists(new Path(s.getPath(), Checkpoints.COMPLETE_MARKER))));
+            fs.exists(new Path(s.getPath(), CompleteFolder.MARKER))));
       }
     }
     out.sort(Comparator.comparingLong(Folder::step));
@@ -288,10 +289,10 @@ public final class CheckpointStore {
     Path path = Locations.hadoopPath(folder);
     FileSystem fs = fileSystem(path, folder, conf);
     if (!fs.exists(path)) throw new UserError(folder + " does not exist");
-    if (marked && !fs.exists(new Path(path, Checkpoints.COMPLETE_MARKER))) {
-      throw new UserError(folder + " is not a complete checkpoint: it has no " + Checkpoints.COMPLETE_MARKER
+    if (marked && !fs.exists(new Path(path, CompleteFolder.MARKER))) {
+      throw new UserError(folder + " is not a complete checkpoint: it has no " + CompleteFolder.MARKER
           + " marker (a save or an upload that was killed, or a checkpoint written before narrow marked "
-          + "complete ones: if you know that one is whole, add an empty " + Checkpoints.COMPLETE_MARKER + " file to it)");
+          + "complete ones: if you know that one is whole, add an empty " + CompleteFolder.MARKER + " file to it)");
     }
     if (!Locations.isRemote(folder)) return new LocalCopy(java.nio.file.Path.of(path.toUri().getPath()), false);
     java.nio.file.Path copy = Files.createTempDirectory("narrow-fetch-");

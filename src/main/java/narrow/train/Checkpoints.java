@@ -11,24 +11,19 @@ import narrow.model.LlamaForCausalLM;
 import narrow.model.io.DType;
 import narrow.model.io.Safetensors;
 import narrow.model.io.TorchSave;
+import narrow.util.CompleteFolder;
 import narrow.util.UserError;
 
 /**
  * The {@code checkpoint-{step}/} and {@code final_model/} folders: what HF writes (model.safetensors,
  * config.json, tokenizer.json, trainer_state.json, training_args.bin) plus training_args.json and
  * what exact resume needs ({@code optimizer.safetensors} with the AdamW moments, {@code
- * trainer_position.json}), and {@link #COMPLETE_MARKER} last. Where the folders go, and how they
+ * trainer_position.json}), and {@link CompleteFolder#MARKER} last. Where the folders go, and how they
  * are made whole on each kind of file system, is {@link CheckpointStore}'s part.
  */
 public final class Checkpoints {
   private Checkpoints() {}
 
-  /**
-   * Written last into every checkpoint and final_model folder: a folder without it is incomplete
-   * and never resumed from. The name the tokenize job's datasets (and Hadoop's committers) use
-   * for the same promise.
-   */
-  public static final String COMPLETE_MARKER = "_SUCCESS";
   public static final String OPTIMIZER_FILE = "optimizer.safetensors";
   public static final String TRAINER_STATE = "trainer_state.json";
   public static final String TRAINING_ARGS_BIN = "training_args.bin";

@@ -24,6 +24,21 @@ public final class Locations {
     return new Path("file", null, java.nio.file.Path.of(local).toAbsolutePath().normalize().toString());
   }
 
+  /** A local location as a path: {@code ~} expanded, {@code file://} stripped. */
+  public static java.nio.file.Path localPath(String location) {
+    String path = location.startsWith("file://") ? location.substring("file://".length()) : location;
+    if (path.equals("~") || path.startsWith("~/")) path = System.getProperty("user.home") + path.substring(1);
+    return java.nio.file.Path.of(path);
+  }
+
+  /**
+   * A location as a config gives it to the stages: a remote URI as written, a local path with
+   * {@code ~} expanded (relative paths stay relative to the working folder).
+   */
+  public static String expanded(String location) {
+    return isRemote(location) ? location : localPath(location).toString();
+  }
+
   /** {@code name} inside the folder {@code location}, spelled the way the folder is. */
   public static String child(String location, String name) {
     if (!isRemote(location)) return java.nio.file.Path.of(location).resolve(name).toString();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import narrow.train.Checkpoints;
+import narrow.util.CompleteFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,7 +57,7 @@ class InterruptedTrainTest {
     String output = String.join("\n", lines);
     String latest = narrow.train.CheckpointStore.local(run).latest();
     assertNotNull(latest, output);
-    assertTrue(Files.exists(Path.of(latest, Checkpoints.COMPLETE_MARKER)));
+    assertTrue(Files.exists(Path.of(latest, CompleteFolder.MARKER)));
     assertTrue(output.contains("narrow train: stopped; newest complete checkpoint: " + latest + ". Continue with:\n"
         + "  jobs/narrow train " + conf + " --set model.seed=7 --resume"), output);
     assertNotEquals(0, p.exitValue());

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import narrow.util.CompleteFolder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.parquet.example.data.Group;
@@ -84,7 +85,7 @@ public final class TestDatasets {
       listed.put(split, new TokenizeManifest.Split(rows, 0, 0, shards));
     }
     writeManifest(dataset, listed);
-    Files.writeString(dataset.resolve(TokenizedDataset.COMMIT_MARKER), "");
+    Files.writeString(dataset.resolve(CompleteFolder.MARKER), "");
     return dataset;
   }
 

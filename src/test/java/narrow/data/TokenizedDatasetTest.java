@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import narrow.util.CompleteFolder;
 import org.apache.parquet.schema.MessageType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,7 @@ class TokenizedDatasetTest {
     TestDatasets.writeShard(ds.resolve("train/b.parquet"), List.of(new int[] {2, 2}));
     TestDatasets.writeManifest(ds, Map.of("train", new TokenizeManifest.Split(2, 0, 0, List.of(
         new TokenizeManifest.Shard("train/b.parquet", 1, 0), new TokenizeManifest.Shard("train/a.parquet", 1, 0)))));
-    Files.writeString(ds.resolve(TokenizedDataset.COMMIT_MARKER), "");
+    Files.writeString(ds.resolve(CompleteFolder.MARKER), "");
     List<int[]> rows = TokenizedDataset.open(ds).rows("train", 8);
     assertArrayEquals(new int[] {2, 2}, rows.get(0));
     assertArrayEquals(new int[] {1, 1}, rows.get(1));
@@ -110,7 +111,7 @@ class TokenizedDatasetTest {
     TestDatasets.writeShard(ds.resolve("train/part-00000.parquet"), ROWS);
     TestDatasets.writeManifest(ds, Map.of("train", new TokenizeManifest.Split(4, 0, 0, List.of(
         new TokenizeManifest.Shard("train/part-00000.parquet", 4, Files.size(ds.resolve("train/part-00000.parquet")))))));
-    Files.writeString(ds.resolve(TokenizedDataset.COMMIT_MARKER), "");
+    Files.writeString(ds.resolve(CompleteFolder.MARKER), "");
     BrokenShard e = assertThrows(BrokenShard.class, () -> TokenizedDataset.open(ds).rowGroups("train"));
     assertTrue(e.getMessage().contains("part-00000.parquet holds 3 rows, but"), e.getMessage());
     assertTrue(e.getMessage().contains("manifest.json lists 4"), e.getMessage());
@@ -121,7 +122,7 @@ class TokenizedDatasetTest {
   void aShardWithoutAFooterIsNamed() throws IOException {
     Path ds = Files.createDirectories(tmp.resolve("ds/train"));
     Files.writeString(ds.resolve("part-00000.parquet"), "not parquet at all");
-    Files.writeString(tmp.resolve("ds").resolve(TokenizedDataset.COMMIT_MARKER), "");
+    Files.writeString(tmp.resolve("ds").resolve(CompleteFolder.MARKER), "");
     BrokenShard e = assertThrows(BrokenShard.class, () -> TokenizedDataset.open(tmp.resolve("ds")).rowGroups("train"));
     assertTrue(e.getMessage().contains("part-00000.parquet has no readable Parquet footer"), e.getMessage());
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import narrow.util.CompleteFolder;
 import narrow.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,7 @@ class CheckpointStoreTest {
     Files.writeString(tmp.resolve("checkpoint-1/stale.txt"), "from before");
     store.write("checkpoint-1", oneFile("new"));
     Path folder = tmp.resolve("checkpoint-1");
-    assertTrue(Files.exists(folder.resolve(Checkpoints.COMPLETE_MARKER)));
+    assertTrue(Files.exists(folder.resolve(CompleteFolder.MARKER)));
     assertEquals("new", Files.readString(folder.resolve("weights.txt")));
     assertFalse(Files.exists(folder.resolve("stale.txt")), "the folder is replaced whole");
     try (var files = Files.list(tmp)) {
@@ -70,7 +71,7 @@ class CheckpointStoreTest {
     UserError e = assertThrows(UserError.class,
         () -> CheckpointStore.fetch(newest.toString(), new org.apache.hadoop.conf.Configuration()));
     assertTrue(e.getMessage().contains(newest + " is not a complete checkpoint")
-        && e.getMessage().contains(Checkpoints.COMPLETE_MARKER), e.getMessage());
+        && e.getMessage().contains(CompleteFolder.MARKER), e.getMessage());
     UserError missing = assertThrows(UserError.class,
         () -> CheckpointStore.fetch(tmp.resolve("checkpoint-99").toString(), new org.apache.hadoop.conf.Configuration()));
     assertTrue(missing.getMessage().contains("checkpoint-99 does not exist"), missing.getMessage());

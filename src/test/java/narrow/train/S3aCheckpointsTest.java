@@ -14,6 +14,7 @@ import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import narrow.model.LlamaForCausalLM;
 import narrow.model.io.Safetensors;
+import narrow.util.CompleteFolder;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -130,13 +131,13 @@ class S3aCheckpointsTest {
         assertTrue(written.contains(prefix + Checkpoints.OPTIMIZER_FILE), written.toString());
         assertTrue(written.contains(prefix + TrainingPosition.FILE), written.toString());
       }
-      assertEquals(prefix + Checkpoints.COMPLETE_MARKER, written.get(written.size() - 1), "the marker is last");
-      assertEquals(1, written.stream().filter(w -> w.endsWith(Checkpoints.COMPLETE_MARKER)).count());
+      assertEquals(prefix + CompleteFolder.MARKER, written.get(written.size() - 1), "the marker is last");
+      assertEquals(1, written.stream().filter(w -> w.endsWith(CompleteFolder.MARKER)).count());
     }
     // save_total_limit 2: checkpoint-4 went when checkpoint-12 came, its marker first
     assertFalse(exists(out + "/checkpoint-4"));
     List<String> deleted = RecordingS3aFileSystem.events("delete", out + "/checkpoint-4");
-    assertEquals(out + "/checkpoint-4/" + Checkpoints.COMPLETE_MARKER, deleted.get(0), deleted.toString());
+    assertEquals(out + "/checkpoint-4/" + CompleteFolder.MARKER, deleted.get(0), deleted.toString());
   }
 
   /**

@@ -8,13 +8,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import narrow.model.LlamaConfig;
-import narrow.model.LlamaForCausalLM;
-import narrow.model.io.Safetensors;
 import narrow.engine.Device;
 import narrow.engine.Ops;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
+import narrow.model.LlamaConfig;
+import narrow.model.LlamaForCausalLM;
+import narrow.model.io.Safetensors;
+import narrow.util.CompleteFolder;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,7 +116,7 @@ class TrainerTest {
     assertEquals(List.of(out.resolve("checkpoint-36"), out.resolve("checkpoint-40")), Checkpoints.list(out));
     for (Path dir : List.of(out.resolve("checkpoint-40"), Path.of(result.finalModel()))) {
       for (String f : List.of("model.safetensors", "config.json", "tokenizer.json", "trainer_state.json",
-          "training_args.bin", "training_args.json", Checkpoints.COMPLETE_MARKER)) {
+          "training_args.bin", "training_args.json", CompleteFolder.MARKER)) {
         assertTrue(Files.exists(dir.resolve(f)), dir + "/" + f);
       }
     }
