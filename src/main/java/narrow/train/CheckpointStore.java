@@ -208,13 +208,16 @@ public final class CheckpointStore {
    * included), sorted; empty when the folder does not exist.
    */
   public List<String> entries() throws IOException {
-    FileStatus[] children;
+    return Stream.of(children()).map(s -> s.getPath().getName()).sorted().toList();
+  }
+
+  /** What the output_dir holds; nothing when it does not exist yet. */
+  private FileStatus[] children() throws IOException {
     try {
-      children = fs.listStatus(hadoopRoot);
+      return fs.listStatus(hadoopRoot);
     } catch (FileNotFoundException e) {
-      return List.of();
+      return new FileStatus[0];
     }
-    return Stream.of(children).map(s -> s.getPath().getName()).sorted().toList();
   }
 
   /**
@@ -249,14 +252,8 @@ public final class CheckpointStore {
   private record Folder(String name, long step, boolean complete) {}
 
   private List<Folder> checkpointFolders() throws IOException {
-    FileStatus[] children;
-    try {
-      children = fs.listStatus(hadoopRoot);
-    } catch (FileNotFoundException e) {
-      return List.of();
-    }
     List<Folder> out = new ArrayList<>();
-    for (FileStatus s : children) {
+    for (FileStatus s : children()) {
       Matcher m = CHECKPOINT.matcher(s.getPath().getName());
       if (s.isDirectory() && m.matches()) {
         out.add(new Folder(m.group(0), Long.parseLong(m.group(1)),
