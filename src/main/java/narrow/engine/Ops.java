@@ -65,6 +65,11 @@ public final class Ops {
     return x.scalar_type().intern() == ScalarType.Float ? x : x.to(ScalarType.Float);
   }
 
+  /** {@code x} in {@code like}'s element type: the same tensor when it already is. */
+  public static Tensor typeAs(Tensor x, Tensor like) {
+    return x.type_as(like);
+  }
+
   /** Softmax over {@code dim} computed in float32 (HF's eager attention), whatever the input type. */
   public static Tensor softmaxFloat32(Tensor x, long dim) {
     return torch.softmax(x, dim, new ScalarTypeOptional(ScalarType.Float));

@@ -330,7 +330,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
       context = causalAttention(q, k, v, scale);
     } else {
       Tensor scores = mul(q.matmul(k.transpose(2, 3)), scale).add(pos.causalMask());
-      Tensor probs = softmaxFloat32(scores, -1).to(v.scalar_type());
+      Tensor probs = typeAs(softmaxFloat32(scores, -1), v);
       context = probs.matmul(v);
     }
     return linear(context.transpose(1, 2).reshape(b, t, (long) heads * hd), w.o());
