@@ -3,9 +3,7 @@ package narrow.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedOutputStream;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
@@ -13,7 +11,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -64,25 +61,12 @@ public final class MaskWriteWorker {
         .put("pruned_neurons", selection.neurons().size()).put("total_neurons", selection.totalNeurons())
         .put("pruned_residuals", selection.residuals().size()).put("total_residuals", selection.totalResiduals())
         .put("heap_max_bytes", Runtime.getRuntime().maxMemory());
-    TrainWorker.reply(protocol, ready);
+    WorkerLoop.reply(protocol, ready);
 
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      String[] w = line.trim().split("\\s+");
-      if (w[0].isEmpty()) continue;
-      if (w[0].equals("quit")) return;
-      ObjectNode answer = JSON.createObjectNode();
-      try {
-        switch (w[0]) {
-          case "write" -> write(w[1], mask, dir, answer);
-          case "memory" -> TrainWorker.putMemory(answer);
-          default -> answer.put("error", "unknown command " + w[0]);
-        }
-      } catch (RuntimeException | IOException e) {
-        answer.removeAll().put("error", e.toString());
-      }
-      TrainWorker.reply(protocol, answer);
-    }
+    WorkerLoop.serve(protocol, (w, answer) -> {
+      if (w[0].equals("write")) write(w[1], mask, dir, answer);
+      else WorkerLoop.unknown(w, answer);
+    });
   }
 
   private static void write(String kind, PruningMask mask, Path dir, ObjectNode answer) throws IOException {

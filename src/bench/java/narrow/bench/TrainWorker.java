@@ -2,9 +2,7 @@ package narrow.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +76,7 @@ public final class TrainWorker {
           .put("params", task.params()).put("threads", Torch.threads()).put("bf16", task.bf16());
       ready.putArray("kernels").add("eager").add("sdpa");
       if (task.defaultKernel() != null) ready.put("default_kernel", task.defaultKernel());
-      reply(protocol, ready);
+      WorkerLoop.reply(protocol, ready);
       serve(task, protocol);
     } finally {
       narrow.util.AtomicDirectory.deleteRecursively(dir);
@@ -152,50 +150,39 @@ public final class TrainWorker {
   }
 
   private static void serve(WorkerTask task, PrintStream protocol) throws IOException {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      String[] w = line.trim().split("\\s+");
-      if (w[0].isEmpty()) continue;
-      if (w[0].equals("quit")) return;
-      ObjectNode answer = JSON.createObjectNode();
-      try {
-        switch (w[0]) {
-          case "steps" -> {
-            task.attention(AttentionKernel.valueOf(w[2].toUpperCase(java.util.Locale.ROOT)));
-            var seconds = answer.putArray("seconds");
-            var cpuSeconds = answer.putArray("cpu_seconds");
-            var faults = answer.putArray("page_faults");
-            var losses = answer.putArray("losses");
-            var phases = answer.putArray("phases");
-            for (int i = Integer.parseInt(w[1]); i > 0; i--) {
-              long cpu0 = CPU.getProcessCpuTime();
-              long faults0 = minorFaults();
-              WorkerTask.Timed step = task.step();
-              cpuSeconds.add((CPU.getProcessCpuTime() - cpu0) / 1e9);
-              faults.add(minorFaults() - faults0);
-              seconds.add(step.seconds());
-              losses.add(step.loss());
-              if (step.phases() != null) {
-                var p = phases.addArray();
-                for (double x : step.phases()) p.add(x);
-              }
+    WorkerLoop.serve(protocol, (w, answer) -> {
+      switch (w[0]) {
+        case "steps" -> {
+          task.attention(AttentionKernel.valueOf(w[2].toUpperCase(java.util.Locale.ROOT)));
+          var seconds = answer.putArray("seconds");
+          var cpuSeconds = answer.putArray("cpu_seconds");
+          var faults = answer.putArray("page_faults");
+          var losses = answer.putArray("losses");
+          var phases = answer.putArray("phases");
+          for (int i = Integer.parseInt(w[1]); i > 0; i--) {
+            long cpu0 = CPU.getProcessCpuTime();
+            long faults0 = minorFaults();
+            WorkerTask.Timed step = task.step();
+            cpuSeconds.add((CPU.getProcessCpuTime() - cpu0) / 1e9);
+            faults.add(minorFaults() - faults0);
+            seconds.add(step.seconds());
+            losses.add(step.loss());
+            if (step.phases() != null) {
+              var p = phases.addArray();
+              for (double x : step.phases()) p.add(x);
             }
           }
-          case "gemm" -> {
-            var seconds = answer.putArray("seconds");
-            for (double s : gemm(Long.parseLong(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]), w[4],
-                Integer.parseInt(w[5]))) {
-              seconds.add(s);
-            }
-          }
-          case "memory" -> putMemory(answer);
-          default -> answer.put("error", "unknown command " + w[0]);
         }
-      } catch (RuntimeException e) {
-        answer.removeAll().put("error", e.toString());
+        case "gemm" -> {
+          var seconds = answer.putArray("seconds");
+          for (double s : gemm(Long.parseLong(w[1]), Long.parseLong(w[2]), Long.parseLong(w[3]), w[4],
+              Integer.parseInt(w[5]))) {
+            seconds.add(s);
+          }
+        }
+        default -> WorkerLoop.unknown(w, answer);
       }
-      reply(protocol, answer);
-    }
+    });
   }
 
   /** Each GEMM timing calls it as often as fills this long: a single small call is mostly thread wake-up. */
@@ -251,10 +238,6 @@ public final class TrainWorker {
         StandardCharsets.UTF_8);
     System.setOut(System.err);
     return protocol;
-  }
-
-  static void reply(PrintStream protocol, ObjectNode answer) throws IOException {
-    protocol.println(WorkerProcess.MARK + JSON.writeValueAsString(answer));
   }
 
   /**
