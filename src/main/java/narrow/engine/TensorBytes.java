@@ -8,7 +8,6 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Tensor bytes to and from files: the raw little-endian element bytes that safetensors and
@@ -24,25 +23,10 @@ public final class TensorBytes {
   /** Bytes moved per read or write call. */
   public static final int CHUNK_BYTES = 1 << 26;
 
-  /** The element types files hold, with their width in bytes. */
-  public enum ElementType {
-    FLOAT32(ScalarType.Float, 4), BFLOAT16(ScalarType.BFloat16, 2), FLOAT16(ScalarType.Half, 2),
-    INT64(ScalarType.Long, 8), INT32(ScalarType.Int, 4), INT8(ScalarType.Char, 1),
-    UINT8(ScalarType.Byte, 1), BOOL(ScalarType.Bool, 1);
-
-    final ScalarType scalarType;
-    public final int bytes;
-
-    ElementType(ScalarType scalarType, int bytes) {
-      this.scalarType = scalarType;
-      this.bytes = bytes;
-    }
-  }
-
   private TensorBytes() {}
 
   /** A CPU tensor of {@code type} and {@code shape} read from {@code ch} at {@code offset}. */
-  public static Tensor read(FileChannel ch, long offset, ElementType type, long[] shape, String what)
+  public static Tensor read(FileChannel ch, long offset, DType type, long[] shape, String what)
       throws IOException {
     Tensor t = torch.empty(shape, new org.bytedeco.pytorch.TensorOptions(type.scalarType),
         new MemoryFormatOptional());
@@ -63,7 +47,7 @@ public final class TensorBytes {
   }
 
   /** Writes the elements of {@code t} converted to {@code type}, row-major, at the channel's position. */
-  public static void write(Tensor t, ElementType type, FileChannel ch) throws IOException {
+  public static void write(Tensor t, DType type, FileChannel ch) throws IOException {
     try (TensorScope scope = new TensorScope()) {
       Tensor c = t.detach().to(Tensors.cpu(), type.scalarType).contiguous();
       long bytes = c.nbytes();
@@ -89,7 +73,7 @@ public final class TensorBytes {
   }
 
   /** The elements of {@code t} converted to {@code type} as bytes (for small tensors: under 2 GB). */
-  public static byte[] toBytes(Tensor t, ElementType type) {
+  public static byte[] toBytes(Tensor t, DType type) {
     try (TensorScope scope = new TensorScope()) {
       Tensor c = t.detach().to(Tensors.cpu(), type.scalarType).contiguous();
       byte[] out = new byte[Math.toIntExact(c.nbytes())];

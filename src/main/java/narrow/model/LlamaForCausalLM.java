@@ -12,7 +12,7 @@ import narrow.engine.Device;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import narrow.engine.Torch;
-import narrow.model.io.DType;
+import narrow.engine.DType;
 import narrow.model.io.Safetensors;
 import narrow.util.UserError;
 import org.bytedeco.pytorch.Tensor;

@@ -3,10 +3,10 @@ package narrow.prune;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import narrow.model.io.DType;
+import narrow.engine.DType;
 import narrow.model.io.Safetensors;
+import narrow.model.io.StreamedTensor;
 import narrow.model.io.TorchSave;
 
 /**
@@ -30,14 +30,19 @@ public final class MaskFiles {
   public static void writeTorch(PruningMask mask, Path file) throws IOException {
     Map<String, Object> dict = new LinkedHashMap<>();
     for (MaskedParameter m : mask.parameters()) {
-      dict.put(m.name(), new TorchSave.StreamedTensor(TorchSave.Dtype.FLOAT32, m.shape(), m::writeFloat32));
+      dict.put(m.name(), float32(m));
     }
     TorchSave.save(dict, file);
   }
 
   public static void writeSafetensors(PruningMask mask, Path file) throws IOException {
-    List<Safetensors.StreamedTensor> tensors = mask.parameters().stream()
-        .map(m -> new Safetensors.StreamedTensor(m.name(), DType.F32, m.shape(), m::writeFloat32)).toList();
+    Map<String, StreamedTensor> tensors = new LinkedHashMap<>();
+    for (MaskedParameter m : mask.parameters()) tensors.put(m.name(), float32(m));
     Safetensors.writeStreamed(file, tensors, Map.of("format", "pt"));
+  }
+
+  /** A parameter's mask as float32 0/1, generated row by row while written. */
+  private static StreamedTensor float32(MaskedParameter m) {
+    return new StreamedTensor(DType.F32, m.shape(), m::writeFloat32);
   }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import narrow.engine.Device;
 import narrow.model.LlamaForCausalLM;
-import narrow.model.io.DType;
+import narrow.engine.DType;
 import narrow.model.io.Safetensors;
 import narrow.model.io.TorchSave;
 import narrow.util.CompleteFolder;

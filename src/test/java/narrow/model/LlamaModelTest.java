@@ -12,7 +12,7 @@ import narrow.engine.Autograd;
 import narrow.engine.Device;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
-import narrow.model.io.DType;
+import narrow.engine.DType;
 import narrow.model.io.Safetensors;
 import narrow.train.GradientClipping;
 import org.bytedeco.javacpp.Pointer;

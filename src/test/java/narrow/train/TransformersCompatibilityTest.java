@@ -16,7 +16,7 @@ import org.bytedeco.pytorch.Tensor;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
 import narrow.model.ModelStats;
-import narrow.model.io.DType;
+import narrow.engine.DType;
 import narrow.model.io.Safetensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.*;
+import narrow.engine.DType;
 import narrow.engine.Device;
 import narrow.engine.TensorBytes;
 import narrow.engine.TensorScope;
@@ -155,20 +156,11 @@ public final class Safetensors {
           + " is not a float type this reader converts (F32, BF16, F16)");
     }
     try (TensorScope scope = new TensorScope()) {
-      Tensor raw = TensorBytes.read(ch, header.dataStart() + t.begin(), elementType(t.dtype()),
+      Tensor raw = TensorBytes.read(ch, header.dataStart() + t.begin(), t.dtype(),
           t.shape(), header.file() + ": tensor '" + t.name() + "'");
       // both conversions return the tensor itself when there is nothing to do
       return Tensors.own(narrow.engine.Ops.to(narrow.engine.Ops.float32(raw), device));
     }
-  }
-
-  static TensorBytes.ElementType elementType(DType d) {
-    return switch (d) {
-      case F32 -> TensorBytes.ElementType.FLOAT32;
-      case BF16 -> TensorBytes.ElementType.BFLOAT16;
-      case F16 -> TensorBytes.ElementType.FLOAT16;
-      default -> throw new IllegalArgumentException("no tensor element type for " + d);
-    };
   }
 
   // ---------------------------------------------------------------- writing
@@ -209,22 +201,13 @@ public final class Safetensors {
     }
   }
 
-  /** A tensor whose bytes ({@code dtype}, row-major, little-endian) are generated while written. */
-  public record StreamedTensor(String name, DType dtype, long[] shape, ByteSource bytes) {
-    long byteSize() {
-      long n = dtype.bytes();
-      for (long d : shape) n *= d;
-      return n;
-    }
-  }
-
   /**
    * Writes generated tensors as one file, one after the other through a buffer, so that a file
    * far larger than the heap (a pruning mask) needs only what each source holds. A source that
    * writes a different number of bytes than its shape needs is an error (the file is then corrupt
-   * and must be discarded).
+   * and must be discarded). The file holds the tensors in the map's order.
    */
-  public static void writeStreamed(Path file, List<StreamedTensor> tensors, Map<String, String> metadata)
+  public static void writeStreamed(Path file, Map<String, StreamedTensor> tensors, Map<String, String> metadata)
       throws IOException {
     ObjectNode header = JSON.createObjectNode();
     if (metadata != null && !metadata.isEmpty()) {
@@ -232,8 +215,9 @@ public final class Safetensors {
       metadata.forEach(meta::put);
     }
     long offset = 0;
-    for (StreamedTensor t : tensors) {
-      ObjectNode entry = header.putObject(t.name());
+    for (Map.Entry<String, StreamedTensor> e : tensors.entrySet()) {
+      StreamedTensor t = e.getValue();
+      ObjectNode entry = header.putObject(e.getKey());
       entry.put("dtype", t.dtype().name());
       var shapeNode = entry.putArray("shape");
       for (long d : t.shape()) shapeNode.add(d);
@@ -248,7 +232,8 @@ public final class Safetensors {
     try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file),
         1 << 16)) {
       out.write(head.array());
-      for (StreamedTensor t : tensors) {
+      for (Map.Entry<String, StreamedTensor> e : tensors.entrySet()) {
+        StreamedTensor t = e.getValue();
         long[] written = {0};
         t.bytes().writeTo(new java.io.FilterOutputStream(out) {
           @Override
@@ -264,7 +249,7 @@ public final class Safetensors {
           }
         });
         if (written[0] != t.byteSize()) {
-          throw new IOException(file + ": tensor '" + t.name() + "' generated " + written[0] + " bytes, its shape needs "
+          throw new IOException(file + ": tensor '" + e.getKey() + "' generated " + written[0] + " bytes, its shape needs "
               + t.byteSize());
         }
       }
@@ -272,7 +257,7 @@ public final class Safetensors {
   }
 
   private static void writeTensor(FileChannel ch, Tensor tensor, DType dtype) throws IOException {
-    TensorBytes.write(tensor, elementType(dtype), ch);
+    TensorBytes.write(tensor, dtype, ch);
   }
 
   private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.*;
+import narrow.engine.DType;
 
 /**
  * The validated header of one safetensors file: where each tensor's bytes lie. Validation is
@@ -111,7 +112,7 @@ public record SafetensorsHeader(Path file, long headerLength, Map<String, Tensor
     if (!node.isObject()) throw bad(file, where + "entry is not an object");
     JsonNode dtypeNode = node.get("dtype");
     if (dtypeNode == null || !dtypeNode.isTextual()) throw bad(file, where + "no dtype string");
-    DType dtype = DType.parse(dtypeNode.asText());
+    DType dtype = DType.ofSafetensorsName(dtypeNode.asText());
     if (dtype == null) throw bad(file, where + "unknown dtype '" + dtypeNode.asText() + "'");
 
     JsonNode shapeNode = node.get("shape");

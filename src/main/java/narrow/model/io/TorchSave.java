@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import narrow.engine.DType;
 
 /**
  * Writes what {@code torch.save(obj, path)} writes, for plain data: PyTorch's zip format
@@ -27,52 +28,38 @@ public final class TorchSave {
   private TorchSave() {}
 
   /** Element types with their torch legacy storage class (what the pickle names). */
-  public enum Dtype {
-    FLOAT32("FloatStorage", 4), FLOAT16("HalfStorage", 2), BFLOAT16("BFloat16Storage", 2),
-    INT64("LongStorage", 8), INT32("IntStorage", 4), INT8("CharStorage", 1),
-    UINT8("ByteStorage", 1), BOOL("BoolStorage", 1);
-
-    final String storageClass;
-    final int bytes;
-
-    Dtype(String storageClass, int bytes) {
-      this.storageClass = storageClass;
-      this.bytes = bytes;
-    }
-  }
-
   /** A contiguous CPU tensor: {@code data} holds the elements little-endian, row-major. */
-  public record Tensor(Dtype dtype, long[] shape, byte[] data) {
+  public record Tensor(DType dtype, long[] shape, byte[] data) {
     public Tensor {
       long numel = numel(shape);
-      if (numel * dtype.bytes != data.length) {
+      if (numel * dtype.bytes() != data.length) {
         throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " and "
-            + dtype + " needs " + numel * dtype.bytes + " bytes, got " + data.length);
+            + dtype + " needs " + numel * dtype.bytes() + " bytes, got " + data.length);
       }
     }
 
     public static Tensor ofBooleans(boolean[] values, long... shape) {
       byte[] data = new byte[values.length];
       for (int i = 0; i < values.length; i++) data[i] = (byte) (values[i] ? 1 : 0);
-      return new Tensor(Dtype.BOOL, shape, data);
+      return new Tensor(DType.BOOL, shape, data);
     }
 
     public static Tensor ofFloats(float[] values, long... shape) {
       ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
       b.asFloatBuffer().put(values);
-      return new Tensor(Dtype.FLOAT32, shape, b.array());
+      return new Tensor(DType.F32, shape, b.array());
     }
 
     public static Tensor ofLongs(long[] values, long... shape) {
       ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
       b.asLongBuffer().put(values);
-      return new Tensor(Dtype.INT64, shape, b.array());
+      return new Tensor(DType.I64, shape, b.array());
     }
 
     /** A libtorch tensor's elements (any device), as float32: e.g. a pruning mask. */
     public static Tensor ofTensor(org.bytedeco.pytorch.Tensor t) {
-      return new Tensor(Dtype.FLOAT32, narrow.engine.Tensors.shape(t),
-          narrow.engine.TensorBytes.toBytes(t, narrow.engine.TensorBytes.ElementType.FLOAT32));
+      return new Tensor(DType.F32, narrow.engine.Tensors.shape(t),
+          narrow.engine.TensorBytes.toBytes(t, DType.F32));
     }
 
     public long numel() {
@@ -83,22 +70,6 @@ public final class TorchSave {
       long n = 1;
       for (long d : shape) n *= d;
       return n;
-    }
-  }
-
-  /**
-   * A tensor whose bytes are generated while the file is written, never held whole: e.g. a
-   * pruning mask of billions of elements written from its index lists. {@code bytes} must write
-   * exactly numel × element size bytes and the same bytes each time it is called (it is called
-   * twice: once for the zip entry's CRC-32, once to write).
-   */
-  public record StreamedTensor(Dtype dtype, long[] shape, ByteSource bytes) {
-    public long numel() {
-      return Tensor.numel(shape);
-    }
-
-    public long byteSize() {
-      return numel() * dtype.bytes;
     }
   }
 
@@ -227,14 +198,14 @@ public final class TorchSave {
     }
 
     /** {@code _rebuild_tensor_v2(storage, offset, size, stride, requires_grad, backward_hooks)}. */
-    void tensor(Dtype dtype, long[] shape, long numel) {
+    void tensor(DType dtype, long[] shape, long numel) {
       String key = Integer.toString(storages.size() - 1);
       global("torch._utils", "_rebuild_tensor_v2");
       bytes.write('(');
       // persistent id: ('storage', storage class, key, location, numel)
       bytes.write('(');
       string("storage");
-      global("torch", dtype.storageClass);
+      global("torch", dtype.torchStorageClass());
       string(key);
       string("cpu");
       integer(numel);

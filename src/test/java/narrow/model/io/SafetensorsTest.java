@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.*;
+import narrow.engine.DType;
 import narrow.engine.Device;
 import narrow.engine.TensorBytes;
 import narrow.engine.TensorScope;

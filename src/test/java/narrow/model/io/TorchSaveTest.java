@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import narrow.engine.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,7 +111,7 @@ class TorchSaveTest {
   @Test
   void tensorOfWrongSizeIsRefused() {
     assertThrows(IllegalArgumentException.class,
-        () -> new TorchSave.Tensor(TorchSave.Dtype.FLOAT32, new long[] {2, 2}, new byte[12]));
+        () -> new TorchSave.Tensor(DType.F32, new long[] {2, 2}, new byte[12]));
   }
 
   /**
@@ -157,7 +158,7 @@ class TorchSaveTest {
     TorchSave.Tensor held = TorchSave.Tensor.ofFloats(values, 10, 100);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("held", held);
-    m.put("streamed", new TorchSave.StreamedTensor(TorchSave.Dtype.FLOAT32, new long[] {10, 100},
+    m.put("streamed", new StreamedTensor(DType.F32, new long[] {10, 100},
         out -> {
           for (int r = 0; r < 10; r++) out.write(held.data(), r * 400, 400); // row by row
         }));
