@@ -23,5 +23,3 @@
  * keeps can never be freed under it; handles are released by {@link narrow.engine.TensorScope}.
  */
 package narrow.model;
-
-import narrow.engine.DType;
