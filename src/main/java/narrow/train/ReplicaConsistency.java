@@ -12,10 +12,11 @@ import org.bytedeco.pytorch.Tensor;
  * weights, so they agree bit for bit; a difference means a bug, corrupted memory or a replica
  * that missed a step, and training on would average gradients of different models.
  */
-final class ReplicaConsistency {
+public final class ReplicaConsistency {
   private ReplicaConsistency() {}
 
-  static void verify(long step, Map<String, Tensor> params, Replicas replicas) {
+  /** Throws on every replica, naming the step and the first replica that differs from replica 0. */
+  public static void verify(long step, Map<String, Tensor> params, Replicas replicas) {
     double[] mine = checksums(params);
     double[][] all = replicas.gather(mine);
     for (int r = 0; r < all.length; r++) {
