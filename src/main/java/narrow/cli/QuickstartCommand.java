@@ -14,8 +14,11 @@ import narrow.data.CorpusIngest;
 import narrow.data.PythonLibrary;
 import narrow.data.TokenizeJob;
 import narrow.distributed.ReplicaHooks;
+import narrow.distributed.TrainingJob;
 import narrow.prune.ExperimentMetadata;
+import narrow.prune.PruneJob;
 import narrow.train.ModelSource;
+import narrow.train.RunFolder;
 import narrow.train.TrainResult;
 import narrow.util.AtomicDirectory;
 import narrow.util.UserError;
@@ -94,7 +97,7 @@ final class QuickstartCommand implements Callable<Integer> {
     TrainingPlan plan = TrainingPlan.of(config, configFile);
     step("3/4 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
     // a fresh run every time
-    TrainResult r = TrainCommand.train(plan, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
+    TrainResult r = TrainingJob.run(plan, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
     List<Map<String, Object>> losses = r.state().entriesWith("loss");
     System.out.printf("train: %d steps in %.0f s, %,.0f tokens/s; loss %s -> %s; eval_loss %s%n"
             + "  checkpoints and final model: %s%n",
@@ -123,7 +126,7 @@ final class QuickstartCommand implements Callable<Integer> {
           "output_dir", out.resolve(method).toString(), "max_steps", RECOVERY_STEPS, "warmup_steps", 4,
           "eval_steps", RECOVERY_STEPS / 2, "save_steps", RECOVERY_STEPS, "logging_steps", 10)),
           trained.dataset(), trained.tokenizer(), trained.device(), trained.distributed());
-      ExperimentMetadata m = PruneCommand.prune(plan, p, configFile, true, spark).metadata();
+      ExperimentMetadata m = PruneJob.run(plan, p, configFile, true, spark).metadata();
       table.add(String.format(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f", method, m.evalLossBefore(),
           m.evalLossAfterPruning(), m.evalLossFinal()));
     }

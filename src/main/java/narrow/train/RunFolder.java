@@ -1,8 +1,7 @@
-package narrow.cli;
+package narrow.train;
 
 import java.io.IOException;
 import java.util.List;
-import narrow.train.CheckpointStore;
 import narrow.util.UserError;
 
 /**
@@ -10,17 +9,17 @@ import narrow.util.UserError;
  * it: one run per folder, so a second run is refused unless it continues the first
  * ({@code --resume}) or replaces it ({@code --overwrite}); files of two runs never mix.
  */
-final class RunFolder {
+public final class RunFolder {
   private RunFolder() {}
 
   /** Written beside the checkpoints before the first step. */
-  static final String MODEL_STATS = "model_stats.json";
+  public static final String MODEL_STATS = "model_stats.json";
 
   /** What the command was asked to do with a folder that already holds a run. */
-  enum Start {
+  public enum Start {
     FRESH, RESUME, OVERWRITE;
 
-    static Start of(boolean resume, boolean overwrite) {
+    public static Start of(boolean resume, boolean overwrite) {
       if (resume && overwrite) {
         throw new UserError("--resume and --overwrite exclude each other: continue the run, or replace it");
       }
@@ -36,7 +35,7 @@ final class RunFolder {
    * @param command the command, for messages ({@code train}, {@code prune})
    * @param canResume whether the command takes {@code --resume}
    */
-  static void prepare(CheckpointStore store, Start start, String command, boolean canResume) throws IOException {
+  public static void prepare(CheckpointStore store, Start start, String command, boolean canResume) throws IOException {
     List<String> entries = store.entries();
     if (entries.isEmpty()) return;
     switch (start) {
@@ -63,7 +62,7 @@ final class RunFolder {
    * nothing in it but model_stats.json, so that a run that never got going leaves no trace and
    * the same command, fixed, is not refused.
    */
-  static void removeIfNothingSaved(CheckpointStore store) throws IOException {
+  public static void removeIfNothingSaved(CheckpointStore store) throws IOException {
     if (store.entries().stream().allMatch(MODEL_STATS::equals)) store.deleteAll();
   }
 

@@ -1,0 +1,16 @@
+package narrow.distributed;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * How a pipeline reaches Spark: a session when it runs a Spark job (the caller's properties, or
+ * spark-submit's), and the Hadoop settings that reach remote locations when it runs none.
+ */
+public interface SparkAccess {
+  /** A session for one job; the caller closes it. */
+  SparkSession session(String appName);
+
+  /** The {@code spark.hadoop.*} settings, for s3a:// and other remote paths without a session. */
+  Configuration hadoopConfiguration();
+}
