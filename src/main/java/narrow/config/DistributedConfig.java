@@ -1,7 +1,8 @@
 package narrow.config;
 
 /**
- * The {@code distributed:} section: how many data-parallel replicas train one run.
+ * The {@code distributed:} section: how many data-parallel replicas train one run, as the
+ * replicas' barrier stage takes it (shipped to the executors as it is).
  *
  * @param replicas replicas (Spark barrier tasks, one GPU or {@code spark.task.cpus} cores each);
  *     1 trains in the driver
@@ -14,11 +15,17 @@ package narrow.config;
  *     where the all-reduce needs the very cores backward is using (measured with {@code bench
  *     distributed}: overlapped 2-replica steps were 22% slower on 2 cores)
  */
-public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap) {
+public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap)
+    implements java.io.Serializable {
   public DistributedConfig {
     replicas = replicas == null ? 1 : replicas;
     timeoutSeconds = timeoutSeconds == null ? 600 : timeoutSeconds;
     checkEvery = checkEvery == null ? 100 : checkEvery;
+  }
+
+  /** How long a collective waits for a replica. */
+  public java.time.Duration timeout() {
+    return java.time.Duration.ofSeconds(timeoutSeconds);
   }
 
   static DistributedConfig defaults() {

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import narrow.config.DistributedConfig;
 import narrow.engine.ProcessGroup;
 import narrow.train.CheckpointStore;
 import narrow.train.StepTimings;
@@ -40,27 +41,11 @@ public final class DistributedTraining {
   private DistributedTraining() {}
 
   /**
-   * How the replicas are run.
-   *
-   * @param overlap all-reduce gradients inside backward, bucket by bucket as they appear (DDP's
-   *     reducer), or after it; null: inside on CUDA, after on CPU
-   */
-  public record Settings(int replicas, Duration timeout, int checkEvery, Boolean overlap) implements Serializable {
-    public Settings {
-      if (replicas < 1) throw new IllegalArgumentException("replicas must be >= 1, got " + replicas);
-    }
-
-    public Settings(int replicas, Duration timeout, int checkEvery) {
-      this(replicas, timeout, checkEvery, null);
-    }
-  }
-
-  /**
    * Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result. The
    * replicas reach remote locations with {@code run.hadoop()}, or the session's Hadoop configuration
    * (its {@code spark.hadoop.*} settings) when the run has none.
    */
-  public static TrainResult train(JavaSparkContext jsc, TrainRun run, Settings settings, ReplicaHooks hooks)
+  public static TrainResult train(JavaSparkContext jsc, TrainRun run, DistributedConfig settings, ReplicaHooks hooks)
       throws IOException {
     BarrierSlots.check(jsc.sc(), settings.replicas());
     ReplicaSpec spec = ReplicaSpec.of(run);
@@ -87,10 +72,10 @@ public final class DistributedTraining {
       implements Function1<Iterator<Integer>, Iterator<ReplicaOutcome>>, Serializable {
     private final ReplicaSpec spec;
     private final SerializableConfiguration hadoop; // the driver's, so executors reach what it reaches
-    private final Settings settings;
+    private final DistributedConfig settings;
     private final ReplicaHooks hooks;
 
-    ReplicaTask(ReplicaSpec spec, SerializableConfiguration hadoop, Settings settings, ReplicaHooks hooks) {
+    ReplicaTask(ReplicaSpec spec, SerializableConfiguration hadoop, DistributedConfig settings, ReplicaHooks hooks) {
       this.spec = spec;
       this.hadoop = hadoop;
       this.settings = settings;

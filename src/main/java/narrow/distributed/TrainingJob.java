@@ -2,7 +2,6 @@ package narrow.distributed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import narrow.config.ConfigException;
 import narrow.config.DistributedConfig;
 import narrow.config.TrainingPlan;
@@ -85,8 +84,7 @@ public final class TrainingJob {
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
     if (session == null) return Trainer.train(run.withHooks(hooks.create(0, 0)));
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
-        new DistributedTraining.Settings(d.replicas(), Duration.ofSeconds(d.timeoutSeconds()), d.checkEvery(),
-            d.overlap()),
+        d,
         hooks);
   }
 

@@ -3,9 +3,9 @@ package narrow.distributed;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import narrow.config.DistributedConfig;
 import narrow.engine.Device;
 import narrow.engine.Ops;
 import narrow.engine.TensorScope;
@@ -70,8 +70,8 @@ class DistributedTrainingTest {
         Map.entry("max_length", 24), Map.entry("bf16", false)));
   }
 
-  static DistributedTraining.Settings replicas(int n) {
-    return new DistributedTraining.Settings(n, Duration.ofSeconds(60), 5);
+  static DistributedConfig replicas(int n) {
+    return new DistributedConfig(n, 60, 5, null);
   }
 
   Path data() throws Exception {
@@ -98,7 +98,7 @@ class DistributedTrainingTest {
         .withThreads(1));
     TrainResult two = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 4), data, args(tmp.resolve("two"), 10, 2, 2)),
-        new DistributedTraining.Settings(2, Duration.ofSeconds(60), 5, overlap), ReplicaHooks.none());
+        new DistributedConfig(2, 60, 5, overlap), ReplicaHooks.none());
     assertSameRun(one, two, 1e-5);
     // each step's first micro-batch only accumulates; its last reduces, in or after backward
     // the first step is timed apart (warm-up)
@@ -135,7 +135,7 @@ class DistributedTrainingTest {
     }, null);
     TrainResult recovered = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("recovered"), 20, 2, 1)),
-        new DistributedTraining.Settings(2, Duration.ofSeconds(20), 5), dieOnce);
+        new DistributedConfig(2, 20, 5, null), dieOnce);
     assertEquals(20, recovered.globalStep());
     assertWeightsEqual(plain.finalModel(), recovered.finalModel(), 1e-6);
   }
