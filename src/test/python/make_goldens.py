@@ -12,7 +12,9 @@ Usage (the venv that `mvn verify` makes has torch, transformers and safetensors)
     target/hf-venv/bin/python src/test/python/make_goldens.py [OUT_DIR]
 OUT_DIR defaults to src/test/resources/goldens; it receives llama-tiny/{golden.json,
 untied-mha/, tied-gqa-bf16/}, each model folder holding config.json, model.safetensors and
-golden.safetensors (float32 answers computed from the on-disk weights upcast to float32).
+golden.safetensors (float32 answers computed from the on-disk weights upcast to float32); the
+untied model's folder also holds penalties.safetensors (the group penalties' gradients) and
+distillation.safetensors (the student's gradients of the distillation loss).
 Everything is seeded: running it again with the same torch gives the same files.
 """
 import json
@@ -38,6 +40,8 @@ ADAMW = {"lr": 1e-3, "weight_decay": 0.01, "betas": [0.9, 0.999], "eps": 1e-8, "
 ATTRIBUTION = {"neuron_sparsity": 0.5, "residual_sparsity": 0.25}
 DISTILL = {"student": "untied-mha", "teacher": "tied-gqa-bf16", "temperature": 2.0, "alpha": 0.5}
 SCHEDULE = {"warmup_steps": 10, "total_steps": 100, "peak_lr": 5e-4}
+# answers beyond the shared layout's golden.safetensors go into files of their own (each under 2 MB)
+SIDE_FILES = {"penalty_grad.": "penalties.safetensors", "distill_grad.": "distillation.safetensors"}
 
 
 def config_dict(kv_heads, tied, dtype):
@@ -331,8 +335,12 @@ def main():
 
     for name in MODELS:
         tensors = golden["models"][name].pop("_tensors")
-        tensors = {k: v.detach().float().contiguous() for k, v in sorted(tensors.items())}
-        save_file(tensors, os.path.join(out, name, "golden.safetensors"))
+        files = {}
+        for k, v in sorted(tensors.items()):
+            file = next((f for prefix, f in SIDE_FILES.items() if k.startswith(prefix)), "golden.safetensors")
+            files.setdefault(file, {})[k] = v.detach().float().contiguous()
+        for file, part in files.items():
+            save_file(part, os.path.join(out, name, file))
     with open(os.path.join(out, "golden.json"), "w") as f:
         json.dump(golden, f, indent=1)
         f.write("\n")
