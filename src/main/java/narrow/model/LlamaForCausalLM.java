@@ -37,18 +37,12 @@ public final class LlamaForCausalLM implements AutoCloseable {
   private final LlamaConfig config;
   private final Device device;
   private final Map<String, Tensor> parameters;
-  private final Tensor embedTokens;
-  private final List<Layer> layers;
-  private final Tensor finalNorm;
+  private final LlamaWeights<Tensor> weights;
   private final Tensor lmHead;
   private final long paddingIdx;
   private final float[] inverseFrequencies;
   /** Set by {@link #setAttention}, else null: {@link #defaultAttention} decides per pass. */
   private volatile AttentionKernel attention;
-
-  /** One decoder layer's weights (views onto {@link #parameters}). */
-  private record Layer(Tensor q, Tensor k, Tensor v, Tensor o, Tensor gate, Tensor up, Tensor down,
-      Tensor inputNorm, Tensor postAttentionNorm) {}
 
   /** Rotary cos/sin [t, head_dim] and, for eager attention, the additive causal mask [t, t]. */
   private record PositionTables(Tensor cos, Tensor sin, Tensor causalMask) {}
@@ -57,20 +51,8 @@ public final class LlamaForCausalLM implements AutoCloseable {
     this.config = config;
     this.device = device;
     this.parameters = Collections.unmodifiableMap(parameters);
-    this.embedTokens = parameters.get("model.embed_tokens.weight");
-    List<Layer> built = new ArrayList<>();
-    for (int i = 0; i < config.numHiddenLayers(); i++) {
-      String p = "model.layers." + i + ".";
-      built.add(new Layer(parameters.get(p + "self_attn.q_proj.weight"),
-          parameters.get(p + "self_attn.k_proj.weight"), parameters.get(p + "self_attn.v_proj.weight"),
-          parameters.get(p + "self_attn.o_proj.weight"), parameters.get(p + "mlp.gate_proj.weight"),
-          parameters.get(p + "mlp.up_proj.weight"), parameters.get(p + "mlp.down_proj.weight"),
-          parameters.get(p + "input_layernorm.weight"),
-          parameters.get(p + "post_attention_layernorm.weight")));
-    }
-    this.layers = List.copyOf(built);
-    this.finalNorm = parameters.get("model.norm.weight");
-    this.lmHead = config.tieWordEmbeddings() ? embedTokens : parameters.get("lm_head.weight");
+    this.weights = LlamaWeights.of(config, parameters);
+    this.lmHead = config.tieWordEmbeddings() ? weights.embedTokens() : weights.lmHead();
     Integer pad = config.padTokenId();
     this.paddingIdx = pad != null && pad >= 0 && pad < config.vocabSize() ? pad : -1;
     this.inverseFrequencies = Rotary.inverseFrequencies(config);
@@ -84,27 +66,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
    * has no {@code lm_head.weight}.
    */
   public static LinkedHashMap<String, long[]> parameterShapes(LlamaConfig c) {
-    long h = c.hiddenSize();
-    long q = (long) c.numAttentionHeads() * c.headDim();
-    long kv = (long) c.numKeyValueHeads() * c.headDim();
-    long inter = c.intermediateSize();
-    LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
-    shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), h});
-    for (int i = 0; i < c.numHiddenLayers(); i++) {
-      String p = "model.layers." + i + ".";
-      shapes.put(p + "self_attn.q_proj.weight", new long[] {q, h});
-      shapes.put(p + "self_attn.k_proj.weight", new long[] {kv, h});
-      shapes.put(p + "self_attn.v_proj.weight", new long[] {kv, h});
-      shapes.put(p + "self_attn.o_proj.weight", new long[] {h, q});
-      shapes.put(p + "mlp.gate_proj.weight", new long[] {inter, h});
-      shapes.put(p + "mlp.up_proj.weight", new long[] {inter, h});
-      shapes.put(p + "mlp.down_proj.weight", new long[] {h, inter});
-      shapes.put(p + "input_layernorm.weight", new long[] {h});
-      shapes.put(p + "post_attention_layernorm.weight", new long[] {h});
-    }
-    shapes.put("model.norm.weight", new long[] {h});
-    if (!c.tieWordEmbeddings()) shapes.put("lm_head.weight", new long[] {c.vocabSize(), h});
-    return shapes;
+    return LlamaWeights.zip(LlamaWeights.names(c), LlamaWeights.shapes(c));
   }
 
   /**
@@ -197,6 +159,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     checkSupported(cfg, null);
     SplittableRandom root = new SplittableRandom(seed);
     LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
+    String embeddingName = LlamaWeights.names(cfg).embedTokens();
     try (TensorScope scope = new TensorScope()) {
       for (Map.Entry<String, long[]> e : parameterShapes(cfg).entrySet()) {
         SplittableRandom random = root.split(); // one stream per tensor, in HF order
@@ -206,7 +169,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
           t = Tensors.ones(device, shape);
         } else {
           Integer pad = cfg.padTokenId();
-          boolean embedding = e.getKey().equals("model.embed_tokens.weight");
+          boolean embedding = e.getKey().equals(embeddingName);
           long zeroRow = embedding && pad != null && pad >= 0 && pad < cfg.vocabSize() ? pad : -1;
           t = Tensors.normalMatrix(shape[0], shape[1], cfg.initializerRange(), zeroRow, random, device);
         }
@@ -245,6 +208,11 @@ public final class LlamaForCausalLM implements AutoCloseable {
   /** HF names → float32 parameters in HF order; no {@code lm_head.weight} when tied. */
   public Map<String, Tensor> parameters() {
     return parameters;
+  }
+
+  /** The same parameters by role: layer by layer, the head null when tied. */
+  public LlamaWeights<Tensor> weights() {
+    return weights;
   }
 
   public Device device() {
@@ -287,14 +255,14 @@ public final class LlamaForCausalLM implements AutoCloseable {
       Tensor ids = int64(to(inputIds, device));
       AttentionKernel kernel = attention();
       PositionTables pos = tables(ids.size(1), kernel);
-      Tensor x = embedding(embedTokens, ids, paddingIdx);
-      for (Layer layer : layers) {
+      Tensor x = embedding(weights.embedTokens(), ids, paddingIdx);
+      for (LlamaWeights.Layer<Tensor> layer : weights.layers()) {
         try (TensorScope layerScope = new TensorScope()) {
           Tensor h = x.add(attention(rmsNorm(x, layer.inputNorm()), layer, pos, kernel));
           x = layerScope.keep(h.add(mlp(rmsNorm(h, layer.postAttentionNorm()), layer)));
         }
       }
-      return scope.keep(linear(rmsNorm(x, finalNorm), lmHead));
+      return scope.keep(linear(rmsNorm(x, weights.norm()), lmHead));
     }
   }
 
@@ -305,7 +273,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return weight.mul(xf.mul(add(variance, config.rmsNormEps()).rsqrt()));
   }
 
-  private Tensor attention(Tensor x, Layer w, PositionTables pos, AttentionKernel kernel) {
+  private Tensor attention(Tensor x, LlamaWeights.Layer<Tensor> w, PositionTables pos, AttentionKernel kernel) {
     long b = x.size(0);
     long t = x.size(1);
     int hd = config.headDim();
@@ -350,7 +318,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return x.unsqueeze(2).expand(b, kv, groups, t, d).reshape(b, kv * groups, t, d);
   }
 
-  private static Tensor mlp(Tensor x, Layer w) {
+  private static Tensor mlp(Tensor x, LlamaWeights.Layer<Tensor> w) {
     return linear(silu(linear(x, w.gate())).mul(linear(x, w.up())), w.down());
   }
 

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import narrow.engine.Tensors;
 import org.bytedeco.pytorch.Tensor;
 
@@ -31,18 +30,16 @@ public record ModelStats(long nParams, long nTrainableParams, long embedding, lo
     return new ModelStats(total, total, embedding, attention, mlp, norms, lmHead);
   }
 
-  /** The same breakdown counted from real tensors by their HF names (a tied head counts once). */
-  public static ModelStats count(Map<String, Tensor> parameters) {
-    long embedding = 0, attention = 0, mlp = 0, norms = 0, lmHead = 0;
-    for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
-      long n = Tensors.numel(e.getValue());
-      String name = e.getKey();
-      if (name.equals("model.embed_tokens.weight")) embedding += n;
-      else if (name.equals("lm_head.weight")) lmHead += n;
-      else if (name.contains(".self_attn.")) attention += n;
-      else if (name.contains(".mlp.")) mlp += n;
-      else if (name.endsWith("norm.weight")) norms += n;
-      else throw new IllegalArgumentException("unexpected parameter " + name);
+  /** The same breakdown counted from a model's tensors (a tied head counts once). */
+  public static ModelStats count(LlamaWeights<Tensor> w) {
+    long embedding = Tensors.numel(w.embedTokens());
+    long lmHead = w.lmHead() == null ? 0 : Tensors.numel(w.lmHead());
+    long attention = 0, mlp = 0;
+    long norms = Tensors.numel(w.norm());
+    for (LlamaWeights.Layer<Tensor> l : w.layers()) {
+      for (Tensor t : l.attention()) attention += Tensors.numel(t);
+      for (Tensor t : l.mlp()) mlp += Tensors.numel(t);
+      norms += Tensors.numel(l.inputNorm()) + Tensors.numel(l.postAttentionNorm());
     }
     long total = embedding + attention + mlp + norms + lmHead;
     return new ModelStats(total, total, embedding, attention, mlp, norms, lmHead);

@@ -9,6 +9,7 @@ import narrow.engine.Tensors;
 import narrow.model.CausalLmLoss;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
+import narrow.model.LlamaWeights;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -26,30 +27,18 @@ import org.bytedeco.pytorch.Tensor;
 public final class GradientAttribution {
   private final LlamaForCausalLM model;
   private final LlamaConfig config;
-  private final List<LayerWeights> layers = new ArrayList<>();
+  private final List<LlamaWeights.Layer<Tensor>> layers;
   private final Tensor embedding;
   private final Tensor finalNorm;
-
-  private record LayerWeights(Tensor q, Tensor k, Tensor v, Tensor o, Tensor gate, Tensor up, Tensor down,
-      Tensor inputNorm, Tensor postAttentionNorm) {
-    List<Tensor> all() {
-      return List.of(q, k, v, o, gate, up, down, inputNorm, postAttentionNorm);
-    }
-  }
 
   public GradientAttribution(LlamaForCausalLM model) {
     this.model = model;
     this.config = model.config();
     Map<String, Tensor> p = model.parameters();
-    this.embedding = p.get("model.embed_tokens.weight");
-    this.finalNorm = p.get("model.norm.weight");
-    for (int i = 0; i < config.numHiddenLayers(); i++) {
-      String n = "model.layers." + i + ".";
-      layers.add(new LayerWeights(p.get(n + "self_attn.q_proj.weight"), p.get(n + "self_attn.k_proj.weight"),
-          p.get(n + "self_attn.v_proj.weight"), p.get(n + "self_attn.o_proj.weight"),
-          p.get(n + "mlp.gate_proj.weight"), p.get(n + "mlp.up_proj.weight"), p.get(n + "mlp.down_proj.weight"),
-          p.get(n + "input_layernorm.weight"), p.get(n + "post_attention_layernorm.weight")));
-    }
+    LlamaWeights<Tensor> w = model.weights();
+    this.embedding = w.embedTokens();
+    this.finalNorm = w.norm();
+    this.layers = w.layers();
     List<Tensor> scored = new ArrayList<>(List.of(embedding, finalNorm));
     layers.forEach(l -> scored.addAll(l.all()));
     Autograd.requireGradients(scored);
@@ -105,7 +94,7 @@ public final class GradientAttribution {
     double[] residuals = new double[config.hiddenSize()];
     addNegated(residuals, weighted(embedding).sum(0)); // embedding columns
     for (int l = 0; l < layers.size(); l++) {
-      LayerWeights w = layers.get(l);
+      LlamaWeights.Layer<Tensor> w = layers.get(l);
       Tensor gate = weighted(w.gate());
       Tensor up = weighted(w.up());
       Tensor down = weighted(w.down());

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import narrow.model.LlamaConfig;
+import narrow.model.LlamaWeights;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -40,26 +41,25 @@ public record PruningMask(List<MaskedParameter> parameters) implements Serializa
           .mapToLong(PruningSelection.Neuron::index).toArray();
     }
     long[] none = {};
-    long q = (long) c.numAttentionHeads() * c.headDim();
-    long kv = (long) c.numKeyValueHeads() * c.headDim();
+    LlamaWeights<String> names = LlamaWeights.names(c);
+    LlamaWeights<long[]> shapes = LlamaWeights.shapes(c);
     List<MaskedParameter> p = new ArrayList<>();
-    p.add(new MaskedParameter("model.embed_tokens.weight", new long[] {c.vocabSize(), hidden}, none, res));
+    p.add(new MaskedParameter(names.embedTokens(), shapes.embedTokens(), none, res));
     for (int l = 0; l < layers; l++) {
-      String n = "model.layers." + l + ".";
-      p.add(new MaskedParameter(n + "self_attn.q_proj.weight", new long[] {q, hidden}, none, res));
-      p.add(new MaskedParameter(n + "self_attn.k_proj.weight", new long[] {kv, hidden}, none, res));
-      p.add(new MaskedParameter(n + "self_attn.v_proj.weight", new long[] {kv, hidden}, none, res));
-      p.add(new MaskedParameter(n + "self_attn.o_proj.weight", new long[] {hidden, q}, res, none));
-      p.add(new MaskedParameter(n + "mlp.gate_proj.weight", new long[] {inter, hidden}, neurons[l], res));
-      p.add(new MaskedParameter(n + "mlp.up_proj.weight", new long[] {inter, hidden}, neurons[l], res));
-      p.add(new MaskedParameter(n + "mlp.down_proj.weight", new long[] {hidden, inter}, res, neurons[l]));
-      p.add(new MaskedParameter(n + "input_layernorm.weight", new long[] {hidden}, res, none));
-      p.add(new MaskedParameter(n + "post_attention_layernorm.weight", new long[] {hidden}, res, none));
+      LlamaWeights.Layer<String> n = names.layers().get(l);
+      LlamaWeights.Layer<long[]> s = shapes.layers().get(l);
+      p.add(new MaskedParameter(n.q(), s.q(), none, res));
+      p.add(new MaskedParameter(n.k(), s.k(), none, res));
+      p.add(new MaskedParameter(n.v(), s.v(), none, res));
+      p.add(new MaskedParameter(n.o(), s.o(), res, none));
+      p.add(new MaskedParameter(n.gate(), s.gate(), neurons[l], res));
+      p.add(new MaskedParameter(n.up(), s.up(), neurons[l], res));
+      p.add(new MaskedParameter(n.down(), s.down(), res, neurons[l]));
+      p.add(new MaskedParameter(n.inputNorm(), s.inputNorm(), res, none));
+      p.add(new MaskedParameter(n.postAttentionNorm(), s.postAttentionNorm(), res, none));
     }
-    p.add(new MaskedParameter("model.norm.weight", new long[] {hidden}, res, none));
-    if (!c.tieWordEmbeddings()) {
-      p.add(new MaskedParameter("lm_head.weight", new long[] {c.vocabSize(), hidden}, none, none));
-    }
+    p.add(new MaskedParameter(names.norm(), shapes.norm(), res, none));
+    if (names.lmHead() != null) p.add(new MaskedParameter(names.lmHead(), shapes.lmHead(), none, none));
     return new PruningMask(p);
   }
 

@@ -126,7 +126,7 @@ class LlamaConfigTest {
     LlamaConfig small = LlamaConfig.preset("d64_l2_h4"); // real vocabulary: 16.5M parameters
     try (LlamaForCausalLM model = LlamaForCausalLM.init(small, 1)) {
       ModelStats fromConfig = ModelStats.of(small);
-      assertEquals(ModelStats.count(model.parameters()), fromConfig);
+      assertEquals(ModelStats.count(model.weights()), fromConfig);
       long tensors = model.parameters().values().stream().mapToLong(Tensors::numel).sum();
       assertEquals(tensors, fromConfig.nParams());
       assertEquals(2 + 9 * 2 + 1, model.parameters().size());
@@ -139,7 +139,7 @@ class LlamaConfigTest {
     }
     // tied: the head is the embedding, counted once
     try (LlamaForCausalLM tied = LlamaForCausalLM.load(Fixtures.model(Fixtures.TIED))) {
-      assertEquals(ModelStats.count(tied.parameters()), ModelStats.of(tied.config()));
+      assertEquals(ModelStats.count(tied.weights()), ModelStats.of(tied.config()));
       assertEquals(0, ModelStats.of(tied.config()).lmHead());
     }
   }
