@@ -17,7 +17,6 @@ import narrow.model.LlamaForCausalLM.AttentionKernel;
 import narrow.prune.AttributionBatch;
 import narrow.prune.AttributionRows;
 import narrow.prune.GradientAttribution;
-import narrow.train.Trainer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -84,7 +83,7 @@ final class PruneTasks {
       TokenizedDataset dataset = TokenizedDataset.open(data);
       long rows = dataset.rowGroups("train").stream().mapToLong(g -> g.rows()).sum();
       this.batches = AttributionRows.firstBatches(dataset, "train", Math.toIntExact(rows), batch, seq,
-          Trainer.padId(config));
+          config.padId());
       this.model = LlamaForCausalLM.init(config, 0, device);
       // both kinds: the scorer decides which parameters get gradients (an untied lm_head gets none),
       // so the bare forward and backward builds the very graph attribution does

@@ -83,6 +83,13 @@ public record LlamaConfig(
     return eosTokenIds.isEmpty() ? null : eosTokenIds.get(0);
   }
 
+  /** The id batches are padded with, as HF's collators pick it: pad_token_id, else eos (the study's configs set pad = eos), else 0. */
+  public long padId() {
+    if (padTokenId != null) return padTokenId;
+    if (eosTokenId() != null) return eosTokenId();
+    return 0;
+  }
+
   /** The {@code d{hidden}_l{layers}_h{heads}} config of the study (see {@link ModelPreset}). */
   public static LlamaConfig preset(String name) {
     return ModelPreset.parse(name).config();

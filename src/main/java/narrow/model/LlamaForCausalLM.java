@@ -215,6 +215,13 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return weights;
   }
 
+  /** HF's {@code num_parameters(exclude_embeddings=True)}: every parameter but the token embedding. */
+  public long nonEmbeddingParameterCount() {
+    long n = 0;
+    for (Tensor t : weights.all()) n += Tensors.numel(t);
+    return n - Tensors.numel(weights.embedTokens());
+  }
+
   public Device device() {
     return device;
   }

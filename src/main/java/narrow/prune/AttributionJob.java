@@ -16,7 +16,6 @@ import narrow.engine.Torch;
 import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
-import narrow.train.Trainer;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -53,7 +52,7 @@ public final class AttributionJob {
   public static AttributionResult run(JavaSparkContext jsc, Settings s) throws IOException {
     long start = System.nanoTime();
     // the same pad as training: the model's pad id, else eos
-    long padId = Trainer.padId(new ModelSource.Pretrained(s.modelDir()).readConfig(jsc.hadoopConfiguration()));
+    long padId = new ModelSource.Pretrained(s.modelDir()).readConfig(jsc.hadoopConfiguration()).padId();
     TokenizedDataset data = s.dataset().contains("://")
         ? TokenizedDataset.open(s.dataset(), jsc.hadoopConfiguration())
         : TokenizedDataset.open(Path.of(s.dataset()));

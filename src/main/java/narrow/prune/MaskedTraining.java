@@ -41,7 +41,7 @@ public final class MaskedTraining {
         mask.applyTo(params);
       }
     };
-    return new TrainingHooks(List.of(), gradients, parameters, startLog, true);
+    return new TrainingHooks(null, gradients, parameters, startLog, true);
   }
 
   /** Each replica's hooks, built on its executor from the mask's index lists (what is shipped). */

@@ -27,7 +27,7 @@ import narrow.train.CheckpointStore;
 import narrow.train.ModelSource;
 import narrow.train.RunFolder;
 import narrow.train.TrainResult;
-import narrow.train.Trainer;
+import narrow.train.Evaluator;
 import narrow.util.Locations;
 import narrow.util.ObjectStores;
 import org.apache.hadoop.conf.Configuration;
@@ -176,11 +176,11 @@ public final class PruneJob {
   private static double[] evalBeforeAndAfter(Path modelDir, PruningMask mask, TokenizedDataset data,
       TrainingPlan plan) throws IOException {
     try (TensorScope scope = new TensorScope(); LlamaForCausalLM model = LlamaForCausalLM.load(modelDir)) {
-      double before = Trainer.evaluateValidation(model, data, plan.args());
+      double before = Evaluator.evaluateValidation(model, data, plan.args());
       try (Autograd.Scope noGrad = Autograd.noGrad()) {
         mask.applyTo(model.parameters());
       }
-      return new double[] {before, Trainer.evaluateValidation(model, data, plan.args())};
+      return new double[] {before, Evaluator.evaluateValidation(model, data, plan.args())};
     }
   }
 

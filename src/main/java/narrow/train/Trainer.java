@@ -17,6 +17,7 @@ import narrow.model.CausalLmLoss;
 import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
+import narrow.model.LlamaWeights;
 import narrow.util.Locations;
 import narrow.util.Progress;
 import narrow.util.UserError;
@@ -49,15 +50,16 @@ public final class Trainer implements AutoCloseable {
   private final narrow.data.TokenizedDataset dataset;
   private final TrainingRows order;
   private final List<narrow.data.RowGroup> validation;
+  private final LlamaWeights<Tensor> weights;
+  private final Objective objective;
   private final long padId;
   private final long nonEmbeddingParams;
   private final byte[] tokenizer; // tokenizer.json for every checkpoint, or null
   private final TrainerState state;
+  private final TrainingLog log;
   private long microBatchesConsumed;
-  private long windowStartStep;
-  private Map<String, Double> windowSums = new LinkedHashMap<>();
-  private double trainLossSum;
   private long tokensSeen;
+  private TrainingPosition restored; // set while resuming, until the log exists
   private String lastCheckpoint;
   private double lastStepLoss = Double.NaN;
   private double lastGradNorm;
@@ -92,10 +94,11 @@ public final class Trainer implements AutoCloseable {
       if (run.resumeFrom() != null) resumeFrom = CheckpointStore.fetch(run.resumeFrom(), hadoop);
       this.model = loaded = loadModel(run, resumeFrom, device);
       this.params = model.parameters();
+      this.weights = model.weights();
+      this.objective = run.hooks().objective();
       Autograd.requireGradients(params.values());
-      this.nonEmbeddingParams = countNonEmbedding(params);
-      LlamaConfig cfg = model.config();
-      this.padId = padId(cfg);
+      this.nonEmbeddingParams = model.nonEmbeddingParameterCount();
+      this.padId = model.config().padId();
       this.optimizer = adamW = new AdamW(args.adamWSettings(), AdamW.hfDecays());
       this.schedule = args.schedule();
       this.tokenizer = tokenizerJson(run, dataset);
@@ -107,6 +110,8 @@ public final class Trainer implements AutoCloseable {
       } else {
         this.state = TrainerState.start(args, (args.maxSteps() + updatesPerEpoch - 1) / updatesPerEpoch);
       }
+      this.log = new TrainingLog(state, run.console());
+      if (restored != null) log.restore(restored);
       // replicas start from the leader's weights, never from reproducing a random stream
       replicas.copyFromLeader(List.copyOf(params.values()));
       if (run.hooks().mask() != null) {
@@ -142,9 +147,9 @@ public final class Trainer implements AutoCloseable {
   public StepStats step() throws IOException {
     if (state.globalStep >= args.maxSteps()) throw new IllegalStateException("max_steps reached");
     long t0 = System.nanoTime();
-    long[] tokens = trainStep();
+    StepMetrics m = trainStep();
     StepStats stats = new StepStats(state.globalStep, lastStepLoss, lastGradNorm,
-        schedule.lr(state.globalStep - 1), tokens[0], tokens[1], (System.nanoTime() - t0) / 1e9);
+        schedule.lr(state.globalStep - 1), m.realTokens(), m.paddedTokens(), (System.nanoTime() - t0) / 1e9);
     afterStep();
     return stats;
   }
@@ -196,22 +201,6 @@ public final class Trainer implements AutoCloseable {
     return dataset.sideFile(Checkpoints.TOKENIZER_FILE).orElse(null);
   }
 
-  /** HF's pad handling: pad_token_id, else eos (the study's configs set pad = eos), else 0. */
-  public static long padId(LlamaConfig cfg) {
-    if (cfg.padTokenId() != null) return cfg.padTokenId();
-    if (cfg.eosTokenId() != null) return cfg.eosTokenId();
-    return 0;
-  }
-
-  /** HF's {@code num_parameters(exclude_embeddings=True)}: every parameter but the token embedding. */
-  static long countNonEmbedding(Map<String, Tensor> params) {
-    long n = 0;
-    for (Map.Entry<String, Tensor> e : params.entrySet()) {
-      if (!e.getKey().endsWith("embed_tokens.weight")) n += Tensors.numel(e.getValue());
-    }
-    return n;
-  }
-
   /** Trains to max_steps, then writes {@code final_model/}. */
   public TrainResult run() throws IOException {
     long startStep = state.globalStep;
@@ -231,91 +220,34 @@ public final class Trainer implements AutoCloseable {
           state.globalStep, lastStepLoss, sessionTokens / Math.max(seconds, 1e-9)));
     }
     double runtime = (System.nanoTime() - start) / 1e9;
-    long steps = state.globalStep - startStep;
-    Map<String, Object> last = new LinkedHashMap<>();
-    last.put("epoch", state.epoch);
-    last.put("step", state.globalStep);
-    last.put("total_flos", state.totalFlos);
-    last.put("train_loss", trainLossSum / Math.max(1, state.globalStep));
-    last.put("train_runtime", round4(runtime));
-    last.put("train_samples_per_second",
-        round3(steps * args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps() / runtime));
-    last.put("train_steps_per_second", round3(steps / runtime));
-    state.logHistory.add(last);
+    log.logEnd(state.globalStep - startStep, runtime,
+        (long) args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps());
     String finalModel = store.location(FINAL_MODEL);
     if (replicas.isLeader()) Checkpoints.writeModelFolder(store, FINAL_MODEL, model, tokenizer, state, args);
     progress.finish(String.format(Locale.ROOT, "last step's loss %.4f, %.0f tokens/s", lastStepLoss,
         sessionTokens / runtime));
-    return new TrainResult(state.globalStep, trainLossSum / Math.max(1, state.globalStep), finalModel, state,
-        runtime, sessionTokens / runtime, clock.total());
+    return new TrainResult(state.globalStep, log.trainLoss(), finalModel, state, runtime, sessionTokens / runtime,
+        clock.total());
   }
 
   /**
    * One optimizer step over gradient_accumulation_steps micro-batches, this replica's slice of
-   * each; returns the global {real, padded} tokens. Losses, token counts and a non-finite flag are
-   * summed over the replicas with the gradients, so every replica sees the same numbers and stops
-   * at the same step.
+   * each, as nanoGPT's loop reads: forward, loss and backward per micro-batch; the gradients
+   * averaged over the replicas with the step's metrics; the objective's step term; clipping; the
+   * update.
    */
-  private long[] trainStep() {
+  private StepMetrics trainStep() {
     int accum = args.gradientAccumulationSteps();
-    int perReplica = args.perDeviceTrainBatchSize();
     long step = state.globalStep + 1; // 1-based, as logged
-    Map<String, Double> stepSums = new LinkedHashMap<>();
-    double tokens = 0;
-    double padded = 0;
-    double nonFinite = 0;
+    Map<String, Double> losses = new LinkedHashMap<>();
+    long nonFinite = 0;
+    long tokens = 0;
+    long padded = 0;
+    StepMetrics metrics;
     try (TensorScope stepScope = new TensorScope()) {
       for (int micro = 0; micro < accum; micro++) {
-        boolean last = micro == accum - 1;
-        List<int[]> seqs = order.slice(microBatchesConsumed, replicas.rank() * perReplica,
-            (replicas.rank() + 1) * perReplica);
-        Batch batch = Batch.collate(seqs, padId);
-        try (TensorScope microScope = new TensorScope()) {
-          Tensor ids = Tensors.longs(batch.inputIds(), device, batch.rows(), batch.cols());
-          Tensor labels = Tensors.longs(batch.labels(), device, batch.rows(), batch.cols());
-          try (Autograd.Recording rec = Autograd.record()) {
-            long t0 = System.nanoTime();
-            Tensor total;
-            Tensor dataLoss;
-            Map<String, Tensor> extra = new LinkedHashMap<>();
-            List<Tensor> outputs = new ArrayList<>();
-            List<Tensor> seeds = new ArrayList<>();
-            try (Autocast autocast = Autocast.bf16If(bf16, device)) {
-              Tensor logits = model.logits(ids);
-              // HF's loss / accumulation steps, its gradient computed with it
-              CausalLmLoss.WithGradient data = CausalLmLoss.withGradient(logits, labels, 1.0 / accum);
-              dataLoss = data.loss();
-              outputs.add(logits);
-              seeds.add(data.logitsGradient());
-              Tensor terms = null;
-              for (TrainingHooks.LossTerm term : run.hooks().lossTerms()) {
-                Tensor t = term.compute(params, ids, labels, logits, dataLoss, state.globalStep);
-                extra.put(term.name(), t);
-                terms = terms == null ? t : terms.add(t);
-              }
-              total = terms == null ? dataLoss : dataLoss.add(terms);
-              if (terms != null && Autograd.isRecorded(terms)) {
-                outputs.add(terms);
-                seeds.add(Autograd.Recording.seed(terms, 1.0 / accum));
-              }
-            }
-            double totalValue = Tensors.value(total);
-            // backward runs even on a non-finite loss, so that the replicas stay in step; the
-            // summed flag stops them all below
-            if (!Double.isFinite(totalValue)) nonFinite++;
-            if (last) sync.beforeLastBackward(outputs);
-            long t1 = System.nanoTime();
-            clock.forward(t1 - t0);
-            rec.backward(outputs, seeds);
-            clock.backward(System.nanoTime() - t1, last);
-            stepSums.merge("loss", totalValue / accum, Double::sum);
-            for (Map.Entry<String, Tensor> e : extra.entrySet()) {
-              stepSums.merge(e.getKey(), Tensors.value(e.getValue()) / accum, Double::sum);
-            }
-            if (!extra.isEmpty()) stepSums.merge("data_loss", Tensors.value(dataLoss) / accum, Double::sum);
-          }
-        }
-        microBatchesConsumed++;
+        Batch batch = nextBatch();
+        if (!microBatch(batch, step, micro == accum - 1, losses)) nonFinite++;
         tokens += batch.realTokens();
         padded += (long) batch.rows() * batch.cols();
       }
@@ -324,56 +256,85 @@ public final class Trainer implements AutoCloseable {
       sync.afterLastBackward(List.copyOf(grads.values()));
       long t3 = System.nanoTime();
       clock.gradientSync(t3 - t2);
-      double[] global = replicas.sum(pack(stepSums, nonFinite, tokens, padded));
-      unpack(global, stepSums);
-      double globalLoss = stepSums.get("loss");
-      if (global[global.length - 3] > 0) {
-        throw new TrainingDivergedException(step, "loss", globalLoss, lastCheckpoint);
-      }
-      tokens = global[global.length - 2];
-      padded = global[global.length - 1];
+      metrics = new StepMetrics(losses, nonFinite, tokens, padded).reduce(replicas);
+      if (metrics.nonFinite() > 0) throw new TrainingDivergedException(step, "loss", metrics.loss(), lastCheckpoint);
+      Objective.StepTerm term = objective.afterBackward(weights, LlamaWeights.of(model.config(), grads),
+          metrics.loss(), step);
+      double total = metrics.loss() + term.addedLoss();
+      if (!Double.isFinite(total)) throw new TrainingDivergedException(step, "loss", total, lastCheckpoint);
+      Map<String, Double> logged = new LinkedHashMap<>(metrics.losses());
+      logged.put("loss", total);
+      logged.putAll(term.averaged());
+      log.addStep(logged, term.latest());
       if (run.hooks().gradientHook() != null) run.hooks().gradientHook().afterBackward(grads, state.globalStep);
       double norm = GradientClipping.clip(grads.values(), args.maxGradNorm());
       if (!Double.isFinite(norm)) throw new TrainingDivergedException(step, "gradient norm", norm, lastCheckpoint);
       optimizer.step(params, grads, schedule.lr(state.globalStep));
       Autograd.zeroGradients(params.values());
-      if (run.hooks().mask() != null) {
-        try (Autograd.Scope noGrad = Autograd.noGrad()) {
-          run.hooks().mask().apply(params);
-        }
-      }
+      applyMask();
       clock.optimizer(System.nanoTime() - t3);
       lastGradNorm = norm;
+      lastStepLoss = total;
     }
-    tokensSeen += (long) padded;
-    state.totalFlos += 6.0 * nonEmbeddingParams * padded;
+    tokensSeen += metrics.paddedTokens();
+    state.totalFlos += 6.0 * nonEmbeddingParams * metrics.paddedTokens();
     state.globalStep = step;
     state.epoch = microBatchesConsumed / (double) order.batchesPerEpoch();
     state.numInputTokensSeen = tokensSeen;
-    lastStepLoss = stepSums.get("loss");
-    trainLossSum += lastStepLoss;
-    stepSums.forEach((k, v) -> windowSums.merge(k, v, Double::sum));
     if (replicas.size() > 1 && replicas.checkEvery() > 0 && step % replicas.checkEvery() == 0) {
       ReplicaConsistency.verify(step, params, replicas);
     }
-    return new long[] {(long) tokens, (long) padded};
+    return metrics;
   }
 
-  /** This replica's loss sums (in key order), then the flag and the token counts, to be summed. */
-  private static double[] pack(Map<String, Double> sums, double nonFinite, double tokens, double padded) {
-    double[] out = new double[sums.size() + 3];
-    int i = 0;
-    for (double v : sums.values()) out[i++] = v;
-    out[i++] = nonFinite;
-    out[i++] = tokens;
-    out[i] = padded;
-    return out;
+  /** This replica's rows of the next global micro-batch. */
+  private Batch nextBatch() {
+    int perReplica = args.perDeviceTrainBatchSize();
+    List<int[]> seqs = order.slice(microBatchesConsumed, replicas.rank() * perReplica,
+        (replicas.rank() + 1) * perReplica);
+    microBatchesConsumed++;
+    return Batch.collate(seqs, padId);
   }
 
-  /** The replicas' mean of each loss sum, back into {@code sums}. */
-  private void unpack(double[] global, Map<String, Double> sums) {
-    int i = 0;
-    for (Map.Entry<String, Double> e : sums.entrySet()) e.setValue(global[i++] / replicas.size());
+  /**
+   * Forward, the objective's loss and backward of one micro-batch; adds its loss and parts
+   * (divided by the accumulation count) to {@code losses}. Backward runs even on a non-finite
+   * loss, so that the replicas stay in step; returns whether the loss was finite.
+   */
+  private boolean microBatch(Batch batch, long step, boolean last, Map<String, Double> losses) {
+    int accum = args.gradientAccumulationSteps();
+    try (TensorScope microScope = new TensorScope()) {
+      Tensor ids = Tensors.longs(batch.inputIds(), device, batch.rows(), batch.cols());
+      Tensor labels = Tensors.longs(batch.labels(), device, batch.rows(), batch.cols());
+      try (Autograd.Recording rec = Autograd.record()) {
+        long t0 = System.nanoTime();
+        Tensor logits;
+        Objective.LogitsLoss loss;
+        try (Autocast autocast = Autocast.bf16If(bf16, device)) {
+          logits = model.logits(ids);
+          // HF's loss / accumulation steps, its gradient computed with it
+          loss = objective.microBatchLoss(new Objective.MicroBatch(ids, labels, logits, 1.0 / accum, step));
+        }
+        double value = Tensors.value(loss.loss());
+        if (last) sync.beforeLastBackward(List.of(logits));
+        long t1 = System.nanoTime();
+        clock.forward(t1 - t0);
+        rec.backward(List.of(logits), List.of(loss.logitsGradient()));
+        clock.backward(System.nanoTime() - t1, last);
+        losses.merge("loss", value / accum, Double::sum);
+        for (Map.Entry<String, Tensor> e : loss.parts().entrySet()) {
+          losses.merge(e.getKey(), Tensors.value(e.getValue()) / accum, Double::sum);
+        }
+        return Double.isFinite(value);
+      }
+    }
+  }
+
+  private void applyMask() {
+    if (run.hooks().mask() == null) return;
+    try (Autograd.Scope noGrad = Autograd.noGrad()) {
+      run.hooks().mask().apply(params);
+    }
   }
 
   /** Parameters without a gradient (unused by the loss) are left out, as torch's grad None. */
@@ -390,7 +351,9 @@ public final class Trainer implements AutoCloseable {
   private void afterStep() throws IOException {
     long step = state.globalStep;
     boolean last = step == args.maxSteps();
-    if (args.loggingSteps() > 0 && step % args.loggingSteps() == 0) logWindow();
+    if (args.loggingSteps() > 0 && step % args.loggingSteps() == 0) {
+      log.logWindow(lastGradNorm, schedule.lr(step), args.maxSteps(), objective.logged(weights));
+    }
     if (args.evalSteps() > 0 && (step % args.evalSteps() == 0)) evaluateAndLog();
     if (args.saveSteps() > 0 && step % args.saveSteps() == 0) {
       if (replicas.isLeader()) {
@@ -401,119 +364,20 @@ public final class Trainer implements AutoCloseable {
     }
   }
 
-  private void logWindow() {
-    long n = state.globalStep - windowStartStep;
-    Map<String, Object> entry = new LinkedHashMap<>();
-    // HF rounds to 4 digits; kept exact so resumed runs can be compared to 1e-6
-    entry.put("loss", windowSums.getOrDefault("loss", 0.0) / n);
-    for (Map.Entry<String, Double> e : windowSums.entrySet()) {
-      if (!e.getKey().equals("loss")) entry.put(e.getKey(), e.getValue() / n);
-    }
-    entry.put("grad_norm", lastGradNorm);
-    entry.put("learning_rate", schedule.lr(state.globalStep));
-    entry.put("epoch", state.epoch);
-    entry.put("step", state.globalStep);
-    state.logHistory.add(entry);
-    run.console().accept(String.format(Locale.ROOT, "step %d/%d: loss %.4f, grad_norm %.4f, lr %.3g, epoch %.3f",
-        state.globalStep, args.maxSteps(), (double) entry.get("loss"), lastGradNorm,
-        schedule.lr(state.globalStep), state.epoch));
-    windowSums = new LinkedHashMap<>();
-    windowStartStep = state.globalStep;
-  }
-
   private void evaluateAndLog() {
     long start = System.nanoTime();
-    long limit = args.maxEvalSamples() != null ? args.maxEvalSamples() : Long.MAX_VALUE;
-    Evaluation e = evaluate(model, new SplitRows(dataset, validation, args.maxLength(), limit),
-        args.perDeviceEvalBatchSize(), padId, bf16, replicas);
-    double loss = e.loss();
-    double seconds = (System.nanoTime() - start) / 1e9;
-    long batches = e.batches();
-    long rows = e.rows();
-    Map<String, Object> entry = new LinkedHashMap<>();
-    entry.put("eval_loss", loss);
-    entry.put("eval_runtime", round4(seconds));
-    entry.put("eval_samples_per_second", round3(rows / seconds));
-    entry.put("eval_steps_per_second", round3(batches / seconds));
-    entry.put("epoch", state.epoch);
-    entry.put("step", state.globalStep);
-    state.logHistory.add(entry);
-    run.console().accept(String.format(Locale.ROOT, "step %d: eval_loss %.4f (%d rows, %.1fs)",
-        state.globalStep, loss, rows, seconds));
-  }
-
-  /**
-   * Validation loss as HF's evaluation loop computes it: each batch's mean loss weighted by its
-   * number of rows, batches in order, no gradients.
-   */
-  public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize, long padId) {
-    return evaluate(model, rows.iterator(), batchSize, padId, false, Replicas.single()).loss();
-  }
-
-  /**
-   * The eval loss of {@code model} on the validation split of {@code dataset}, as training logs
-   * it ({@code max_eval_samples}, {@code per_device_eval_batch_size}, {@code max_length} and the
-   * bf16 setting of {@code args}): e.g. a base model's before and right after pruning.
-   */
-  public static double evaluateValidation(LlamaForCausalLM model, narrow.data.TokenizedDataset dataset,
-      TrainingArguments args) throws IOException {
-    List<narrow.data.RowGroup> validation = dataset.rowGroups("validation");
-    if (validation.isEmpty()) {
-      throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split");
-    }
-    long limit = args.maxEvalSamples() != null ? args.maxEvalSamples() : Long.MAX_VALUE;
-    return evaluate(model, new SplitRows(dataset, validation, args.maxLength(), limit), args.perDeviceEvalBatchSize(),
-        padId(model.config()), args.bf16On(model.device()), Replicas.single()).loss();
-  }
-
-  /** An evaluation's loss and how much it covered. */
-  public record Evaluation(double loss, long rows, long batches) {}
-
-  /**
-   * Evaluation spread over replicas, streamed: batch i (rows in the order given) is evaluated by
-   * replica i mod size; every replica reads the same rows and adds all batches' results in batch
-   * order, so the result is the single-process one whatever the replica count. Under bf16
-   * autocast when asked.
-   */
-  public static Evaluation evaluate(LlamaForCausalLM model, java.util.Iterator<int[]> rows, int batchSize,
-      long padId, boolean bf16, Replicas replicas) {
-    List<Double> weighted = new java.util.ArrayList<>();
-    long count = 0;
-    try (Autograd.Scope noGrad = Autograd.noGrad()) {
-      while (rows.hasNext()) {
-        List<int[]> part = new java.util.ArrayList<>(batchSize);
-        while (part.size() < batchSize && rows.hasNext()) part.add(rows.next());
-        int i = weighted.size();
-        count += part.size();
-        weighted.add(0.0);
-        if (i % replicas.size() != replicas.rank()) continue;
-        Batch b = Batch.collate(part, padId);
-        try (TensorScope scope = new TensorScope();
-            Autocast autocast = Autocast.bf16If(bf16, model.device())) {
-          Tensor ids = Tensors.longs(b.inputIds(), model.device(), b.rows(), b.cols());
-          Tensor labels = Tensors.longs(b.labels(), model.device(), b.rows(), b.cols());
-          weighted.set(i, Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size());
-        }
-      }
-    }
-    if (count == 0) {
-      throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
-          + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
-    }
-    double[] mine = new double[weighted.size()];
-    for (int i = 0; i < mine.length; i++) mine[i] = weighted.get(i);
-    double[] all = replicas.sum(mine); // each batch's value comes from one replica, zeros elsewhere
-    double sum = 0;
-    for (double v : all) sum += v;
-    return new Evaluation(sum / count, count, all.length);
+    Evaluator.Evaluation e = Evaluator.evaluate(model, Evaluator.validationRows(dataset, validation, args),
+        args.perDeviceEvalBatchSize(), bf16, replicas);
+    log.logEvaluation(e, (System.nanoTime() - start) / 1e9);
   }
 
   private TrainingPosition position() {
     return new TrainingPosition(state.globalStep, microBatchesConsumed, args.seed(), order.rows(),
-        globalMicroBatch(), args.gradientAccumulationSteps(), windowStartStep,
-        new LinkedHashMap<>(windowSums), trainLossSum, tokensSeen, state.totalFlos);
+        globalMicroBatch(), args.gradientAccumulationSteps(), log.windowStartStep(), log.windowSums(),
+        log.trainLossSum(), tokensSeen, state.totalFlos, objective.state());
   }
 
+  /** Checks that the checkpoint's data order is this run's; the log takes its part once it exists. */
   private void restorePosition(TrainingPosition p) {
     if (p.seed() != args.seed() || p.trainRows() != order.rows()
         || p.microBatchSize() != globalMicroBatch()
@@ -526,23 +390,14 @@ public final class Trainer implements AutoCloseable {
           + "replica count when that product is the same)");
     }
     microBatchesConsumed = p.microBatchesConsumed();
-    windowStartStep = p.windowStartStep();
-    windowSums = new LinkedHashMap<>(p.windowSums());
-    trainLossSum = p.trainLossSum();
     tokensSeen = p.tokensSeen();
+    objective.restore(p.objectiveState() == null ? Map.of() : p.objectiveState());
+    restored = p;
   }
 
   /** Rows per global micro-batch: what the data order and a checkpoint's position count in. */
   private int globalMicroBatch() {
     return args.perDeviceTrainBatchSize() * replicas.size();
-  }
-
-  static double round4(double x) {
-    return Math.round(x * 1e4) / 1e4;
-  }
-
-  static double round3(double x) {
-    return Math.round(x * 1e3) / 1e3;
   }
 
   @Override

@@ -16,6 +16,8 @@ import java.util.Map;
  *
  * @param microBatchSize rows of one global micro-batch (per-device batch × replicas)
  * @param windowSums the loss and each extra loss term summed over the open logging window
+ * @param objectiveState what the {@link Objective} carries across steps (an adaptive weight,
+ *     smoothed losses); absent in checkpoints of plain training
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record TrainingPosition(
@@ -29,7 +31,8 @@ public record TrainingPosition(
     Map<String, Double> windowSums,
     double trainLossSum,
     long tokensSeen,
-    double totalFlos) {
+    double totalFlos,
+    Map<String, Double> objectiveState) {
 
   public static final String FILE = "trainer_position.json";
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -13,6 +13,7 @@ import narrow.engine.Tensors;
 import narrow.model.LlamaConfig;
 import narrow.model.io.Safetensors;
 import narrow.train.ModelSource;
+import narrow.train.Objective;
 import narrow.train.TrainResult;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
@@ -130,7 +131,7 @@ class DistributedTrainingTest {
     TrainResult plain = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("plain"), 20, 2, 1)), replicas(2),
         ReplicaHooks.none());
-    ReplicaHooks dieOnce = (rank, attempt) -> new TrainingHooks(List.of(), (grads, step) -> {
+    ReplicaHooks dieOnce = (rank, attempt) -> new TrainingHooks(null, (grads, step) -> {
       if (rank == 1 && attempt == 0 && step == 12) throw new IllegalStateException("replica 1 lost (test)");
     }, null);
     TrainResult recovered = DistributedTraining.train(jsc,
@@ -144,23 +145,19 @@ class DistributedTrainingTest {
   @Test
   void aNonFiniteLossOnOneReplicaStopsAll() throws Exception {
     Path data = data();
-    ReplicaHooks poison = (rank, attempt) -> new TrainingHooks(List.of(new NanAt(rank == 1 ? 3 : -1)), null, null);
+    ReplicaHooks poison = (rank, attempt) -> new TrainingHooks(new NanAt(rank == 1 ? 3 : -1), null, null);
     Exception e = assertThrows(Exception.class, () -> DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 7), data, args(tmp.resolve("nan"), 10, 2, 1)), replicas(2), poison));
     String all = stackText(e);
     assertTrue(all.contains("step 4: non-finite loss"), all);
   }
 
-  /** A loss term that makes the loss NaN at one step (-1: never). */
-  record NanAt(long step) implements TrainingHooks.LossTerm {
+  /** An objective whose loss is NaN after {@code step} optimizer steps (-1: never). */
+  record NanAt(long step) implements Objective {
     @Override
-    public String name() {
-      return "poison";
-    }
-
-    @Override
-    public Tensor compute(Map<String, Tensor> p, Tensor ids, Tensor labels, Tensor logits, Tensor loss, long at) {
-      return Ops.mul(loss, at == step ? Float.NaN : 0f);
+    public LogitsLoss microBatchLoss(MicroBatch b) {
+      LogitsLoss ce = Objective.CAUSAL_LM.microBatchLoss(b);
+      return b.step() - 1 == step ? new LogitsLoss(Ops.mul(ce.loss(), Float.NaN), ce.logitsGradient(), ce.parts()) : ce;
     }
   }
 

@@ -30,18 +30,16 @@ class TrainerTest {
     return LlamaConfig.read(OptimizerMathTest.fixtures().resolve("untied-mha/config.json"));
   }
 
-  /** A loss term computed from the micro-batch's data loss and the optimizer steps done. */
-  static TrainingHooks.LossTerm lossTerm(String name, java.util.function.BiFunction<Tensor, Long, Tensor> f) {
-    return new TrainingHooks.LossTerm() {
+  /**
+   * An objective whose micro-batch loss is the causal-LM loss plus f(that loss, optimizer steps
+   * done): a value only, the gradient stays the causal-LM one.
+   */
+  static Objective lossTerm(java.util.function.BiFunction<Tensor, Long, Tensor> f) {
+    return new Objective() {
       @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public Tensor compute(Map<String, Tensor> parameters, Tensor inputIds, Tensor labels, Tensor logits,
-          Tensor dataLoss, long globalStep) {
-        return f.apply(dataLoss, globalStep);
+      public LogitsLoss microBatchLoss(MicroBatch b) {
+        LogitsLoss ce = Objective.CAUSAL_LM.microBatchLoss(b);
+        return new LogitsLoss(ce.loss().add(f.apply(ce.loss(), b.step() - 1)), ce.logitsGradient(), ce.parts());
       }
     };
   }
@@ -64,7 +62,7 @@ class TrainerTest {
     Path out = tmp.resolve("out");
     AtomicInteger hookCalls = new AtomicInteger();
     String masked = "model.layers.0.mlp.up_proj.weight";
-    TrainingHooks hooks = new TrainingHooks(List.of(),
+    TrainingHooks hooks = new TrainingHooks(null,
         (grads, step) -> {
           assertEquals(hookCalls.getAndIncrement(), step);
           assertFalse(grads.isEmpty());
@@ -200,7 +198,7 @@ class TrainerTest {
   void garbageCollectionInsideAStepChangesNothing() throws Exception {
     Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 4);
     List<Object> held = new java.util.ArrayList<>();
-    TrainingHooks.LossTerm collectGarbage = lossTerm("gc", (dataLoss, step) -> {
+    Objective collectGarbage = lossTerm((dataLoss, step) -> {
       try {
         held.add(narrow.model.FreedMemoryPoison.spread(4, 8));
       } catch (InterruptedException e) {
@@ -216,7 +214,7 @@ class TrainerTest {
     }
     TrainingArguments b = args(tmp.resolve("b"), 3).with("eval_steps", 0);
     try (Trainer t = Trainer.open(TrainRun.of(new ModelSource.Fresh(tinyConfig(), 2), data, b)
-        .withHooks(new TrainingHooks(List.of(collectGarbage), null, null)))) {
+        .withHooks(new TrainingHooks(collectGarbage, null, null)))) {
       for (int i = 0; i < 3; i++) collected.add(t.step());
     }
     assertEquals(6, held.size(), "3 steps x 2 micro-batches");
@@ -232,10 +230,10 @@ class TrainerTest {
   void nonFiniteLossStopsWithTheStep() throws Exception {
     Path data = TestShards.learnable(tmp.resolve("data"), 318, BOS, 24, true, 32, 10, 3);
     Path out = tmp.resolve("out");
-    TrainingHooks.LossTerm poison = lossTerm("poison", (dataLoss, step) ->
+    Objective poison = lossTerm((dataLoss, step) ->
         Ops.mul(dataLoss, step == 5 ? Float.NaN : 0f));
     TrainRun run = TrainRun.of(new ModelSource.Fresh(tinyConfig(), 1), data, args(out, 10).with("eval_steps", 0))
-        .withHooks(new TrainingHooks(List.of(poison), null, null));
+        .withHooks(new TrainingHooks(poison, null, null));
     TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> Trainer.train(run));
     assertEquals(6, e.step());
     assertTrue(e.getMessage().startsWith("step 6: non-finite loss"), e.getMessage());

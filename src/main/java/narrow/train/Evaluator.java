@@ -1,0 +1,93 @@
+package narrow.train;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import narrow.data.RowGroup;
+import narrow.data.TokenizedDataset;
+import narrow.engine.Autocast;
+import narrow.engine.Autograd;
+import narrow.engine.TensorScope;
+import narrow.engine.Tensors;
+import narrow.model.CausalLmLoss;
+import narrow.model.LlamaForCausalLM;
+import narrow.util.UserError;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Validation loss as Hugging Face's evaluation loop computes it: each batch's mean loss weighted
+ * by its number of rows, batches in order, no gradients. Used by training at its eval steps and
+ * by pruning before and after it cuts.
+ */
+public final class Evaluator {
+  private Evaluator() {}
+
+  /** An evaluation's loss and how much it covered. */
+  public record Evaluation(double loss, long rows, long batches) {}
+
+  public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize) {
+    return evaluate(model, rows.iterator(), batchSize, false, Replicas.single()).loss();
+  }
+
+  /**
+   * The eval loss of {@code model} on the validation split of {@code dataset}, as training logs
+   * it ({@code max_eval_samples}, {@code per_device_eval_batch_size}, {@code max_length} and the
+   * bf16 setting of {@code args}): e.g. a base model's before and right after pruning.
+   */
+  public static double evaluateValidation(LlamaForCausalLM model, TokenizedDataset dataset, TrainingArguments args)
+      throws IOException {
+    List<RowGroup> validation = dataset.rowGroups("validation");
+    if (validation.isEmpty()) {
+      throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split");
+    }
+    return evaluate(model, validationRows(dataset, validation, args), args.perDeviceEvalBatchSize(),
+        args.bf16On(model.device()), Replicas.single()).loss();
+  }
+
+  /** The validation rows training evaluates on: at most {@code max_eval_samples}, cut to {@code max_length}. */
+  static Iterator<int[]> validationRows(TokenizedDataset dataset, List<RowGroup> validation, TrainingArguments args) {
+    long limit = args.maxEvalSamples() != null ? args.maxEvalSamples() : Long.MAX_VALUE;
+    return new SplitRows(dataset, validation, args.maxLength(), limit);
+  }
+
+  /**
+   * Evaluation spread over replicas, streamed: batch i (rows in the order given) is evaluated by
+   * replica i mod size; every replica reads the same rows and adds all batches' results in batch
+   * order, so the result is the single-process one whatever the replica count. Under bf16
+   * autocast when asked.
+   */
+  public static Evaluation evaluate(LlamaForCausalLM model, Iterator<int[]> rows, int batchSize, boolean bf16,
+      Replicas replicas) {
+    long padId = model.config().padId();
+    List<Double> weighted = new ArrayList<>();
+    long count = 0;
+    try (Autograd.Scope noGrad = Autograd.noGrad()) {
+      while (rows.hasNext()) {
+        List<int[]> part = new ArrayList<>(batchSize);
+        while (part.size() < batchSize && rows.hasNext()) part.add(rows.next());
+        int i = weighted.size();
+        count += part.size();
+        weighted.add(0.0);
+        if (i % replicas.size() != replicas.rank()) continue;
+        Batch b = Batch.collate(part, padId);
+        try (TensorScope scope = new TensorScope();
+            Autocast autocast = Autocast.bf16If(bf16, model.device())) {
+          Tensor ids = Tensors.longs(b.inputIds(), model.device(), b.rows(), b.cols());
+          Tensor labels = Tensors.longs(b.labels(), model.device(), b.rows(), b.cols());
+          weighted.set(i, Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size());
+        }
+      }
+    }
+    if (count == 0) {
+      throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
+          + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
+    }
+    double[] mine = new double[weighted.size()];
+    for (int i = 0; i < mine.length; i++) mine[i] = weighted.get(i);
+    double[] all = replicas.sum(mine); // each batch's value comes from one replica, zeros elsewhere
+    double sum = 0;
+    for (double v : all) sum += v;
+    return new Evaluation(sum / count, count, all.length);
+  }
+}

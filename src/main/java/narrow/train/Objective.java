@@ -1,0 +1,95 @@
+package narrow.train;
+
+import java.util.Map;
+import narrow.model.CausalLmLoss;
+import narrow.model.LlamaWeights;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * What training minimises, where an experiment plugs its loss into the step without touching it.
+ * Two places, because the terms the study adds are of two kinds:
+ *
+ * <ul>
+ *   <li>{@link #microBatchLoss}: the loss of one micro-batch's logits, with its gradient with
+ *       respect to the logits (the trainer back-propagates from there). Plain training takes
+ *       Hugging Face's causal-LM loss; distillation computes its combined loss from the student's
+ *       logits and a teacher's.
+ *   <li>{@link #afterBackward}: a term on the parameters alone (a sparsity penalty). It is the
+ *       same for every micro-batch of a step, so the study's {@code λ · penalty / accumulation}
+ *       per micro-batch sums to {@code λ · penalty} per step: the trainer asks for it once per
+ *       optimizer step, after the replicas' gradients are averaged and before clipping, and the
+ *       term adds its own gradient (a closed form where there is one, no autograd graph).
+ * </ul>
+ *
+ * <p>State a term carries across steps (an adaptive weight, smoothed losses) is saved in every
+ * checkpoint by {@link #state} and given back by {@link #restore}, so a resumed run continues
+ * exactly.
+ */
+public interface Objective {
+
+  /** Plain training: the causal-LM loss and nothing else. */
+  Objective CAUSAL_LM = new Objective() {};
+
+  /**
+   * The loss of one micro-batch, inside the step's autograd recording, scope and autocast.
+   *
+   * @param batch the micro-batch, its logits and the factor its gradient is to be scaled by
+   *     (1 / accumulation steps, as HF divides the loss)
+   */
+  default LogitsLoss microBatchLoss(MicroBatch batch) {
+    CausalLmLoss.WithGradient ce = CausalLmLoss.withGradient(batch.logits(), batch.labels(), batch.scale());
+    return new LogitsLoss(ce.loss(), ce.logitsGradient(), Map.of());
+  }
+
+  /**
+   * Once per optimizer step: may add a term's gradient into {@code gradients} (in place) and
+   * returns what it adds to the step's loss and what to log.
+   *
+   * @param parameters the weights the step's forward passes used
+   * @param gradients their accumulated gradients, averaged over the replicas (identical on all)
+   * @param dataLoss the step's mean micro-batch loss from {@link #microBatchLoss}, averaged over
+   *     the replicas
+   * @param step the step being taken (1-based, as logged)
+   */
+  default StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients, double dataLoss,
+      long step) {
+    return StepTerm.NONE;
+  }
+
+  /** Values logged at a logging step beside the losses (e.g. how many neurons a penalty zeroed). */
+  default Map<String, Object> logged(LlamaWeights<Tensor> parameters) {
+    return Map.of();
+  }
+
+  /** What a checkpoint must hold for {@link #restore} to continue exactly. */
+  default Map<String, Double> state() {
+    return Map.of();
+  }
+
+  default void restore(Map<String, Double> state) {}
+
+  /**
+   * @param inputIds [rows, cols]
+   * @param labels [rows, cols], {@link CausalLmLoss#IGNORE_INDEX} where no loss is taken
+   * @param logits the model's output [rows, cols, vocab]
+   * @param scale what the gradient is multiplied by
+   * @param step the step being taken (1-based)
+   */
+  record MicroBatch(Tensor inputIds, Tensor labels, Tensor logits, double scale, long step) {}
+
+  /**
+   * @param loss the micro-batch's loss (0-d float32), logged as {@code loss}, unscaled
+   * @param logitsGradient d(scale · loss)/d(logits)
+   * @param parts values logged beside it, averaged over the logging window (0-d tensors)
+   */
+  record LogitsLoss(Tensor loss, Tensor logitsGradient, Map<String, Tensor> parts) {}
+
+  /**
+   * @param addedLoss what the term adds to the step's loss (its weighted value)
+   * @param averaged logged as the window's mean, like the loss
+   * @param latest logged as their value at the logging step (a weight, a smoothed loss)
+   */
+  record StepTerm(double addedLoss, Map<String, Double> averaged, Map<String, Double> latest) {
+    public static final StepTerm NONE = new StepTerm(0, Map.of(), Map.of());
+  }
+}
