@@ -147,4 +147,27 @@ public final class Ops {
     Tensor index = Tensors.longs(indices, deviceOf(x), indices.length);
     x.index_fill_(dim, index, Tensors.scalar(0.0));
   }
+
+  /**
+   * The L2 norm of each slice of a matrix across {@code dim} (dim 1: each row's norm; dim 0: each
+   * column's), float32, computed by one reduction over the matrix without a squared copy.
+   */
+  public static Tensor normsAcross(Tensor x, long dim) {
+    return x.norm(new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(2.0)), new long[] {dim}, false);
+  }
+
+  /** Σ|x| as a Java number, by one reduction (no |x| copy). */
+  public static double absSum(Tensor x) {
+    return x.norm(Tensors.scalar(1.0)).item_double();
+  }
+
+  /** {@code target += weight · x · factor} in place, {@code factor} broadcast against {@code x} (addcmul_). */
+  public static void addProduct(Tensor target, Tensor x, Tensor factor, double weight) {
+    target.addcmul_(x, factor, Tensors.scalar(weight));
+  }
+
+  /** {@code target += weight · sign(x)} in place. */
+  public static void addSign(Tensor target, Tensor x, double weight) {
+    target.add_(x.sign(), Tensors.scalar(weight));
+  }
 }
