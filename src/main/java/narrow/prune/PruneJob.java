@@ -94,13 +94,7 @@ public final class PruneJob {
     /** Publishes files written under {@link #dir}: a no-op on local disk. */
     void publish(String... names) throws IOException {
       if (!remote) return;
-      for (String name : names) {
-        try {
-          OutputFolder.publishFile(dir.resolve(name), store.location(name), hadoop);
-        } catch (IOException e) {
-          throw new IOException("cannot write " + store.location(name) + ": " + e.getMessage(), e);
-        }
-      }
+      for (String name : names) OutputFolder.publishFile(dir.resolve(name), store.location(name), hadoop);
     }
   }
 

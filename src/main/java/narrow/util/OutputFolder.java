@@ -99,7 +99,7 @@ public final class OutputFolder implements AutoCloseable {
 
   private static Path besideTarget(FileSystem fs, Path target) throws IOException {
     Path parent = target.getParent();
-    if (parent == null) throw new UserError("an output folder cannot be a file system root: " + target);
+    if (parent == null) throw new UserError("output cannot be a file system root: " + target);
     Path staging = new Path(parent, TEMP_PREFIX + target.getName() + "-" + UUID.randomUUID());
     if (!fs.mkdirs(staging)) throw new IOException("cannot make " + staging);
     return staging;
@@ -240,6 +240,11 @@ public final class OutputFolder implements AutoCloseable {
    */
   public static void publishFile(java.nio.file.Path file, String location, Configuration conf) throws IOException {
     Path path = Locations.hadoopPath(location);
-    ObjectStores.fileSystem(path, location, conf).copyFromLocalFile(false, true, new Path(file.toUri()), path);
+    FileSystem fs = ObjectStores.fileSystem(path, location, conf);
+    try {
+      fs.copyFromLocalFile(false, true, new Path(file.toUri()), path);
+    } catch (IOException e) {
+      throw new IOException("cannot write " + location + ": " + e.getMessage(), e);
+    }
   }
 }
