@@ -25,7 +25,7 @@ import narrow.train.TrainResult;
 import narrow.train.TrainRun;
 import narrow.train.Trainer;
 import narrow.train.TrainingArguments;
-import narrow.util.AtomicDirectory;
+import narrow.util.LocalFolders;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.bytedeco.pytorch.Tensor;
@@ -182,7 +182,7 @@ public final class DistributedBench {
           median(afterWait), median(saved));
     } finally {
       spark.stop();
-      AtomicDirectory.deleteRecursively(work);
+      LocalFolders.deleteRecursively(work);
     }
   }
 

@@ -15,7 +15,7 @@ import narrow.bench.PruneBenchReport.StepsResult;
 import narrow.bench.PruneBenchReport.WriteResult;
 import narrow.model.LlamaConfig;
 import narrow.model.LlamaForCausalLM;
-import narrow.util.AtomicDirectory;
+import narrow.util.LocalFolders;
 import narrow.util.UserError;
 
 /**
@@ -164,7 +164,7 @@ public final class PruneBench {
   private static MaskResult mask(PruneBenchOptions o, LlamaConfig config, Consumer<String> log) throws IOException {
     Path dir = Files.createTempDirectory(o.dir(), "narrow-bench-prune-");
     // a mask file is gigabytes: an interrupted run must not leave one behind
-    Thread cleanup = new Thread(() -> AtomicDirectory.deleteRecursively(dir));
+    Thread cleanup = new Thread(() -> LocalFolders.deleteRecursively(dir));
     Runtime.getRuntime().addShutdownHook(cleanup);
     List<List<Double>> seconds = new ArrayList<>();
     long[] bytes = new long[WRITES.size()];
@@ -202,7 +202,7 @@ public final class PruneBench {
           ready.get("total_neurons").asInt(), ready.get("pruned_residuals").asInt(),
           ready.get("total_residuals").asInt(), ready.get("heap_max_bytes").asLong(), rssKb, writes);
     } finally {
-      AtomicDirectory.deleteRecursively(dir);
+      LocalFolders.deleteRecursively(dir);
       Runtime.getRuntime().removeShutdownHook(cleanup);
     }
   }

@@ -15,7 +15,7 @@ import narrow.data.TokenizeSettings;
 import narrow.data.tokenizer.TokenEncoder;
 import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerFiles;
-import narrow.util.AtomicDirectory;
+import narrow.util.LocalFolders;
 import narrow.util.UserError;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -118,7 +118,7 @@ public final class TokenizeJobBench {
             best = r.encodedTokensPerSecond();
             phases.put(master, r.phaseSeconds());
           }
-          AtomicDirectory.deleteRecursively(out);
+          LocalFolders.deleteRecursively(out);
         }
         job.put(master, best);
       } finally {
@@ -220,7 +220,7 @@ public final class TokenizeJobBench {
       }
       return run(corpus, TokenizerFiles.defaultLlama31(), encoder, work, repeats);
     } finally {
-      AtomicDirectory.deleteRecursively(work);
+      LocalFolders.deleteRecursively(work);
     }
   }
 }

@@ -79,7 +79,7 @@ public final class TrainWorker {
       WorkerLoop.reply(protocol, ready);
       serve(task, protocol);
     } finally {
-      narrow.util.AtomicDirectory.deleteRecursively(dir);
+      narrow.util.LocalFolders.deleteRecursively(dir);
     }
   }
 

@@ -20,7 +20,7 @@ import narrow.prune.PruneJob;
 import narrow.train.ModelSource;
 import narrow.train.RunFolder;
 import narrow.train.TrainResult;
-import narrow.util.AtomicDirectory;
+import narrow.util.LocalFolders;
 import narrow.util.UserError;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -138,7 +138,7 @@ final class QuickstartCommand implements Callable<Integer> {
     Path stdlib = PythonLibrary.find().orElseThrow(() -> new UserError(
         "no Python standard library found on this machine (asked python3, looked in /usr/lib); "
             + "give a source tree with --from DIR"));
-    AtomicDirectory.deleteRecursively(target);
+    LocalFolders.deleteRecursively(target);
     Files.createDirectories(target);
     int files = PythonLibrary.copySubset(stdlib, target, maxFiles, false);
     System.out.printf("quickstart: %d .py files of %s%n", files, stdlib);

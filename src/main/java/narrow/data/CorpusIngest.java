@@ -2,6 +2,7 @@ package narrow.data;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import narrow.util.OutputFolder;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -85,20 +87,21 @@ public final class CorpusIngest {
     JavaRDD<Row> rows = sc.parallelize(files, partitions)
         .mapPartitions(new ReadFiles(license, maxFileBytes, binary, undecodable, tooLarge));
 
-    try (StagedOutput staged = StagedOutput.begin(out, overwrite,
-        spark.sparkContext().hadoopConfiguration())) {
-      spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.Overwrite).parquet(staged.temp().toString());
+    try (OutputFolder staged = TokenizeJob.stage(out, overwrite, spark.sparkContext().hadoopConfiguration())) {
+      spark.createDataFrame(rows, SCHEMA).write().mode(SaveMode.Overwrite).parquet(staged.staging().toString());
       Map<String, Long> byLanguage = new TreeMap<>();
       long written = 0;
       // the files, not the folder: Spark skips a folder whose name starts with '.' and says so
-      String stagedFiles = new org.apache.hadoop.fs.Path(staged.temp(), "*.parquet").toString();
+      String stagedFiles = new org.apache.hadoop.fs.Path(staged.staging(), "*.parquet").toString();
       for (Row r : spark.read().parquet(stagedFiles).groupBy("language").count().collectAsList()) {
         byLanguage.put(r.getString(0), r.getLong(1));
         written += r.getLong(1);
       }
-      staged.publish();
+      staged.commit();
       return new IngestResult(staged.target().toString(), written, byLanguage, otherExtension,
           binary.value(), undecodable.value(), tooLarge.value());
+    } catch (FileAlreadyExistsException e) {
+      throw TokenizeJob.outputExists(e);
     } catch (IOException e) {
       throw new UncheckedIOException("ingest: cannot write " + out, e);
     }

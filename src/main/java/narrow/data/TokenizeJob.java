@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.sha2;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
 import narrow.data.tokenizer.TokenEncoder;
 import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerInfo;
-import narrow.util.CompleteFolder;
+import narrow.util.ObjectStores;
+import narrow.util.OutputFolder;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -39,7 +41,8 @@ import org.apache.spark.sql.types.DataTypes;
  * Parquet in the codeparrot/github-code schema to tokenized Parquet shards: filter languages and
  * licenses, drop exact duplicates, split train/validation by a stable hash, tokenize in each
  * partition, write {@code train/} and {@code validation/} shards, then {@code manifest.json}, then
- * the commit marker. Everything is written to a temporary sibling folder and renamed into place.
+ * the commit marker. Everything is written to a staging folder beside the output and committed by
+ * {@link OutputFolder}, the marker last.
  */
 public final class TokenizeJob {
   static final List<String> REQUIRED_COLUMNS = List.of("code", "repo_name", "path", "language");
@@ -70,7 +73,7 @@ public final class TokenizeJob {
     }
     if (!spark.sparkContext().isLocal()) spark.sparkContext().addFile(s.tokenizerJson());
 
-    try (StagedOutput staged = StagedOutput.begin(s.output(), s.overwrite(), conf)) {
+    try (OutputFolder staged = stage(s.output(), s.overwrite(), conf)) {
       List<String> required = new ArrayList<>(REQUIRED_COLUMNS);
       if (!s.licenses().isEmpty()) required.add("license");
       ParquetInputs inputs = ParquetInputs.scan(s.input(), required, s.skipBadRecords(), conf);
@@ -92,7 +95,7 @@ public final class TokenizeJob {
       Dataset<Row> out = shardColumns(deduplicated(docs, s.dedup())
           .mapPartitions(new DocumentTokenizer(s, tokenizer, counters), Encoders.bean(TokenRow.class)), s.layout());
 
-      org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(staged.temp(), "_data");
+      org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(staged.staging(), "_data");
       try (JobProgress progress = new JobProgress(spark.sparkContext(), counters.inputDocuments,
           counters.encodedTokens, inputDocuments, progressEvery, progressOut)) {
         withSparkErrors("tokenizing " + s.input(), () -> {
@@ -108,7 +111,7 @@ public final class TokenizeJob {
       FileSystem fs = staged.fs();
       Map<String, TokenizeManifest.Split> splits = new LinkedHashMap<>();
       for (String split : List.of(SplitAssigner.TRAIN, SplitAssigner.VALIDATION)) {
-        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(staged.temp(), split);
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(staged.staging(), split);
         org.apache.hadoop.fs.Path written = new org.apache.hadoop.fs.Path(data, "split=" + split);
         if (fs.exists(written)) {
           if (!fs.rename(written, dir)) throw new IOException("cannot rename " + written + " to " + dir);
@@ -134,19 +137,37 @@ public final class TokenizeJob {
           counters.skippedCounts(inputs.corrupt().size()),
           counters.packTailTokensDropped.value(), counters.truncatedTokensDropped.value(), splits);
 
-      staged.publish();
-      // manifest, then marker, both after the rename: on an object store the rename is a copy,
-      // and the marker must not be there before every shard is
-      manifest.write(fs, new org.apache.hadoop.fs.Path(staged.target(), TokenizeManifest.FILE_NAME));
-      fs.create(new org.apache.hadoop.fs.Path(staged.target(), CompleteFolder.MARKER), false).close();
+      manifest.write(fs, new org.apache.hadoop.fs.Path(staged.staging(), TokenizeManifest.FILE_NAME));
+      staged.commit();
 
       lap(phases, "commit", mark);
       double seconds = (System.nanoTime() - t0) / 1e9;
       return new TokenizeResult(staged.target().toString(), manifest, seconds,
           counters.encodedTokens.value() / seconds, phases);
+    } catch (FileAlreadyExistsException e) {
+      throw outputExists(e);
     } catch (IOException e) {
       throw new UncheckedIOException("tokenize job: cannot write " + s.output(), e);
     }
+  }
+
+  /**
+   * Starts {@code output}, staged beside it (Spark tasks write into it); refuses an existing one
+   * unless {@code overwrite}.
+   */
+  static OutputFolder stage(String output, boolean overwrite, Configuration conf) {
+    try {
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(output);
+      return OutputFolder.stageBesideTarget(ObjectStores.reach(target, conf), target, overwrite);
+    } catch (FileAlreadyExistsException e) {
+      throw outputExists(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare output " + output, e);
+    }
+  }
+
+  static TokenizeException outputExists(FileAlreadyExistsException e) {
+    return new TokenizeException("output " + e.getFile() + " exists; set overwrite to replace it");
   }
 
   /**

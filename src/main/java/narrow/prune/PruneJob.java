@@ -28,8 +28,10 @@ import narrow.train.ModelSource;
 import narrow.train.RunFolder;
 import narrow.train.TrainResult;
 import narrow.train.Evaluator;
+import narrow.util.LocalFolders;
 import narrow.util.Locations;
 import narrow.util.ObjectStores;
+import narrow.util.OutputFolder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -67,7 +69,7 @@ public final class PruneJob {
     // complete (the mask is streamed to disk)
     boolean remote = Locations.isRemote(outputDir);
     Path runDir = remote ? Files.createTempDirectory("narrow-prune-") : Path.of(outputDir);
-    Outputs outputs = new Outputs(runDir, CheckpointStore.open(outputDir, hadoop), remote, overwrite);
+    Outputs outputs = new Outputs(runDir, CheckpointStore.open(outputDir, hadoop), remote, overwrite, hadoop);
     // a remote base model is downloaded here for the driver's part (checks, evaluation); the
     // attribution tasks and the replicas fetch it themselves
     CheckpointStore.LocalCopy base = CheckpointStore.fetchModel(pretrained.location(), hadoop);
@@ -75,7 +77,7 @@ public final class PruneJob {
       return prune(plan, p, pretrained, base, outputs, hadoop, spark);
     } finally {
       base.close();
-      if (remote) narrow.util.AtomicDirectory.deleteRecursively(runDir);
+      if (remote) LocalFolders.deleteRecursively(runDir);
     }
   }
 
@@ -83,7 +85,7 @@ public final class PruneJob {
    * Where a run's own files are written ({@code dir}), and the output_dir they go to ({@code
    * store}: the same folder unless {@code remote}); {@code overwrite}: replace a run already there.
    */
-  private record Outputs(Path dir, CheckpointStore store, boolean remote, boolean overwrite) {
+  private record Outputs(Path dir, CheckpointStore store, boolean remote, boolean overwrite, Configuration hadoop) {
     /** Refuses a folder holding a run, or deletes it with --overwrite: once the inputs are known to be good. */
     void prepare() throws IOException {
       RunFolder.prepare(store, RunFolder.Start.of(false, overwrite), "prune", false);
@@ -92,7 +94,7 @@ public final class PruneJob {
     /** Publishes files written under {@link #dir}: a no-op on local disk. */
     void publish(String... names) throws IOException {
       if (!remote) return;
-      for (String name : names) store.uploadFile(dir.resolve(name), name);
+      for (String name : names) OutputFolder.publishFile(dir.resolve(name), store.location(name), hadoop);
     }
   }
 

@@ -10,10 +10,11 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import narrow.util.AtomicDirectory;
 import narrow.util.CompleteFolder;
+import narrow.util.LocalFolders;
 import narrow.util.Locations;
 import narrow.util.ObjectStores;
+import narrow.util.OutputFolder;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -22,19 +23,15 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.fs.UnsupportedFileSystemException;
 
 /**
  * A run's {@code output_dir} on any Hadoop file system (a local folder, {@code s3a://},
  * {@code gs://}): its {@code checkpoint-N/} and {@code final_model/} folders and the small files
  * beside them ({@code model_stats.json}).
  *
- * <p>Object stores cannot rename a folder atomically, so one rule says when a folder is whole,
- * everywhere: it holds {@link CompleteFolder#MARKER}, written after every other file. A
- * folder is first written to local disk (the safetensors and {@code .pt} writers need a
- * FileChannel); into a local output_dir it is then renamed into place with the marker already
- * inside, to a remote one each file is uploaded and the marker last. Listing, resuming and
- * rotation see complete folders only.
+ * <p>A folder is whole when it holds {@link CompleteFolder#MARKER}, everywhere; it is written to
+ * local disk first (the safetensors and {@code .pt} writers need a FileChannel) and committed by
+ * {@link OutputFolder}. Listing, resuming and rotation see complete folders only.
  */
 public final class CheckpointStore {
   private static final Pattern CHECKPOINT = Pattern.compile("checkpoint-(\\d+)");
@@ -60,24 +57,13 @@ public final class CheckpointStore {
   /** An output_dir: a local path, or a URI that {@code conf} can reach. */
   public static CheckpointStore open(String outputDir, Configuration conf) throws IOException {
     Path path = Locations.hadoopPath(outputDir);
-    FileSystem fs = fileSystem(path, outputDir, conf);
+    FileSystem fs = ObjectStores.fileSystem(path, outputDir, conf);
     return new CheckpointStore(outputDir, fs.makeQualified(path), fs, Locations.isRemote(outputDir));
   }
 
   /** A local output_dir. */
   public static CheckpointStore local(java.nio.file.Path outputDir) throws IOException {
     return open(outputDir.toString(), new Configuration());
-  }
-
-  private static FileSystem fileSystem(Path path, String location, Configuration conf) throws IOException {
-    try {
-      // the raw local file system: the checksummed one leaves a .crc file beside each file it writes
-      if ("file".equals(path.toUri().getScheme())) return FileSystem.getLocal(conf).getRaw();
-      return ObjectStores.reach(path, conf);
-    } catch (UnsupportedFileSystemException e) {
-      throw new UserError("cannot reach " + location + ": no Hadoop file system for its scheme on the "
-          + "classpath (s3a:// is built in; gs:// needs the GCS connector, which Dataproc images have)", e);
-    }
   }
 
   /** The output_dir as given. */
@@ -95,63 +81,19 @@ public final class CheckpointStore {
    * it incomplete when anything fails; returns its location.
    */
   public String write(String name, FolderWriter writer) throws IOException {
-    try {
-      if (remote) upload(name, writer);
-      else writeLocally(name, writer);
+    try (OutputFolder folder = OutputFolder.stage(fs, new Path(hadoopRoot, name), true)) {
+      writer.write(folder.dir());
+      folder.commit();
     } catch (IOException e) {
       throw new IOException("cannot write " + location(name) + ": " + e.getMessage(), e);
     }
     return location(name);
   }
 
-  private void writeLocally(String name, FolderWriter writer) throws IOException {
-    java.nio.file.Path target = java.nio.file.Path.of(hadoopRoot.toUri().getPath()).resolve(name);
-    try (AtomicDirectory dir = AtomicDirectory.create(target, true)) {
-      writer.write(dir.path());
-      // inside before the rename: the folder appears whole at once, and carries the mark as remote ones do
-      Files.createFile(dir.path().resolve(CompleteFolder.MARKER));
-      dir.commit();
-    }
-  }
-
-  private void upload(String name, FolderWriter writer) throws IOException {
-    java.nio.file.Path staging = Files.createTempDirectory("narrow-" + name + "-");
-    try {
-      writer.write(staging);
-      Path target = new Path(hadoopRoot, name);
-      // an older or half-uploaded folder of this name goes first: none of its files may outlive it
-      delete(target);
-      List<java.nio.file.Path> files;
-      try (Stream<java.nio.file.Path> walk = Files.walk(staging)) {
-        files = walk.filter(Files::isRegularFile).sorted().toList();
-      }
-      for (java.nio.file.Path f : files) {
-        fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(target, staging.relativize(f).toString()));
-      }
-      try (FSDataOutputStream marker = fs.create(new Path(target, CompleteFolder.MARKER), true)) {
-        // empty: its presence is the message
-      }
-    } finally {
-      AtomicDirectory.deleteRecursively(staging);
-    }
-  }
-
   /** Writes one small file beside the folders (one object on a store: it appears whole). */
   public void writeFile(String name, byte[] content) throws IOException {
     try (FSDataOutputStream out = fs.create(new Path(hadoopRoot, name), true)) {
       out.write(content);
-    } catch (IOException e) {
-      throw new IOException("cannot write " + location(name) + ": " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Copies a local file to {@code name} in this output_dir, replacing it; streamed (a 5 GB mask
-   * needs no memory). On an object store the file appears whole or not at all.
-   */
-  public void uploadFile(java.nio.file.Path local, String name) throws IOException {
-    try {
-      fs.copyFromLocalFile(false, true, new Path(local.toUri()), new Path(hadoopRoot, name));
     } catch (IOException e) {
       throw new IOException("cannot write " + location(name) + ": " + e.getMessage(), e);
     }
@@ -221,19 +163,12 @@ public final class CheckpointStore {
   }
 
   /**
-   * Deletes the temporary folders a save killed midway leaves in a local output_dir ({@code
+   * Deletes the staging folders a save killed midway leaves in a local output_dir ({@code
    * .tmp-checkpoint-N-…}: never complete, never read); returns their names. On an object store a
    * save stages on local disk, so a kill leaves an unmarked folder, which rotation deletes.
    */
   public List<String> removeLeftovers() throws IOException {
-    List<String> removed = new ArrayList<>();
-    for (String name : entries()) {
-      if (name.startsWith(AtomicDirectory.TEMP_PREFIX)) {
-        fs.delete(new Path(hadoopRoot, name), true);
-        removed.add(name);
-      }
-    }
-    return removed;
+    return OutputFolder.removeLeftovers(fs, hadoopRoot);
   }
 
   /** Deletes the output_dir and everything in it; complete folders lose their marker first. */
@@ -243,10 +178,8 @@ public final class CheckpointStore {
     fs.delete(hadoopRoot, true);
   }
 
-  /** The marker first: a deletion killed midway leaves an incomplete folder, never a partial one that looks whole. */
   private void delete(Path folder) throws IOException {
-    fs.delete(new Path(folder, CompleteFolder.MARKER), false);
-    fs.delete(folder, true);
+    OutputFolder.delete(fs, folder);
   }
 
   private record Folder(String name, long step, boolean complete) {}
@@ -284,7 +217,7 @@ public final class CheckpointStore {
 
   private static LocalCopy fetch(String folder, Configuration conf, boolean marked) throws IOException {
     Path path = Locations.hadoopPath(folder);
-    FileSystem fs = fileSystem(path, folder, conf);
+    FileSystem fs = ObjectStores.fileSystem(path, folder, conf);
     if (!fs.exists(path)) throw new UserError(folder + " does not exist");
     if (marked && !fs.exists(new Path(path, CompleteFolder.MARKER))) {
       throw new UserError(folder + " is not a complete checkpoint: it has no " + CompleteFolder.MARKER
@@ -305,7 +238,7 @@ public final class CheckpointStore {
       }
       return new LocalCopy(copy, true);
     } catch (IOException | RuntimeException e) {
-      AtomicDirectory.deleteRecursively(copy);
+      LocalFolders.deleteRecursively(copy);
       throw new IOException("cannot download " + folder + ": " + e.getMessage(), e);
     }
   }
@@ -318,7 +251,7 @@ public final class CheckpointStore {
    */
   public static byte[] readFile(String folder, String name, Configuration conf) throws IOException {
     Path file = new Path(Locations.hadoopPath(folder), name);
-    try (InputStream in = fileSystem(file, folder, conf).open(file)) {
+    try (InputStream in = ObjectStores.fileSystem(file, folder, conf).open(file)) {
       return in.readAllBytes();
     } catch (FileNotFoundException e) {
       throw new UserError(Locations.child(folder, name) + " does not exist");
@@ -329,7 +262,7 @@ public final class CheckpointStore {
   public record LocalCopy(java.nio.file.Path dir, boolean temporary) implements AutoCloseable {
     @Override
     public void close() {
-      if (temporary) AtomicDirectory.deleteRecursively(dir);
+      if (temporary) LocalFolders.deleteRecursively(dir);
     }
   }
 }

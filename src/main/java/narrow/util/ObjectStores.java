@@ -9,6 +9,7 @@ import java.net.UnknownHostException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.apache.hadoop.fs.s3a.CredentialInitializationException;
 import org.apache.hadoop.fs.s3a.S3AUtils;
 
@@ -38,6 +39,23 @@ public final class ObjectStores {
       throw e;
     }
     return fs;
+  }
+
+  /**
+   * The file system of {@code path} ({@link Locations#hadoopPath} of {@code location}) to read and
+   * write a run's or a model's folders: the raw local one for {@code file:} (the checksummed one
+   * leaves a .crc file beside each file it writes), else {@link #reach}.
+   *
+   * @throws UserError when no Hadoop file system on the classpath serves the scheme
+   */
+  public static FileSystem fileSystem(Path path, String location, Configuration conf) throws IOException {
+    try {
+      if ("file".equals(path.toUri().getScheme())) return FileSystem.getLocal(conf).getRaw();
+      return reach(path, conf);
+    } catch (UnsupportedFileSystemException e) {
+      throw new UserError("cannot reach " + location + ": no Hadoop file system for its scheme on the "
+          + "classpath (s3a:// is built in; gs:// needs the GCS connector, which Dataproc images have)", e);
+    }
   }
 
   /** A user error for an s3a failure that is a setting's fault, or null. */

@@ -16,10 +16,10 @@ import org.apache.hadoop.util.Progressable;
  * done by S3A against the real server.
  */
 public class RecordingS3aFileSystem extends S3AFileSystem {
-  static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
+  public static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
 
   /** The paths written ("write") or deleted ("delete"), in call order, from {@code prefix} on. */
-  static List<String> events(String kind, String prefix) {
+  public static List<String> events(String kind, String prefix) {
     synchronized (EVENTS) {
       return EVENTS.stream().filter(e -> e.startsWith(kind + " " + prefix))
           .map(e -> e.substring(kind.length() + 1)).toList();
