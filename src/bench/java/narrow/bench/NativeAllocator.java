@@ -7,12 +7,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import narrow.engine.NativeMemory;
+import narrow.util.UserError;
 
 /**
  * How a benchmark's child process allocates native memory: the environment that picks and tunes
  * the allocator, applied to a {@link ProcessBuilder}'s environment before the process starts (an
  * allocator cannot be changed once a process runs). {@code jobs/narrow} sets the chosen one for
- * every run; these presets let {@code bench train allocators=...} compare them side by side on
+ * every run; these presets let {@code bench train --allocators} compare them side by side on
  * the real trainer.
  *
  * @param name what the benchmark calls it ({@code inherit} keeps the launcher's environment)
@@ -52,7 +53,7 @@ public record NativeAllocator(String name, Map<String, String> set) {
       case "jemalloc" -> new NativeAllocator(name, Map.of("LD_PRELOAD", JEMALLOC_SO,
           "MALLOC_CONF", jemallocConf == null ? JEMALLOC_CONF : jemallocConf));
       case "jemalloc-default" -> new NativeAllocator(name, Map.of("LD_PRELOAD", JEMALLOC_SO));
-      default -> throw new IllegalArgumentException("unknown allocator '" + name
+      default -> throw new UserError("--allocators: unknown allocator '" + name
           + "' (inherit, system, glibc, jemalloc, jemalloc-default)");
     };
   }
