@@ -104,38 +104,38 @@ public final class BenchCommand {
             + "per round (default: d256_l4_h4:4x256:3x2,d768_l12_h12:1x1024:2x1)")
     public List<String> configs;
 
-    @Option(names = "--preset", description = "one model instead of --config's (with --batch and --seq; "
+    @Option(names = "--preset", paramLabel = "PRESET", description = "one model instead of --config's (with --batch and --seq; "
         + "default d256_l4_h4)")
     public String preset;
 
-    @Option(names = "--batch", description = "rows per step of that one model (default 4)")
+    @Option(names = "--batch", paramLabel = "N", description = "rows per step of that one model (default 4)")
     public Integer batch;
 
-    @Option(names = "--seq", description = "sequence length of that one model (default 256)")
+    @Option(names = "--seq", paramLabel = "N", description = "sequence length of that one model (default 256)")
     public Integer seq;
 
-    @Option(names = "--rounds", description = "rounds, overriding every config's")
+    @Option(names = "--rounds", paramLabel = "N", description = "rounds, overriding every config's")
     public Integer rounds;
 
-    @Option(names = "--steps", description = "timed steps per kernel per round, overriding every config's")
+    @Option(names = "--steps", paramLabel = "N", description = "timed steps per kernel per round, overriding every config's")
     public Integer steps;
 
-    @Option(names = "--sides", split = ",", description = "which sides run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sides", split = ",", paramLabel = "SIDE", description = "which sides run (default: ${DEFAULT-VALUE})")
     public List<String> sides = D.sides();
 
     @Option(names = "--kernels", split = ",", paramLabel = "eager|sdpa",
         description = "attention kernels each side runs; torch 1.x: eager only (default: ${DEFAULT-VALUE})")
     public List<String> kernels = D.kernels();
 
-    @Option(names = "--warmup", description = "untimed steps per kernel per round before the timed ones, one more "
+    @Option(names = "--warmup", paramLabel = "N", description = "untimed steps per kernel per round before the timed ones, one more "
         + "for the first kernel of a process just started (default: ${DEFAULT-VALUE})")
     public int warmup = D.warmup();
 
-    @Option(names = "--gemm-reps", description = "GEMM timings per shape per round, after an untimed one "
+    @Option(names = "--gemm-reps", paramLabel = "N", description = "GEMM timings per shape per round, after an untimed one "
         + "(default: ${DEFAULT-VALUE})")
     public int gemmReps = D.gemmReps();
 
-    @Option(names = "--growth-steps", description = "steps of the tiny model's memory-growth run; 0: none "
+    @Option(names = "--growth-steps", paramLabel = "N", description = "steps of the tiny model's memory-growth run; 0: none "
         + "(default: ${DEFAULT-VALUE})")
     public int growthSteps = D.growthSteps();
 
