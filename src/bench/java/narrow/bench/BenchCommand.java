@@ -5,12 +5,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import narrow.bench.TrainBenchOptions.BenchConfig;
 import narrow.data.tokenizer.TokenizerFiles;
 import narrow.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Unmatched;
 
 /**
  * {@code narrow bench}: benchmarks, not tests. They live outside the product (src/bench, a jar of
@@ -92,23 +92,93 @@ public final class BenchCommand {
     }
   }
 
-  /**
-   * Passes its arguments through unparsed: the training benchmark reads its own
-   * ({@code key=value}), and it changes with the trainer.
-   */
   @Command(name = "train", mixinStandardHelpOptions = true,
-      customSynopsis = "narrow bench train [-hV] [ARG...]",
       description = {"Training tokens/s, MFU and memory of the real trainer step, beside eager "
-          + "PyTorch when /usr/bin/python3 has torch.",
-          "ARG: the benchmark's own arguments, passed as they are, e.g. preset=d256_l4_h4 seq=256 "
-          + "batch=4 warmup=2 steps=5 growth_steps=1000 python=/usr/bin/python3"})
+          + "PyTorch (a 2.x from --python, the system's from --python-system) where it has torch.",
+          "Example: --preset d16_l1_h2 --seq 32 --batch 2 --rounds 1 --steps 1 --growth-steps 0 --sides narrow-f32"})
   public static final class Train implements Callable<Integer> {
-    @Unmatched
-    public List<String> args = new ArrayList<>();
+    private static final TrainBenchOptions D = TrainBenchOptions.defaults();
+
+    @Option(names = "--config", split = ",", paramLabel = "PRESET:BxT[:ROUNDSxSTEPS]",
+        description = "model sizes at batch x sequence length, with their rounds and timed steps per kernel "
+            + "per round (default: d256_l4_h4:4x256:3x2,d768_l12_h12:1x1024:2x1)")
+    public List<String> configs;
+
+    @Option(names = "--preset", paramLabel = "PRESET", description = "one model instead of --config's (with --batch and --seq; "
+        + "default d256_l4_h4)")
+    public String preset;
+
+    @Option(names = "--batch", paramLabel = "N", description = "rows per step of that one model (default 4)")
+    public Integer batch;
+
+    @Option(names = "--seq", paramLabel = "N", description = "sequence length of that one model (default 256)")
+    public Integer seq;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "rounds, overriding every config's")
+    public Integer rounds;
+
+    @Option(names = "--steps", paramLabel = "N", description = "timed steps per kernel per round, overriding every config's")
+    public Integer steps;
+
+    @Option(names = "--sides", split = ",", paramLabel = "SIDE", description = "which sides run (default: ${DEFAULT-VALUE})")
+    public List<String> sides = D.sides();
+
+    @Option(names = "--kernels", split = ",", paramLabel = "eager|sdpa",
+        description = "attention kernels each side runs; torch 1.x: eager only (default: ${DEFAULT-VALUE})")
+    public List<String> kernels = D.kernels();
+
+    @Option(names = "--warmup", paramLabel = "N", description = "untimed steps per kernel per round before the timed ones, one more "
+        + "for the first kernel of a process just started (default: ${DEFAULT-VALUE})")
+    public int warmup = D.warmup();
+
+    @Option(names = "--gemm-reps", paramLabel = "N", description = "GEMM timings per shape per round, after an untimed one "
+        + "(default: ${DEFAULT-VALUE})")
+    public int gemmReps = D.gemmReps();
+
+    @Option(names = "--growth-steps", paramLabel = "N", description = "steps of the tiny model's memory-growth run; 0: none "
+        + "(default: ${DEFAULT-VALUE})")
+    public int growthSteps = D.growthSteps();
+
+    @Option(names = "--allocators", split = ",", paramLabel = "NAME",
+        description = "native allocators to compare, every side once under each: inherit (the launcher's), "
+            + "system, glibc, jemalloc, jemalloc-default (default: inherit)")
+    public List<String> allocators = List.of(NativeAllocator.INHERIT.name());
+
+    @Option(names = "--jemalloc-conf", paramLabel = "MALLOC_CONF",
+        description = "MALLOC_CONF of the jemalloc allocator (default: ${DEFAULT-VALUE})")
+    public String jemallocConf = NativeAllocator.JEMALLOC_CONF;
+
+    @Option(names = "--python", paramLabel = "PATH", description = "a Python with PyTorch 2.x (default: "
+        + "$NARROW_HF_PYTHON, else target/hf-venv/bin/python)")
+    public String python = D.python();
+
+    @Option(names = "--python-system", paramLabel = "PATH",
+        description = "the system's Python with its PyTorch, Debian's 1.13 (default: ${DEFAULT-VALUE})")
+    public String pythonSystem = D.pythonSystem();
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE",
+        description = "-Xmx of narrow's worker JVMs; tensors live outside it (default: ${DEFAULT-VALUE})")
+    public String workerHeap = D.workerHeap();
+
+    /** The options as the benchmark takes them. */
+    public TrainBenchOptions options() {
+      List<BenchConfig> sizes = configs == null ? D.configs() : configs.stream().map(BenchConfig::parse).toList();
+      if (preset != null || batch != null || seq != null) {
+        sizes = List.of(new BenchConfig(preset != null ? preset : "d256_l4_h4", batch != null ? batch : 4,
+            seq != null ? seq : 256, 3, 2));
+      }
+      if (rounds != null || steps != null) {
+        sizes = sizes.stream().map(c -> new BenchConfig(c.preset(), c.batch(), c.seq(),
+            rounds != null ? rounds : c.rounds(), steps != null ? steps : c.steps())).toList();
+      }
+      List<NativeAllocator> presets = allocators.stream().map(a -> NativeAllocator.named(a, jemallocConf)).toList();
+      return new TrainBenchOptions(sizes, sides, kernels, warmup, gemmReps, growthSteps, presets, python,
+          pythonSystem, D.torchScript(), workerHeap);
+    }
 
     @Override
     public Integer call() throws Exception {
-      TrainBench.main(args.toArray(String[]::new));
+      System.out.println(TrainBench.run(options(), System.err::println).table());
       return 0;
     }
   }

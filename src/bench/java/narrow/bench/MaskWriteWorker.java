@@ -50,7 +50,7 @@ public final class MaskWriteWorker {
   private MaskWriteWorker() {}
 
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = TrainBenchOptions.keyValues(argv);
+    Map<String, String> a = WorkerLoop.arguments(argv);
     PrintStream protocol = TrainWorker.takeStdout();
     LlamaConfig c = PruneBenchOptions.maskConfig(a.get("model"));
     PruningSelection selection = RandomPruning.draw(c.numHiddenLayers(), c.intermediateSize(), c.hiddenSize(),

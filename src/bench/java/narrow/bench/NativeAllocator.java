@@ -2,15 +2,18 @@ package narrow.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import narrow.engine.NativeMemory;
+import narrow.util.UserError;
 
 /**
  * How a benchmark's child process allocates native memory: the environment that picks and tunes
  * the allocator, applied to a {@link ProcessBuilder}'s environment before the process starts (an
  * allocator cannot be changed once a process runs). {@code jobs/narrow} sets the chosen one for
- * every run; these presets let {@code bench train allocators=...} compare them side by side on
+ * every run; these presets let {@code bench train --allocators} compare them side by side on
  * the real trainer.
  *
  * @param name what the benchmark calls it ({@code inherit} keeps the launcher's environment)
@@ -19,31 +22,16 @@ import java.util.TreeMap;
  */
 public record NativeAllocator(String name, Map<String, String> set) {
   /** Debian's libjemalloc2 (apt-get install libjemalloc2). */
-  public static final String JEMALLOC_SO = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2";
+  public static final String JEMALLOC_SO = NativeMemory.jemalloc().get("LD_PRELOAD");
 
-  /**
-   * glibc malloc kept from handing large blocks back to the kernel: one arena (JVM threads
-   * otherwise get per-thread arenas, where every large block is a fresh mmap), nothing mmapped
-   * below 4 GiB, no trimming below 64 GiB, and the heap grown 1 GiB at a time. Without them every
-   * training step page-faults its activations in again. The same values as jobs/narrow.
-   */
-  public static final Map<String, String> GLIBC_TUNED = Map.of(
-      "MALLOC_ARENA_MAX", "1",
-      "MALLOC_MMAP_THRESHOLD_", "4294967296",
-      "MALLOC_TRIM_THRESHOLD_", "68719476736",
-      "MALLOC_TOP_PAD_", "1073741824");
+  /** glibc malloc kept from handing large blocks back to the kernel, as jobs/narrow sets it. */
+  public static final Map<String, String> GLIBC_TUNED = NativeMemory.glibc();
 
-  /**
-   * jemalloc's settings for {@code NARROW_MALLOC=jemalloc}: freed pages are never purged, as glibc's
-   * settings do it. With purging after a delay (background_thread, dirty/muzzy_decay_ms 60000,
-   * oversize_threshold 0) a d256_l4_h4 bf16 step still page-faulted 140,000-260,000 pages back in
-   * and jemalloc's defaults cost twice the CPU of glibc's settings in float32.
-   */
-  public static final String JEMALLOC_CONF = "dirty_decay_ms:-1,muzzy_decay_ms:-1";
+  /** jemalloc's settings for {@code NARROW_MALLOC=jemalloc}: freed pages are never purged. */
+  public static final String JEMALLOC_CONF = NativeMemory.jemalloc().get("MALLOC_CONF");
 
   /** Every variable a preset may set; the others are cleared so that presets do not mix. */
-  private static final List<String> ALLOCATOR_VARIABLES = List.of("LD_PRELOAD", "MALLOC_CONF",
-      "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_");
+  private static final Set<String> ALLOCATOR_VARIABLES = allocatorVariables();
 
   public static final NativeAllocator INHERIT = new NativeAllocator("inherit", Map.of());
 
@@ -65,7 +53,7 @@ public record NativeAllocator(String name, Map<String, String> set) {
       case "jemalloc" -> new NativeAllocator(name, Map.of("LD_PRELOAD", JEMALLOC_SO,
           "MALLOC_CONF", jemallocConf == null ? JEMALLOC_CONF : jemallocConf));
       case "jemalloc-default" -> new NativeAllocator(name, Map.of("LD_PRELOAD", JEMALLOC_SO));
-      default -> throw new IllegalArgumentException("unknown allocator '" + name
+      default -> throw new UserError("--allocators: unknown allocator '" + name
           + "' (inherit, system, glibc, jemalloc, jemalloc-default)");
     };
   }
@@ -81,6 +69,12 @@ public record NativeAllocator(String name, Map<String, String> set) {
     if (name.equals("inherit")) return;
     ALLOCATOR_VARIABLES.forEach(env::remove);
     env.putAll(set);
+  }
+
+  private static Set<String> allocatorVariables() {
+    Set<String> names = new TreeSet<>(GLIBC_TUNED.keySet());
+    names.addAll(NativeMemory.jemalloc().keySet());
+    return Set.copyOf(names);
   }
 
   /** The allocator an environment selects, in words, with its settings. */

@@ -5,7 +5,7 @@ import java.util.Locale;
 
 /**
  * What {@link PruneBench} measured, and the table it prints: each part's figures, then the
- * issue's goals with the measured ratio against each. Memory is in MiB (the heap's own unit);
+ * pruning's three goals with the measured ratio against each. Memory is in MiB (the heap's own unit);
  * disk rates and file sizes are in decimal GB, as disks are rated.
  *
  * @param steps the throughput and memory part, or null when it did not run

@@ -20,7 +20,7 @@ import narrow.model.LlamaConfig;
  * shows whether native memory grows.
  *
  * <p>Every side is its own process ({@link WorkerProcess}) under the same native allocator
- * settings (those of jobs/narrow, or each of {@code allocators=...}). The machine is shared and
+ * settings (those of jobs/narrow, or each of {@code --allocators}). The machine is shared and
  * noisy, so rounds interleave the sides (round r runs every side's steps for every kernel, then
  * round r+1 ...) and each figure is the median of a side's steps over all rounds. Sides stay
  * alive between rounds while memory allows; where it does not (the 128,256-token vocabulary makes
@@ -29,9 +29,9 @@ import narrow.model.LlamaConfig;
  * side's own library reaches on the model's own GEMM shapes (in bfloat16 for bf16 sides), timed
  * in the same rounds.
  *
- * <pre>jobs/narrow bench train [config=d256_l4_h4:4x256] [sides=...] [allocators=glibc,jemalloc] ...</pre>
+ * <pre>jobs/narrow bench train [--config d256_l4_h4:4x256] [--sides ...] [--allocators glibc,jemalloc] ...</pre>
  *
- * {@link TrainBenchOptions} lists the options.
+ * {@link BenchCommand.Train} lists the options.
  */
 public final class TrainBench {
   /** Memory kept free for the rest of the machine when deciding whether a side may start. */
@@ -42,12 +42,6 @@ public final class TrainBench {
   static final int GROWTH_WARMUP_STEPS = 100;
 
   private TrainBench() {}
-
-  public static void main(String[] argv) throws Exception {
-    TrainBenchOptions o = TrainBenchOptions.parse(argv);
-    TrainBenchReport report = run(o, System.err::println);
-    System.out.println(report.table());
-  }
 
   /** One side of the comparison: an engine in one precision under one allocator. */
   public record Side(String id, boolean narrow, boolean bf16, String python, NativeAllocator allocator) {

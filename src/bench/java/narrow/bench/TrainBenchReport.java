@@ -10,7 +10,7 @@ import narrow.bench.TrainBenchOptions.BenchConfig;
 
 /**
  * What {@link TrainBench} measured, and the table it prints: one row per side and attention
- * kernel, then the issue's goals with the measured ratio against each.
+ * kernel, then the speed and memory goals with the measured ratio against each.
  */
 public record TrainBenchReport(TrainBenchOptions options, Machine machine, List<ConfigResult> configs,
     List<GrowthResult> growth, double minutes) {

@@ -64,7 +64,7 @@ public final class TrainWorker {
   static final List<String> WORK = List.of("train", "attribution", "forward-backward", "idle");
 
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = TrainBenchOptions.keyValues(argv);
+    Map<String, String> a = WorkerLoop.arguments(argv);
     String work = a.getOrDefault("work", "train");
     if (!WORK.contains(work)) throw new IllegalArgumentException("work must be one of " + WORK + ", got " + work);
     PrintStream protocol = takeStdout();

@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The worker side of {@link WorkerProcess}'s protocol, for every bench worker: one command a line
@@ -39,6 +41,17 @@ final class WorkerLoop {
       }
       reply(protocol, answer);
     }
+  }
+
+  /** A worker's {@code key=value} arguments, from the benchmark that starts it; anything else is an error. */
+  static Map<String, String> arguments(String[] argv) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (String arg : argv) {
+      int eq = arg.indexOf('=');
+      if (eq <= 0) throw new IllegalArgumentException("argument '" + arg + "' is not key=value");
+      m.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    return m;
   }
 
   /** The answer "unknown command" for a command a worker does not have. */

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import narrow.engine.NativeMemory;
 
 /**
  * One benchmark side running in its own process ({@link TrainWorker} or {@link MaskWriteWorker}
@@ -67,11 +68,8 @@ final class WorkerProcess implements AutoCloseable {
 
   /**
    * A child JVM running {@code main}: this JVM's java, options and class path, with its own heap
-   * size. JavaCPP's default limit on the process's resident memory is 4 x -Xmx: past it, every new
-   * tensor handle runs System.gc() and malloc_trim(), which gives the allocator's free memory back
-   * to the kernel (a d768 step then page-faults 4.6 GB in again) and finally throws
-   * OutOfMemoryError. libtorch's memory is not the heap's business: no limit (jobs/narrow does the
-   * same).
+   * size, and without JavaCPP's caps on native memory (NativeMemory): with the default cap of
+   * 4 x -Xmx a d768 step page-faulted 4.6 GB in again after every malloc_trim().
    */
   static List<String> javaCommand(String heap, Class<?> main, List<String> args) {
     List<String> cmd = new ArrayList<>();
@@ -80,7 +78,7 @@ final class WorkerProcess implements AutoCloseable {
       // a debugger's agent would clash on its port; the heap size is set below
       if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xmx")) cmd.add(arg);
     }
-    cmd.add("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0");
+    cmd.addAll(NativeMemory.javacppOptions());
     cmd.addAll(List.of("-Xmx" + heap, "-cp", System.getProperty("java.class.path"), main.getName()));
     cmd.addAll(args);
     return cmd;

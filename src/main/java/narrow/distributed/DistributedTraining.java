@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 import narrow.config.DistributedConfig;
 import narrow.engine.ProcessGroup;
@@ -20,6 +21,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
+import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.SerializableConfiguration;
 import scala.Function1;
 import scala.collection.Iterator;
@@ -118,11 +120,18 @@ public final class DistributedTraining {
         if (latest != null) s = spec.resumingFrom(latest);
       }
       TrainRun run = s.toRun().withHadoop(hadoop.value()).withThreads(Math.max(1, ctx.cpus()));
-      var gpus = ctx.resources().get("gpu");
-      if (gpus.isDefined() && gpus.get().addresses().length > 0) {
-        run = run.onDevice("cuda:" + gpus.get().addresses()[0]);
-      }
-      return run;
+      String gpu = deviceOf(JavaConverters.mapAsJavaMap(ctx.resources()));
+      return gpu == null ? run : run.onDevice(gpu);
+    }
+
+    /**
+     * The libtorch device of the first GPU Spark gave the task ({@code spark.task.resource.gpu.amount}),
+     * {@code cuda:ADDRESS}, or null for none; the address is the index the cluster's GPU discovery
+     * script reported.
+     */
+    static String deviceOf(Map<String, ResourceInformation> resources) {
+      ResourceInformation gpus = resources.get("gpu");
+      return gpus == null || gpus.addresses().length == 0 ? null : "cuda:" + gpus.addresses()[0];
     }
 
     /** Replica 0 serves the store on a free port and announces it; the others connect; all join. */

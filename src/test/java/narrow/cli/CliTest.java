@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import narrow.bench.BenchCommand;
+import narrow.bench.NativeAllocator;
+import narrow.bench.TrainBenchOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,10 +113,35 @@ class CliTest {
     assertEquals(List.of("oracle", 3, 1, docs.toString()),
         List.of(parsed.encoder, parsed.repeats, parsed.copies, parsed.source));
     CommandLine.ParseResult train = Main.commandLine()
-        .parseArgs("bench", "train", "preset=d16_l1_h2", "steps=3", "seq=32");
-    assertEquals(List.of("preset=d16_l1_h2", "steps=3", "seq=32"),
-        ((BenchCommand.Train) train.subcommand().subcommand().commandSpec().userObject()).args,
-        "the training benchmark reads its own arguments, in order");
+        .parseArgs("bench", "train", "--preset=d16_l1_h2", "--steps=3", "--seq", "32", "--allocators=glibc,system");
+    TrainBenchOptions options =
+        ((BenchCommand.Train) train.subcommand().subcommand().commandSpec().userObject()).options();
+    assertEquals(List.of(new TrainBenchOptions.BenchConfig("d16_l1_h2", 4, 32, 3, 3)), options.configs());
+    assertEquals(List.of("glibc", "system"), options.allocators().stream().map(NativeAllocator::name).toList());
+    assertEquals(TrainBenchOptions.ALL_SIDES, options.sides());
+  }
+
+  /** bench train parses as the other benchmarks do: --options, shown by --help, mistakes one line and exit code 2. */
+  @Test
+  void benchTrainTakesOptionsAndRefusesMistakesInOneLine() {
+    Run help = narrow("bench", "train", "--help");
+    assertEquals(0, help.exit(), help.err());
+    for (String option : new String[] {"--config", "--sides", "--growth-steps", "--allocators", "--worker-heap"}) {
+      assertTrue(help.out().contains(option), option + " in:\n" + help.out());
+    }
+    Run side = narrow("bench", "train", "--sides=narrow-f32,torch-f64");
+    assertEquals(2, side.exit(), side.err());
+    assertTrue(side.err().contains("--sides: unknown side 'torch-f64'"), side.err());
+    assertFalse(side.err().contains("\tat "), "no stack trace for a user error:\n" + side.err());
+    Run config = narrow("bench", "train", "--config", "d16_l1_h2:4");
+    assertEquals(2, config.exit(), config.err());
+    assertTrue(config.err().contains("--config 'd16_l1_h2:4': '4' is not AxB"), config.err());
+    Run allocator = narrow("bench", "train", "--allocators", "tcmalloc");
+    assertEquals(2, allocator.exit(), allocator.err());
+    assertTrue(allocator.err().contains("--allocators: unknown allocator 'tcmalloc'"), allocator.err());
+    Run oldForm = narrow("bench", "train", "steps=3");
+    assertEquals(2, oldForm.exit(), oldForm.err());
+    assertTrue(oldForm.err().contains("steps=3"), oldForm.err());
   }
 
   @Test

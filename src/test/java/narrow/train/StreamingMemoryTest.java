@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import narrow.data.TestDatasets;
+import narrow.engine.NativeMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,9 +53,9 @@ class StreamingMemoryTest {
         """.formatted(tmp, data, SEQ, OptimizerMathTest.fixtures().resolve("untied-mha").toAbsolutePath(),
         tmp.resolve("out")));
     List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-        "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
-        "-cp", System.getProperty("java.class.path"), "narrow.cli.Main", "train", conf.toString()));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m"));
+    cmd.addAll(NativeMemory.javacppOptions());
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "narrow.cli.Main", "train", conf.toString()));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(5, TimeUnit.MINUTES), "timed out:\n" + out);
