@@ -108,6 +108,36 @@ class DistributedTrainingTest {
     assertTrue(two.timings().backward() > 0 && two.timings().lastBackward() > 0, two.timings().toString());
   }
 
+  /**
+   * The group penalty is λ · penalty per optimizer step whatever splits the batch: 2 replicas ×
+   * accumulation 2 log the same losses (data, penalty, total), the same adaptive λ and reach the
+   * same weights as 1 replica × accumulation 4.
+   */
+  @Test
+  void thePenaltyPerStepDoesNotDependOnReplicasOrAccumulation() throws Exception {
+    Path data = data();
+    narrow.sparsity.SparsitySettings sparsity = new narrow.sparsity.SparsitySettings(
+        narrow.sparsity.Penalty.L1_OF_L2_OF_MLPS,
+        new narrow.sparsity.AdaptiveLambda.Settings(0.02, true, 3, 2, 1.5, 0.5, 0.8), true);
+    TrainResult one = Trainer.train(TrainRun.of(new ModelSource.Fresh(tiny(), 8), data, args(tmp.resolve("one"), 10, 2, 4))
+        .withHooks(TrainingHooks.none().withObjective(sparsity.objective())).withThreads(1));
+    TrainResult two = DistributedTraining.train(jsc,
+        TrainRun.of(new ModelSource.Fresh(tiny(), 8), data, args(tmp.resolve("two"), 10, 2, 2)), replicas(2),
+        (rank, attempt) -> TrainingHooks.none().withObjective(sparsity.objective()));
+    assertSameRun(one, two, 1e-5);
+    List<Map<String, Object>> a = one.state().entriesWith("reg_loss");
+    List<Map<String, Object>> b = two.state().entriesWith("reg_loss");
+    assertEquals(10, a.size());
+    for (int i = 0; i < a.size(); i++) {
+      for (String key : List.of("data_loss", "reg_loss", "reg_loss_weighted", "total_loss", "current_lambda",
+          "smoothed_loss")) {
+        double x = ((Number) a.get(i).get(key)).doubleValue();
+        assertEquals(x, ((Number) b.get(i).get(key)).doubleValue(), 1e-5 * Math.abs(x), key + " at step " + (i + 1));
+      }
+    }
+    assertNotEquals(0.02, ((Number) a.get(9).get("current_lambda")).doubleValue(), "λ was adjusted");
+  }
+
   /** A run killed after checkpoint-10 of two replicas, resumed by one replica of twice the batch. */
   @Test
   void oneReplicaResumesWhatTwoReplicasCheckpointed() throws Exception {
