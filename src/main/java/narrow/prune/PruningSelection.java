@@ -43,6 +43,20 @@ public record PruningSelection(List<Neuron> neurons, List<Integer> residuals, in
     return new PruningSelection(neurons, residuals, flat.length, res.length);
   }
 
+  /** Every neuron and residual dimension whose score is below {@code threshold}, in ascending score order. */
+  public static PruningSelection below(AttributionScores scores, double threshold) {
+    double[] flat = scores.neuronScoresFlat();
+    int per = scores.neuronsPerLayer();
+    List<Neuron> neurons = new ArrayList<>();
+    for (int i : lowest(flat, countBelow(flat, threshold))) neurons.add(new Neuron(i / per, i % per));
+    double[] res = scores.residualScores();
+    return new PruningSelection(neurons, lowest(res, countBelow(res, threshold)), flat.length, res.length);
+  }
+
+  private static int countBelow(double[] values, double threshold) {
+    return (int) java.util.Arrays.stream(values).filter(v -> v < threshold).count();
+  }
+
   /**
    * How many of {@code total} a sparsity prunes: Python's {@code int(total * sparsity)}, as the
    * study computes it (truncated, float rounding of the product included: 100 × 0.29 gives 28).
