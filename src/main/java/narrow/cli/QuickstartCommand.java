@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import narrow.config.ConfigLoader;
 import narrow.config.ExperimentConfig;
 import narrow.config.PruneConfig;
+import narrow.config.TokenizerLocation;
 import narrow.config.TrainingPlan;
 import narrow.data.CorpusIngest;
 import narrow.data.PythonLibrary;
@@ -90,7 +91,7 @@ final class QuickstartCommand implements Callable<Integer> {
       config = ConfigLoader.load(configFile, settings);
 
       step("2/4 tokenize -> " + config.data().output());
-      TokenizeCommand.print(TokenizeJob.run(session, config.data().toSettings()));
+      TokenizeCommand.print(TokenizeJob.run(session, TokenizerLocation.resolved(config.data())));
     }
     if (skipTrain) return 0;
 

@@ -69,8 +69,8 @@ class TokenizeJobTest {
   void packRowsAreExactlySeqLenAndDecodeBackToTheDocuments() throws Exception {
     String out = tmp.resolve("pack").toString();
     TokenizeSettings s = new TokenizeSettings(corpus, out, List.of("Python"), List.of(),
-        TokenizeSettings.Layout.PACK, 64, 0.3, TestSpark.tokenizer().toString(), "oracle",
-        0, 0, true, true, 64L << 20, false);
+        TokenizeSettings.Layout.PACK, 64, 0.3, TestSpark.tokenizer().toString(),
+        TokenizeSettings.Encoder.ORACLE, 0L, 0L, true, true, 64L << 20, false);
     List<String> progress = new CopyOnWriteArrayList<>();
     TokenizeResult result = TokenizeJob.run(spark, s, Duration.ofMillis(200), progress::add);
 
