@@ -256,4 +256,56 @@ class ConfigLoaderTest {
     Path device = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: tpu}\n");
     assertTrue(fails(device).getMessage().contains("key 'model.device'"));
   }
+
+  /**
+   * The line a setting that names an unknown choice gets; such a mistake shows beside the file's
+   * other problems (here seq_len 1), not alone.
+   */
+  private String choiceError(String data, String more, String key) throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out, seq_len: 1" + data + "}\n" + more);
+    String m = fails(file).getMessage();
+    assertTrue(m.startsWith(file + ": invalid configuration\n"), m);
+    assertTrue(m.contains("\n  - key 'data.seq_len': must be at least 2 (an input and a label), got 1"), m);
+    return m.lines().filter(l -> l.startsWith("  - key '" + key + "'")).findFirst()
+        .orElseThrow(() -> new AssertionError(m));
+  }
+
+  @Test
+  void unknownEncoderNamesTheEncoders() throws IOException {
+    assertEquals("  - key 'data.encoder': must be one of fast, oracle, got 'turbo'",
+        choiceError(", encoder: turbo", "", "data.encoder"));
+  }
+
+  @Test
+  void unknownLayoutNamesTheLayouts() throws IOException {
+    assertEquals("  - key 'data.layout': must be one of pack, truncate, got 'zigzag'",
+        choiceError(", layout: zigzag", "", "data.layout"));
+  }
+
+  @Test
+  void unknownPruneMethodNamesTheMethods() throws IOException {
+    assertEquals("  - key 'prune.method': must be one of attribution, random, got 'magnitude'",
+        choiceError("", "prune: {method: magnitude}\n", "prune.method"));
+  }
+
+  @Test
+  void unknownDeviceNamesTheForms() throws IOException {
+    String expected = "  - key 'model.device': must be auto (a GPU when libtorch sees one), cpu, gpu or cuda:N, got '%s'";
+    for (String device : new String[] {"tpu", "cuda:x", "CPU"}) {
+      assertEquals(String.format(expected, device),
+          choiceError("", "model: {preset: d64_l2_h2, device: '" + device + "'}\n", "model.device"));
+    }
+  }
+
+  @Test
+  void deviceSettingsReadAndPrintAsWritten() throws IOException {
+    for (String device : new String[] {"auto", "cpu", "gpu", "cuda", "cuda:1"}) {
+      Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: '"
+          + device + "'}\n");
+      ExperimentConfig c = ConfigLoader.load(file, List.of());
+      assertEquals(device, c.model().device().toString());
+      assertTrue(ConfigLoader.toYaml(c).contains("device: \"" + device + "\"")
+          || ConfigLoader.toYaml(c).contains("device: " + device + "\n"), ConfigLoader.toYaml(c));
+    }
+  }
 }
