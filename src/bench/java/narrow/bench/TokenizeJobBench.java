@@ -110,7 +110,8 @@ public final class TokenizeJobBench {
           long c0 = os.getProcessCpuTime();
           TokenizeResult r = TokenizeJob.run(spark, new TokenizeSettings(corpus, out.toString(),
               List.of("Python"), List.of(), TokenizeSettings.Layout.PACK, 1024, 0.01,
-              tokenizerJson.toString(), encoder, 0, 256L << 20, true, true, 64L << 20, false),
+              tokenizerJson.toString(), TokenizeSettings.Encoder.valueOf(encoder.toUpperCase(java.util.Locale.ROOT)),
+              0L, 256L << 20, true, true, 64L << 20, false),
               java.time.Duration.ofSeconds(30), System.err::println);
           double cpuRate = r.encodedTokensPerSecond() * r.seconds() / ((os.getProcessCpuTime() - c0) / 1e9);
           if (i > 0) jobCpu.merge(master, cpuRate, Math::max);

@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import narrow.config.ConfigLoader;
 import narrow.config.ExperimentConfig;
 import narrow.config.PruneConfig;
+import narrow.config.TokenizerLocation;
 import narrow.config.TrainingPlan;
 import narrow.data.CorpusIngest;
 import narrow.data.PythonLibrary;
@@ -90,7 +91,7 @@ final class QuickstartCommand implements Callable<Integer> {
       config = ConfigLoader.load(configFile, settings);
 
       step("2/4 tokenize -> " + config.data().output());
-      TokenizeCommand.print(TokenizeJob.run(session, config.data().toSettings()));
+      TokenizeCommand.print(TokenizeJob.run(session, TokenizerLocation.resolved(config.data())));
     }
     if (skipTrain) return 0;
 
@@ -119,13 +120,14 @@ final class QuickstartCommand implements Callable<Integer> {
         + "attribution and at random, %d recovery steps each -> %s", model, NEURON_SPARSITY, RESIDUAL_SPARSITY,
         RECOVERY_STEPS, out));
     List<String> table = new ArrayList<>();
-    for (String method : List.of("attribution", "random")) {
-      PruneConfig p = new PruneConfig(method, NEURON_SPARSITY, RESIDUAL_SPARSITY, ATTRIBUTION_SAMPLES, 8, 2,
+    for (PruneConfig.Method by : PruneConfig.Method.values()) {
+      String method = by.toString();
+      PruneConfig p = new PruneConfig(by, NEURON_SPARSITY, RESIDUAL_SPARSITY, ATTRIBUTION_SAMPLES, 8, 2,
           trained.args().seed(), false);
-      TrainingPlan plan = new TrainingPlan(method, new ModelSource.Pretrained(model), trained.args().with(Map.of(
+      TrainingPlan plan = trained.with(method, trained.spec().withModel(new ModelSource.Pretrained(model))
+          .withArgs(trained.args().with(Map.of(
           "output_dir", out.resolve(method).toString(), "max_steps", RECOVERY_STEPS, "warmup_steps", 4,
-          "eval_steps", RECOVERY_STEPS / 2, "save_steps", RECOVERY_STEPS, "logging_steps", 10)),
-          trained.dataset(), trained.tokenizer(), trained.device(), trained.distributed());
+          "eval_steps", RECOVERY_STEPS / 2, "save_steps", RECOVERY_STEPS, "logging_steps", 10))));
       ExperimentMetadata m = PruneJob.run(plan, p, configFile, true, spark).metadata();
       table.add(String.format(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f", method, m.evalLossBefore(),
           m.evalLossAfterPruning(), m.evalLossFinal()));

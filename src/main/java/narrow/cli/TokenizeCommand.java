@@ -2,6 +2,7 @@ package narrow.cli;
 
 import java.util.concurrent.Callable;
 import narrow.config.ExperimentConfig;
+import narrow.config.TokenizerLocation;
 import narrow.data.TokenizeJob;
 import narrow.data.TokenizeManifest;
 import narrow.data.TokenizeResult;
@@ -21,7 +22,7 @@ final class TokenizeCommand implements Callable<Integer> {
   public Integer call() {
     ExperimentConfig c = config.load();
     try (SparkSession session = spark.session("narrow tokenize " + c.experiment())) {
-      print(TokenizeJob.run(session, c.data().toSettings()));
+      print(TokenizeJob.run(session, TokenizerLocation.resolved(c.data())));
     }
     return 0;
   }

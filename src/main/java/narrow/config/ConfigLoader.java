@@ -79,8 +79,8 @@ public final class ConfigLoader {
     }
     if (run != null) applyRun(file, root, run);
     Map<String, String> fromCommandLine = Overrides.apply(root, overrides);
-    ExperimentConfig config = bind(file, root, fromCommandLine);
     ConfigErrors errors = new ConfigErrors(file, fromCommandLine);
+    ExperimentConfig config = bind(file, root, fromCommandLine, errors);
     config.validate(errors);
     errors.throwIfAny();
     return config;
@@ -102,9 +102,10 @@ public final class ConfigLoader {
   }
 
   /** The tree as a config; an error names the file, or the {@code --set} that gave the key at fault. */
-  private static ExperimentConfig bind(Path file, ObjectNode root, Map<String, String> fromCommandLine) {
+  private static ExperimentConfig bind(Path file, ObjectNode root, Map<String, String> fromCommandLine,
+      ConfigErrors errors) {
     try {
-      return YAML.treeToValue(root, ExperimentConfig.class);
+      return YAML.readerFor(ExperimentConfig.class).withHandler(new ChoiceProblems(errors)).readValue(root);
     } catch (UnrecognizedPropertyException e) {
       String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
           .collect(Collectors.joining(", "));
@@ -118,6 +119,8 @@ public final class ConfigLoader {
           + describe(e.getTargetType()) + " (" + e.getOriginalMessage() + ")");
     } catch (JsonProcessingException e) {
       throw new ConfigException(file + ": " + e.getOriginalMessage(), e);
+    } catch (IOException e) { // a tree in memory has nothing to read
+      throw new java.io.UncheckedIOException(e);
     }
   }
 
@@ -135,8 +138,7 @@ public final class ConfigLoader {
   private static String describe(Class<?> type) {
     if (type == null) return "value";
     if (type.isEnum()) {
-      return "value, one of " + java.util.Arrays.stream(type.getEnumConstants())
-          .map(c -> c.toString().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", "));
+      return "value, one of " + ChoiceProblems.allowed(type);
     }
     if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
       return "integer";

@@ -2,6 +2,7 @@ package narrow.config;
 
 import java.util.Map;
 import java.util.TreeMap;
+import narrow.data.TokenizeSettings;
 
 /**
  * One experiment's YAML file ({@code conf/<experiment>.yaml}), bound and validated.
@@ -21,7 +22,7 @@ import java.util.TreeMap;
  */
 public record ExperimentConfig(
     String experiment,
-    DataConfig data,
+    TokenizeSettings data,
     ModelConfig model,
     Map<String, Object> train,
     Map<String, Map<String, Object>> runs,
@@ -30,7 +31,7 @@ public record ExperimentConfig(
     PruneConfig prune) {
 
   public ExperimentConfig {
-    data = data == null ? DataConfig.empty() : data;
+    data = data == null ? TokenizeSettings.defaults() : data;
     model = model == null ? ModelConfig.none() : model;
     train = train == null ? Map.of() : new TreeMap<>(train);
     runs = runs == null ? Map.of() : new TreeMap<>(runs);
@@ -42,7 +43,7 @@ public record ExperimentConfig(
         && !experiment.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       errors.add("experiment", "use letters, digits, '_', '-' and '.' only, got '" + experiment + "'");
     }
-    data.validate(errors);
+    DataSection.validate(data, errors);
     model.validate(errors);
     distributed.validate(errors);
     if (prune != null) prune.validate(errors);

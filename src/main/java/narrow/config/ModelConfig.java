@@ -1,20 +1,21 @@
 package narrow.config;
 
-import java.util.List;
+import narrow.model.DeviceSetting;
 import narrow.model.ModelPreset;
 import narrow.util.Locations;
 
 /**
  * The {@code model:} section: what to train. Exactly one of {@code preset} (a fresh model,
  * {@code d{hidden}_l{layers}_h{heads}}) and {@code pretrained} (a Hugging Face model folder);
- * {@code device} is where it computes: {@code auto}, {@code cpu} or {@code gpu}.
+ * {@code device} is where it computes: {@code auto}, {@code cpu}, {@code gpu} or {@code cuda:N}
+ * (a setting of another form is reported with the config's other errors).
  */
-public record ModelConfig(String preset, String pretrained, Long seed, String device) {
+public record ModelConfig(String preset, String pretrained, Long seed, DeviceSetting device) {
   static final String PRESET_PATTERN = "d[0-9]+_l[0-9]+_h[0-9]+";
 
   public ModelConfig {
     seed = seed == null ? 42L : seed;
-    device = device == null ? "auto" : device;
+    device = device == null ? DeviceSetting.AUTO : device;
   }
 
   static ModelConfig none() {
@@ -39,10 +40,6 @@ public record ModelConfig(String preset, String pretrained, Long seed, String de
       }
     }
     if (pretrained != null) errors.requireExistingLocal("model.pretrained", pretrained);
-    if (!List.of("auto", "cpu", "gpu", "cuda").contains(device) && !device.matches("cuda:\\d+")) {
-      errors.add("model.device", "must be auto (a GPU when libtorch sees one), cpu, gpu or cuda:N, got '"
-          + device + "'");
-    }
   }
 
   /** The name a run gets when the config names none: the preset, or the pretrained folder's name. */

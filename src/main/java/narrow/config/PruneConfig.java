@@ -1,7 +1,5 @@
 package narrow.config;
 
-import java.util.Set;
-
 /**
  * The {@code prune:} section of {@code narrow prune}: how a pretrained model is pruned before its
  * recovery training (the {@code train:} section).
@@ -17,12 +15,25 @@ import java.util.Set;
  * @param withReplacement random only: draw neurons with replacement as the study's script did
  *     (fewer distinct neurons pruned than asked); false draws exactly the asked count
  */
-public record PruneConfig(String method, Double neuronSparsity, Double residualSparsity, Integer samples,
+public record PruneConfig(Method method, Double neuronSparsity, Double residualSparsity, Integer samples,
     Integer batchSize, Integer partitions, Long seed, Boolean withReplacement) {
-  static final Set<String> METHODS = Set.of("attribution", "random");
+
+  /** How the pruned neurons and dimensions are chosen. */
+  public enum Method {
+    /** Gradient attribution: the lowest scores are pruned. */
+    ATTRIBUTION,
+    /** A random draw. */
+    RANDOM;
+
+    /** As config files and experiment_metadata.json spell it. */
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   public PruneConfig {
-    method = method == null ? "attribution" : method;
+    method = method == null ? Method.ATTRIBUTION : method;
     samples = samples == null ? 1024 : samples;
     batchSize = batchSize == null ? 8 : batchSize;
     partitions = partitions == null ? 1 : partitions;
@@ -31,16 +42,15 @@ public record PruneConfig(String method, Double neuronSparsity, Double residualS
   }
 
   void validate(ConfigErrors errors) {
-    if (!METHODS.contains(method)) errors.add("prune.method", "must be attribution or random, got " + method);
     sparsity(errors, "prune.neuron_sparsity", neuronSparsity);
     sparsity(errors, "prune.residual_sparsity", residualSparsity);
     if (samples < 0) errors.add("prune.samples", "must be >= 0, got " + samples);
-    if (method.equals("attribution") && samples < 1) {
+    if (method == Method.ATTRIBUTION && samples < 1) {
       errors.add("prune.samples", "attribution scores at least 1 row, got " + samples);
     }
     if (batchSize < 1) errors.add("prune.batch_size", "must be >= 1, got " + batchSize);
     if (partitions < 1) errors.add("prune.partitions", "must be >= 1, got " + partitions);
-    if (withReplacement && !method.equals("random")) {
+    if (withReplacement && method != Method.RANDOM) {
       errors.add("prune.with_replacement", "applies to method: random only");
     }
   }

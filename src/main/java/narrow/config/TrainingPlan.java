@@ -4,17 +4,38 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import narrow.train.ModelSource;
+import narrow.train.TrainSpec;
 import narrow.train.TrainingArguments;
 import narrow.util.Locations;
 
 /**
- * One run of an experiment as the trainer takes it: the model to start from, the arguments (with
- * {@code output_dir} pointed at {@code <train.output_dir>/<run>}) and the data.
- *
- * @param dataset {@code data.output}: a local path or a URI ({@code s3a://…})
+ * One run of an experiment: its name, what the trainer trains ({@link TrainSpec}: the model to
+ * start from, the arguments with {@code output_dir} pointed at {@code <train.output_dir>/<run>},
+ * the data, the device) and over how many replicas.
  */
-public record TrainingPlan(String run, ModelSource model, TrainingArguments args, String dataset,
-    Path tokenizer, String device, DistributedConfig distributed) {
+public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distributed) {
+
+  public ModelSource model() {
+    return spec.model();
+  }
+
+  public TrainingArguments args() {
+    return spec.args();
+  }
+
+  /** {@code data.output}: a local path or a URI ({@code s3a://…}). */
+  public String dataset() {
+    return spec.dataset();
+  }
+
+  public narrow.model.DeviceSetting device() {
+    return spec.device();
+  }
+
+  /** The same run of another name, training {@code s}. */
+  public TrainingPlan with(String runName, TrainSpec s) {
+    return new TrainingPlan(runName, s, distributed);
+  }
 
   /** Binds the config's {@code model:} and {@code train:} sections; errors name the file and key. */
   public static TrainingPlan of(ExperimentConfig c, Path file) {
@@ -35,8 +56,9 @@ public record TrainingPlan(String run, ModelSource model, TrainingArguments args
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
         : new ModelSource.Pretrained(Locations.isRemote(c.model().pretrained()) ? c.model().pretrained()
             : Locations.localPath(c.model().pretrained()).toString());
-    return new TrainingPlan(c.runName(), model, args, Locations.expanded(c.data().output()),
-        TokenizerLocation.resolve(c.data().tokenizer()), c.model().device(), c.distributed());
+    TrainSpec spec = TrainSpec.of(model, Locations.expanded(c.data().output()), args)
+        .withTokenizer(TokenizerLocation.resolve(c.data().tokenizer()).toString()).onDevice(c.model().device());
+    return new TrainingPlan(c.runName(), spec, c.distributed());
   }
 
   /**

@@ -41,8 +41,8 @@ final class DocumentTokenizer implements MapPartitionsFunction<Row, TokenRow> {
     this.layout = s.layout();
     this.seqLen = s.seqLen();
     this.validationFraction = s.validationFraction();
-    this.tokenizerJson = s.tokenizerJson();
-    this.encoderKind = s.encoder();
+    this.tokenizerJson = s.tokenizer();
+    this.encoderKind = s.encoder().toString();
     this.maxDocumentBytes = s.maxDocumentBytes();
     this.skipBadRecords = s.skipBadRecords();
     this.counters = counters;

@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import narrow.data.tokenizer.TokenEncoder;
-import narrow.data.tokenizer.TokenEncoders;
 import narrow.data.tokenizer.TokenizerInfo;
 import narrow.util.ObjectStores;
 import narrow.util.OutputFolder;
@@ -56,7 +55,6 @@ public final class TokenizeJob {
   /** @param progressEvery how often a progress line goes to {@code progressOut} */
   public static TokenizeResult run(SparkSession spark, TokenizeSettings s, Duration progressEvery,
       Consumer<String> progressOut) {
-    validate(s);
     Instant started = Instant.now();
     long t0 = System.nanoTime();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
@@ -64,14 +62,14 @@ public final class TokenizeJob {
     String encoderName;
     // built once on the driver too: a bad tokenizer file fails here, before any Spark work
     try {
-      TokenEncoder probe = EncoderPool.borrow(s.encoder(), Path.of(s.tokenizerJson()));
+      TokenEncoder probe = EncoderPool.borrow(s.encoder().toString(), Path.of(s.tokenizer()));
       tokenizer = probe.info();
       encoderName = probe.name();
-      EncoderPool.giveBack(s.encoder(), Path.of(s.tokenizerJson()), probe); // in local mode a task reuses it
+      EncoderPool.giveBack(s.encoder().toString(), Path.of(s.tokenizer()), probe); // in local mode a task reuses it
     } catch (UserError | UncheckedIOException e) { // a missing or malformed file; anything else is a bug
       throw new TokenizeException("tokenizer: " + e.getMessage(), e);
     }
-    if (!spark.sparkContext().isLocal()) spark.sparkContext().addFile(s.tokenizerJson());
+    if (!spark.sparkContext().isLocal()) spark.sparkContext().addFile(s.tokenizer());
 
     try (OutputFolder staged = stage(s.output(), s.overwrite(), conf)) {
       List<String> required = new ArrayList<>(REQUIRED_COLUMNS);
@@ -131,7 +129,7 @@ public final class TokenizeJob {
       TokenizeManifest manifest = new TokenizeManifest(
           TokenizeManifest.FORMAT_VERSION, started.toString(), Instant.now().toString(),
           s.input(), inputs.files(), inputs.corrupt(),
-          new TokenizeManifest.Tokenizer(s.tokenizerJson(), tokenizer.sha256(), encoderName,
+          new TokenizeManifest.Tokenizer(s.tokenizer(), tokenizer.sha256(), encoderName,
               tokenizer.bosId(), tokenizer.eosId()),
           s, inputDocuments, counters.duplicates.value(),
           counters.skippedCounts(inputs.corrupt().size()),
@@ -231,29 +229,6 @@ public final class TokenizeJob {
     if (rows == 0) return 0;
     Row r = spark.read().parquet(dir.toString()).agg(org.apache.spark.sql.functions.sum("num_tokens")).first();
     return r.isNullAt(0) ? 0 : r.getLong(0);
-  }
-
-  static void validate(TokenizeSettings s) {
-    List<String> problems = new ArrayList<>();
-    if (s.input() == null || s.input().isBlank()) problems.add("input is empty");
-    if (s.output() == null || s.output().isBlank()) problems.add("output is empty");
-    if (s.languages() == null || s.languages().isEmpty()) problems.add("languages is empty");
-    if (s.licenses() == null) problems.add("licenses is null (use an empty list to keep all)");
-    if (s.layout() == null) problems.add("layout is missing");
-    if (s.seqLen() < 2) problems.add("seqLen must be at least 2: " + s.seqLen());
-    if (!(s.validationFraction() >= 0 && s.validationFraction() < 1)) {
-      problems.add("validationFraction must be in [0, 1): " + s.validationFraction());
-    }
-    if (s.rowsPerShard() < 0) problems.add("rowsPerShard is negative: " + s.rowsPerShard());
-    if (s.bytesPerShard() < 0) problems.add("bytesPerShard is negative: " + s.bytesPerShard());
-    if (s.maxDocumentBytes() < 0) problems.add("maxDocumentBytes is negative: " + s.maxDocumentBytes());
-    if (s.tokenizerJson() == null || !Files.isReadable(Path.of(s.tokenizerJson()))) {
-      problems.add("tokenizer file is not readable: " + s.tokenizerJson());
-    }
-    if (!TokenEncoders.KINDS.contains(s.encoder())) {
-      problems.add("encoder must be one of " + TokenEncoders.KINDS + ": " + s.encoder());
-    }
-    if (!problems.isEmpty()) throw new TokenizeException("tokenize settings: " + String.join("; ", problems));
   }
 
   /** Records the seconds since {@code since} under {@code phase}; returns now. */

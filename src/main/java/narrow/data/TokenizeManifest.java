@@ -1,5 +1,6 @@
 package narrow.data;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -55,7 +56,14 @@ public record TokenizeManifest(
 
   static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .addMixIn(TokenizeSettings.class, SettingsKeys.class);
+
+  /** The settings' keys as format 1 wrote them: the resolved tokenizer is {@code tokenizerJson}. */
+  private abstract static class SettingsKeys {
+    @JsonProperty("tokenizerJson")
+    abstract String tokenizer();
+  }
 
   public void write(FileSystem fs, Path file) throws IOException {
     try (OutputStream out = fs.create(file, false)) {

@@ -10,10 +10,12 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import narrow.config.DistributedConfig;
 import narrow.engine.ProcessGroup;
+import narrow.model.DeviceSetting;
 import narrow.train.CheckpointStore;
 import narrow.train.StepTimings;
 import narrow.train.TrainResult;
 import narrow.train.TrainRun;
+import narrow.train.TrainSpec;
 import narrow.train.Trainer;
 import narrow.train.TrainerState;
 import org.apache.hadoop.conf.Configuration;
@@ -50,12 +52,11 @@ public final class DistributedTraining {
   public static TrainResult train(JavaSparkContext jsc, TrainRun run, DistributedConfig settings, ReplicaHooks hooks)
       throws IOException {
     BarrierSlots.check(jsc.sc(), settings.replicas());
-    ReplicaSpec spec = ReplicaSpec.of(run);
     Configuration hadoop = run.hadoop() != null ? run.hadoop() : jsc.hadoopConfiguration();
     List<Integer> ranks = IntStream.range(0, settings.replicas()).boxed().toList();
     RDD<Integer> tasks = jsc.parallelize(ranks, settings.replicas()).rdd();
-    ReplicaTask task = new ReplicaTask(spec, new SerializableConfiguration(hadoop), settings, hooks);
-    jsc.setJobDescription("narrow train: " + settings.replicas() + " replicas of " + spec.outputDir());
+    ReplicaTask task = new ReplicaTask(run.spec(), new SerializableConfiguration(hadoop), settings, hooks);
+    jsc.setJobDescription("narrow train: " + settings.replicas() + " replicas of " + run.args().outputDir());
     // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark retries when
     // a task or executor is lost; a failed barrier *result* stage is aborted, never retried.
     RDD<ReplicaOutcome> replicated = tasks.barrier()
@@ -64,7 +65,7 @@ public final class DistributedTraining {
         .repartition(1).collect();
     ReplicaOutcome leader = outcomes.isEmpty() ? null : outcomes.get(0);
     if (leader == null) throw new IllegalStateException("replica 0 reported no result");
-    TrainerState state = CheckpointStore.open(spec.outputDir(), hadoop).readTrainerState(Trainer.FINAL_MODEL);
+    TrainerState state = CheckpointStore.open(run.args().outputDir(), hadoop).readTrainerState(Trainer.FINAL_MODEL);
     return new TrainResult(leader.globalStep(), leader.trainLoss(), leader.finalModel(), state,
         leader.runtimeSeconds(), leader.tokensPerSecond(), StepTimings.fromArray(leader.timings()));
   }
@@ -72,12 +73,12 @@ public final class DistributedTraining {
   /** What each barrier task runs: one replica from rendezvous to the end of training. */
   static final class ReplicaTask
       implements Function1<Iterator<Integer>, Iterator<ReplicaOutcome>>, Serializable {
-    private final ReplicaSpec spec;
+    private final TrainSpec spec; // the config's part of the run, shipped as it is
     private final SerializableConfiguration hadoop; // the driver's, so executors reach what it reaches
     private final DistributedConfig settings;
     private final ReplicaHooks hooks;
 
-    ReplicaTask(ReplicaSpec spec, SerializableConfiguration hadoop, DistributedConfig settings, ReplicaHooks hooks) {
+    ReplicaTask(TrainSpec spec, SerializableConfiguration hadoop, DistributedConfig settings, ReplicaHooks hooks) {
       this.spec = spec;
       this.hadoop = hadoop;
       this.settings = settings;
@@ -114,14 +115,14 @@ public final class DistributedTraining {
      * the task's cores; a retried attempt resumes from the newest complete checkpoint.
      */
     private TrainRun runFor(int rank, int attempt, BarrierTaskContext ctx) throws IOException {
-      ReplicaSpec s = spec;
+      TrainSpec s = spec;
       if (attempt > 0) {
-        String latest = CheckpointStore.open(spec.outputDir(), hadoop.value()).latest();
+        String latest = CheckpointStore.open(spec.args().outputDir(), hadoop.value()).latest();
         if (latest != null) s = spec.resumingFrom(latest);
       }
-      TrainRun run = s.toRun().withHadoop(hadoop.value()).withThreads(Math.max(1, ctx.cpus()));
+      TrainRun run = TrainRun.of(s).withHadoop(hadoop.value()).withThreads(Math.max(1, ctx.cpus()));
       String gpu = deviceOf(JavaConverters.mapAsJavaMap(ctx.resources()));
-      return gpu == null ? run : run.onDevice(gpu);
+      return gpu == null ? run : run.onDevice(DeviceSetting.parse(gpu));
     }
 
     /**

@@ -79,8 +79,7 @@ public final class TrainingJob {
       System.err.println("narrow train: resuming from " + resumeFrom);
     }
     writeModelStats(model, runDir);
-    TrainRun run = TrainRun.of(plan.model(), plan.dataset(), plan.args())
-        .withTokenizer(plan.tokenizer()).onDevice(plan.device()).withHadoop(hadoop);
+    TrainRun run = TrainRun.of(plan.spec()).withHadoop(hadoop);
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
     if (session == null) return Trainer.train(run.withHooks(hooks.create(0, 0)));
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,

@@ -23,25 +23,24 @@ public final class ComputeDevice {
    * CPU would cost a researcher days); "cuda:N" for a given device.
    */
   public static Device fromSetting(String setting) {
-    String s = setting == null ? "auto" : setting.trim().toLowerCase();
-    if (s.startsWith("cuda:")) {
-      int index;
-      try {
-        index = Integer.parseInt(s.substring(5));
-      } catch (NumberFormatException e) {
-        throw new UserError("device '" + setting + "': the index after cuda: is not a number");
-      }
-      requireGpu(setting, index + 1);
-      return Device.cuda(index);
+    String s = setting == null ? "auto" : setting.trim().toLowerCase(java.util.Locale.ROOT);
+    try {
+      return fromSetting(DeviceSetting.parse(s));
+    } catch (IllegalArgumentException e) {
+      throw new UserError("device '" + setting + "': " + e.getMessage());
     }
-    return switch (s) {
-      case "cpu" -> Device.CPU;
-      case "auto" -> choose(true);
-      case "gpu", "cuda" -> {
-        requireGpu(setting, 1);
-        yield Device.cuda(0);
+  }
+
+  /** The device a parsed setting names; asking for a GPU where there is none is an error. */
+  public static Device fromSetting(DeviceSetting setting) {
+    return switch (setting.kind()) {
+      case CPU -> Device.CPU;
+      case AUTO -> choose(true);
+      case GPU, CUDA -> {
+        int index = setting.index() == null ? 0 : setting.index();
+        requireGpu(setting.toString(), index + 1);
+        yield Device.cuda(index);
       }
-      default -> throw new UserError("device '" + setting + "' is not one of cpu, gpu, cuda:N, auto");
     };
   }
 

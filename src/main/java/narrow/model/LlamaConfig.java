@@ -40,11 +40,12 @@ public record LlamaConfig(
     Integer padTokenId,
     double initializerRange,
     String torchDtype,
-    Map<String, JsonNode> extra) {
+    Map<String, JsonNode> extra) implements java.io.Serializable {
 
   /** The {@code llama3} (or "default") rope_scaling block. Unknown keys kept in {@code extra}. */
   public record RopeScaling(String ropeType, double factor, double lowFreqFactor,
-      double highFreqFactor, int originalMaxPositionEmbeddings, Map<String, JsonNode> extra) {
+      double highFreqFactor, int originalMaxPositionEmbeddings, Map<String, JsonNode> extra)
+      implements java.io.Serializable {
     public RopeScaling {
       extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra == null ? Map.of() : extra));
     }

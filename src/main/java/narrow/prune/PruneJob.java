@@ -118,7 +118,7 @@ public final class PruneJob {
     long start = System.nanoTime();
     PruningSelection selection;
     AttributionScores scores = null;
-    if (p.method().equals("attribution")) {
+    if (p.method() == PruneConfig.Method.ATTRIBUTION) {
       try (SparkSession session = spark.session("narrow prune " + plan.run())) {
         AttributionResult r = AttributionJob.run(JavaSparkContext.fromSparkContext(session.sparkContext()),
             new AttributionJob.Settings(pretrained.location(), plan.dataset(), "train", p.samples(), p.batchSize(),
@@ -148,9 +148,9 @@ public final class PruneJob {
             + "%.4f after pruning%n", p.method(), selection.neurons().size(), selection.totalNeurons(),
         selection.residuals().size(), selection.totalResiduals(), losses[0], losses[1]);
 
-    boolean attribution = p.method().equals("attribution");
+    boolean attribution = p.method() == PruneConfig.Method.ATTRIBUTION;
     ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), p.neuronSparsity(),
-        p.residualSparsity(), runDate, p.method(), p.seed(), attribution ? p.samples() : 0,
+        p.residualSparsity(), runDate, p.method().toString(), p.seed(), attribution ? p.samples() : 0,
         attribution ? p.batchSize() : 0, p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
         versions());
     meta.write(runDir.resolve(ExperimentMetadata.FILE));
@@ -158,9 +158,8 @@ public final class PruneJob {
 
     base.close(); // the replicas load the base model themselves
     // recovery: both methods skip the attribution rows, so they recover on the same data
-    TrainingPlan recovery = new TrainingPlan(plan.run(), plan.model(),
-        plan.args().with("skip_train_rows", (long) p.samples()), plan.dataset(), plan.tokenizer(), plan.device(),
-        plan.distributed());
+    TrainingPlan recovery = plan.with(plan.run(),
+        plan.spec().withArgs(plan.args().with("skip_train_rows", (long) p.samples())));
     start = System.nanoTime();
     TrainResult r = TrainingJob.run(recovery, null, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
     List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");

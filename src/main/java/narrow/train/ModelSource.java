@@ -10,8 +10,11 @@ import narrow.util.ObjectStores;
 import narrow.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 
-/** Where the model to train comes from: a fresh preset ({@code d256_l4_h4}) or a pretrained folder. */
-public sealed interface ModelSource {
+/**
+ * Where the model to train comes from: a fresh preset ({@code d256_l4_h4}) or a pretrained folder.
+ * Serializable: it travels to replicas inside {@link TrainSpec}.
+ */
+public sealed interface ModelSource extends java.io.Serializable {
 
   /** A preset name the model package knows, initialised from {@code seed}. */
   record Preset(String name, long seed) implements ModelSource {}

@@ -60,7 +60,7 @@ public record TrainingArguments(
     Boolean bf16,
     Boolean tf32,
     int shuffleBufferRows,
-    long skipTrainRows) {
+    long skipTrainRows) implements java.io.Serializable {
 
   static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)

@@ -214,7 +214,7 @@ class PruneCommandTest {
         assertEquals(run, String.format(java.util.Locale.ROOT, "n%.2f_r%.2f", r.prune().neuronSparsity(),
             r.prune().residualSparsity()));
         assertEquals(1024, r.prune().samples());
-        assertEquals(file.contains("random") ? "random" : "attribution", r.prune().method());
+        assertEquals(file.contains("random") ? "random" : "attribution", r.prune().method().toString());
       }
     }
   }

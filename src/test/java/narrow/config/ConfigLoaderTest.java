@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import narrow.data.TokenizeSettings;
 import narrow.data.TokenizeSettings.Layout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +34,11 @@ class ConfigLoaderTest {
           output: out/tokenized
           layout: truncate
         """);
-    DataConfig data = ConfigLoader.load(file, List.of()).data();
+    TokenizeSettings data = ConfigLoader.load(file, List.of()).data();
     assertEquals(Layout.TRUNCATE, data.layout());
     assertEquals(1024, data.seqLen());
     assertEquals(List.of("Python"), data.languages());
-    assertEquals("fast", data.encoder());
+    assertEquals(TokenizeSettings.Encoder.FAST, data.encoder());
     assertFalse(data.overwrite());
   }
 
@@ -47,7 +48,7 @@ class ConfigLoaderTest {
         experiment: demo
         data: {input: $CORPUS, output: out, seq_len: 1024}
         """);
-    DataConfig data = ConfigLoader.load(file,
+    TokenizeSettings data = ConfigLoader.load(file,
         List.of("data.seq_len=512", "data.languages=[Python, C]", "data.overwrite=true")).data();
     assertEquals(512, data.seqLen());
     assertEquals(List.of("Python", "C"), data.languages());
@@ -98,7 +99,7 @@ class ConfigLoaderTest {
           encoder: turbo
         """);
     String m = fails(file).getMessage();
-    assertTrue(m.contains("key 'data.seq_len': must be positive, got -4"), m);
+    assertTrue(m.contains("key 'data.seq_len': must be at least 2 (an input and a label), got -4"), m);
     assertTrue(m.contains("key 'data.rows_per_shard'"), m);
     assertTrue(m.contains("unknown language 'Klingon'"), m);
     assertTrue(m.contains("key 'data.encoder'"), m);
@@ -215,7 +216,7 @@ class ConfigLoaderTest {
     Path both = write("experiment: demo\ndata: {input: $CORPUS, output: out, seq_len: -1}\ntrain: {output_dir: runs}\n");
     String mixed = fails(both, "train.max_stepz=3").getMessage();
     assertTrue(mixed.startsWith(both + ": invalid configuration"), mixed);
-    assertTrue(mixed.contains("\n  - key 'data.seq_len': must be positive"), mixed);
+    assertTrue(mixed.contains("\n  - key 'data.seq_len': must be at least 2"), mixed);
     assertTrue(mixed.contains("\n  - --set train.max_stepz=3: key 'train.max_stepz'"), mixed);
   }
 
@@ -254,5 +255,57 @@ class ConfigLoaderTest {
     assertTrue(m.contains("key 'model.preset'") && m.contains("not divisible by 3 heads"), m);
     Path device = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: tpu}\n");
     assertTrue(fails(device).getMessage().contains("key 'model.device'"));
+  }
+
+  /**
+   * The line a setting that names an unknown choice gets; such a mistake shows beside the file's
+   * other problems (here seq_len 1), not alone.
+   */
+  private String choiceError(String data, String more, String key) throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out, seq_len: 1" + data + "}\n" + more);
+    String m = fails(file).getMessage();
+    assertTrue(m.startsWith(file + ": invalid configuration\n"), m);
+    assertTrue(m.contains("\n  - key 'data.seq_len': must be at least 2 (an input and a label), got 1"), m);
+    return m.lines().filter(l -> l.startsWith("  - key '" + key + "'")).findFirst()
+        .orElseThrow(() -> new AssertionError(m));
+  }
+
+  @Test
+  void unknownEncoderNamesTheEncoders() throws IOException {
+    assertEquals("  - key 'data.encoder': must be one of fast, oracle, got 'turbo'",
+        choiceError(", encoder: turbo", "", "data.encoder"));
+  }
+
+  @Test
+  void unknownLayoutNamesTheLayouts() throws IOException {
+    assertEquals("  - key 'data.layout': must be one of pack, truncate, got 'zigzag'",
+        choiceError(", layout: zigzag", "", "data.layout"));
+  }
+
+  @Test
+  void unknownPruneMethodNamesTheMethods() throws IOException {
+    assertEquals("  - key 'prune.method': must be one of attribution, random, got 'magnitude'",
+        choiceError("", "prune: {method: magnitude}\n", "prune.method"));
+  }
+
+  @Test
+  void unknownDeviceNamesTheForms() throws IOException {
+    String expected = "  - key 'model.device': must be auto (a GPU when libtorch sees one), cpu, gpu or cuda:N, got '%s'";
+    for (String device : new String[] {"tpu", "cuda:x", "CPU"}) {
+      assertEquals(String.format(expected, device),
+          choiceError("", "model: {preset: d64_l2_h2, device: '" + device + "'}\n", "model.device"));
+    }
+  }
+
+  @Test
+  void deviceSettingsReadAndPrintAsWritten() throws IOException {
+    for (String device : new String[] {"auto", "cpu", "gpu", "cuda", "cuda:1"}) {
+      Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\nmodel: {preset: d64_l2_h2, device: '"
+          + device + "'}\n");
+      ExperimentConfig c = ConfigLoader.load(file, List.of());
+      assertEquals(device, c.model().device().toString());
+      assertTrue(ConfigLoader.toYaml(c).contains("device: \"" + device + "\"")
+          || ConfigLoader.toYaml(c).contains("device: " + device + "\n"), ConfigLoader.toYaml(c));
+    }
   }
 }

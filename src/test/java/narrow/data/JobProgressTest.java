@@ -48,8 +48,8 @@ class JobProgressTest {
     CorpusIngest.run(spark, tree, corpus, false);
     // the oracle is the slow encoder: the single task runs for seconds
     TokenizeSettings s = new TokenizeSettings(corpus, tmp.resolve("out").toString(), List.of("Python"),
-        List.of(), TokenizeSettings.Layout.PACK, 1024, 0.1, TestSpark.tokenizer().toString(), "oracle",
-        0, 0, true, false, 1 << 20, false);
+        List.of(), TokenizeSettings.Layout.PACK, 1024, 0.1, TestSpark.tokenizer().toString(),
+        TokenizeSettings.Encoder.ORACLE, 0L, 0L, true, false, 1L << 20, false);
     List<String> lines = new CopyOnWriteArrayList<>();
     TokenizeResult r = TokenizeJob.run(spark, s, Duration.ofMillis(100), lines::add);
 

@@ -32,13 +32,13 @@ final class TestSpark {
   /** Python only, no license filter, dedup on, failing on bad records, 10% validation. */
   static TokenizeSettings settings(String input, String output, TokenizeSettings.Layout layout, int seqLen) {
     return new TokenizeSettings(input, output, List.of("Python"), List.of(), layout, seqLen, 0.1,
-        tokenizer().toString(), "fast", 0, 0, true, false, 64L << 20, false);
+        tokenizer().toString(), TokenizeSettings.Encoder.FAST, 0L, 0L, true, false, 64L << 20, false);
   }
 
   static TokenizeSettings with(TokenizeSettings s, boolean skipBadRecords, boolean overwrite,
       long maxDocumentBytes, long rowsPerShard) {
     return new TokenizeSettings(s.input(), s.output(), s.languages(), s.licenses(), s.layout(),
-        s.seqLen(), s.validationFraction(), s.tokenizerJson(), s.encoder(), rowsPerShard,
+        s.seqLen(), s.validationFraction(), s.tokenizer(), s.encoder(), rowsPerShard,
         s.bytesPerShard(), s.dedup(), skipBadRecords, maxDocumentBytes, overwrite);
   }
 }

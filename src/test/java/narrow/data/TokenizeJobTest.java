@@ -69,8 +69,8 @@ class TokenizeJobTest {
   void packRowsAreExactlySeqLenAndDecodeBackToTheDocuments() throws Exception {
     String out = tmp.resolve("pack").toString();
     TokenizeSettings s = new TokenizeSettings(corpus, out, List.of("Python"), List.of(),
-        TokenizeSettings.Layout.PACK, 64, 0.3, TestSpark.tokenizer().toString(), "oracle",
-        0, 0, true, true, 64L << 20, false);
+        TokenizeSettings.Layout.PACK, 64, 0.3, TestSpark.tokenizer().toString(),
+        TokenizeSettings.Encoder.ORACLE, 0L, 0L, true, true, 64L << 20, false);
     List<String> progress = new CopyOnWriteArrayList<>();
     TokenizeResult result = TokenizeJob.run(spark, s, Duration.ofMillis(200), progress::add);
 
@@ -139,6 +139,10 @@ class TokenizeJobTest {
 
     assertEquals("e134af98b985517b4f068e3755ae90d4e9cd2d45d328325dc503f1c6b2d06cc7", m.tokenizer().sha256());
     assertEquals(s, m.settings());
+    // manifest.json's keys of format 1: the resolved tokenizer is tokenizerJson, the encoder in lower case
+    String json = Files.readString(Path.of(out, TokenizeManifest.FILE_NAME));
+    assertTrue(json.contains("\"tokenizerJson\" : \"" + s.tokenizer() + "\"")
+        && json.contains("\"encoder\" : \"oracle\"") && json.contains("\"layout\" : \"PACK\""), json);
     assertEquals("oracle", m.tokenizer().encoder());
     assertEquals(128000, m.tokenizer().beginOfText());
     assertEquals(128001, m.tokenizer().endOfText());

@@ -15,7 +15,7 @@ class ComputeDeviceTest {
     assertEquals(Device.CPU, ComputeDevice.fromSetting("cpu"));
     assertEquals(Device.CPU, ComputeDevice.fromSetting(" CPU "));
     assertEquals(Torch.cudaAvailable() ? Device.cuda(0) : Device.CPU, ComputeDevice.fromSetting("auto"));
-    assertEquals(ComputeDevice.fromSetting("auto"), ComputeDevice.fromSetting(null));
+    assertEquals(ComputeDevice.fromSetting("auto"), ComputeDevice.fromSetting((String) null));
     UserError bad = assertThrows(UserError.class, () -> ComputeDevice.fromSetting("tpu"));
     assertTrue(bad.getMessage().contains("'tpu'"), bad.getMessage());
     assertThrows(UserError.class, () -> ComputeDevice.fromSetting("cuda:x"));
