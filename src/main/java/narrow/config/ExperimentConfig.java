@@ -19,6 +19,7 @@ import narrow.data.TokenizeSettings;
  * @param run the run picked ({@code --run}), or the default name when the file has no grid
  * @param distributed data-parallel replicas of each run
  * @param prune how {@code narrow prune} prunes the pretrained model, or null (no section)
+ * @param sparsity a group-sparsity penalty added to the training loss, or null (no section)
  */
 public record ExperimentConfig(
     String experiment,
@@ -28,7 +29,8 @@ public record ExperimentConfig(
     Map<String, Map<String, Object>> runs,
     String run,
     DistributedConfig distributed,
-    PruneConfig prune) {
+    PruneConfig prune,
+    SparsityConfig sparsity) {
 
   public ExperimentConfig {
     data = data == null ? TokenizeSettings.defaults() : data;
@@ -47,6 +49,7 @@ public record ExperimentConfig(
     model.validate(errors);
     distributed.validate(errors);
     if (prune != null) prune.validate(errors);
+    if (sparsity != null) sparsity.validate(errors);
     // the train: section is checked whatever the command, so a typo shows before any Spark work
     if (!train.isEmpty()) TrainingPlan.arguments(this, String.valueOf(train.getOrDefault("output_dir", "")), errors);
   }
@@ -59,7 +62,7 @@ public record ExperimentConfig(
   public ExperimentConfig withTrainingDefaults(java.nio.file.Path file) {
     if (train.isEmpty()) return this;
     return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run,
-        distributed, prune);
+        distributed, prune, sparsity);
   }
 
   /** The name of the run folder under {@code train.output_dir}. */

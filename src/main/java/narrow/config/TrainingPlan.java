@@ -1,5 +1,6 @@
 package narrow.config;
 
+import narrow.sparsity.SparsitySettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,9 +12,9 @@ import narrow.util.Locations;
 /**
  * One run of an experiment: its name, what the trainer trains ({@link TrainSpec}: the model to
  * start from, the arguments with {@code output_dir} pointed at {@code <train.output_dir>/<run>},
- * the data, the device) and over how many replicas.
+ * the data, the device), over how many replicas, and the penalty added to its loss (null: none).
  */
-public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distributed) {
+public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distributed, SparsitySettings sparsity) {
 
   public ModelSource model() {
     return spec.model();
@@ -34,7 +35,7 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
 
   /** The same run of another name, training {@code s}. */
   public TrainingPlan with(String runName, TrainSpec s) {
-    return new TrainingPlan(runName, s, distributed);
+    return new TrainingPlan(runName, s, distributed, sparsity);
   }
 
   /** Binds the config's {@code model:} and {@code train:} sections; errors name the file and key. */
@@ -58,7 +59,8 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
             : Locations.localPath(c.model().pretrained()).toString());
     TrainSpec spec = TrainSpec.of(model, Locations.expanded(c.data().output()), args)
         .withTokenizer(TokenizerLocation.resolve(c.data().tokenizer()).toString()).onDevice(c.model().device());
-    return new TrainingPlan(c.runName(), spec, c.distributed());
+    return new TrainingPlan(c.runName(), spec, c.distributed(),
+        c.sparsity() == null ? null : c.sparsity().settings());
   }
 
   /**

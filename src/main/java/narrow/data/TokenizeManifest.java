@@ -76,4 +76,20 @@ public record TokenizeManifest(
       return JSON.readValue(in, TokenizeManifest.class);
     }
   }
+
+  /**
+   * SHA-256 (hex) of the manifest of the dataset at {@code dataset} (a local path or a URI), or
+   * null when it has none: what a run's metadata records of the data it trained on.
+   */
+  public static String sha256(String dataset, org.apache.hadoop.conf.Configuration hadoop) throws IOException {
+    Path manifest = new Path(narrow.util.Locations.hadoopPath(dataset), FILE_NAME);
+    FileSystem fs = narrow.util.ObjectStores.reach(manifest, hadoop);
+    if (!fs.exists(manifest)) return null;
+    try (InputStream in = fs.open(manifest)) {
+      return java.util.HexFormat.of().formatHex(
+          java.security.MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JVM has no SHA-256", e);
+    }
+  }
 }

@@ -8,6 +8,10 @@ import narrow.config.TrainingPlan;
 import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.ModelStats;
+import narrow.data.TokenizeManifest;
+import narrow.sparsity.SparsityMetadata;
+import narrow.sparsity.SparsitySettings;
+import narrow.util.Versions;
 import narrow.train.CheckpointStore;
 import narrow.train.ModelSource;
 import narrow.train.ResumeCheck;
@@ -79,12 +83,22 @@ public final class TrainingJob {
       System.err.println("narrow train: resuming from " + resumeFrom);
     }
     writeModelStats(model, runDir);
+    if (plan.sparsity() != null) {
+      runDir.writeFile(SparsityMetadata.FILE, SparsityMetadata.json(plan.sparsity(), modelSetting(plan),
+          TokenizeManifest.sha256(plan.dataset(), hadoop), Versions.of()).getBytes(StandardCharsets.UTF_8));
+      hooks = withPenalty(hooks, plan.sparsity());
+    }
     TrainRun run = TrainRun.of(plan.spec()).withHadoop(hadoop);
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
     if (session == null) return Trainer.train(run.withHooks(hooks.create(0, 0)));
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
         d,
         hooks);
+  }
+
+  /** Each replica's hooks with the penalty added to its loss (built on the executor: it holds state). */
+  private static ReplicaHooks withPenalty(ReplicaHooks hooks, SparsitySettings sparsity) {
+    return (rank, attempt) -> hooks.create(rank, attempt).withObjective(sparsity.objective());
   }
 
   /** The config's model: a preset's, or the pretrained folder's config.json. */

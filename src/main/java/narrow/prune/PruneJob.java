@@ -1,14 +1,10 @@
 package narrow.prune;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,10 +26,9 @@ import narrow.train.TrainResult;
 import narrow.train.Evaluator;
 import narrow.util.LocalFolders;
 import narrow.util.Locations;
-import narrow.util.ObjectStores;
+import narrow.util.Versions;
 import narrow.util.OutputFolder;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -151,8 +146,8 @@ public final class PruneJob {
     boolean attribution = p.method() == PruneConfig.Method.ATTRIBUTION;
     ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), p.neuronSparsity(),
         p.residualSparsity(), runDate, p.method().toString(), p.seed(), attribution ? p.samples() : 0,
-        attribution ? p.batchSize() : 0, p.withReplacement(), manifestChecksum(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
-        versions());
+        attribution ? p.batchSize() : 0, p.withReplacement(), TokenizeManifest.sha256(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
+        Versions.of());
     meta.write(runDir.resolve(ExperimentMetadata.FILE));
     out.publish(ExperimentMetadata.FILE);
 
@@ -183,28 +178,6 @@ public final class PruneJob {
       }
       return new double[] {before, Evaluator.evaluateValidation(model, data, plan.args())};
     }
-  }
-
-  /** SHA-256 of the dataset's manifest.json, or null when it has none. */
-  private static String manifestChecksum(String dataset, Configuration hadoop) throws IOException {
-    org.apache.hadoop.fs.Path manifest = new org.apache.hadoop.fs.Path(Locations.hadoopPath(dataset),
-        TokenizeManifest.FILE_NAME);
-    FileSystem fs = ObjectStores.reach(manifest, hadoop);
-    if (!fs.exists(manifest)) return null;
-    try (InputStream in = fs.open(manifest)) {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM has no SHA-256", e);
-    }
-  }
-
-  private static Map<String, String> versions() {
-    Map<String, String> v = new LinkedHashMap<>();
-    String narrow = PruneJob.class.getPackage().getImplementationVersion();
-    v.put("narrow", narrow == null ? "development build" : narrow);
-    v.put("java", System.getProperty("java.version"));
-    v.put("spark", org.apache.spark.package$.MODULE$.SPARK_VERSION());
-    return v;
   }
 
   private static double seconds(long startNanos) {

@@ -138,6 +138,29 @@ class ConfigLoaderTest {
     }
   }
 
+  /** tuneprune15-redo: each λ of the grid is its run's penalty weight, the study's penalty by default. */
+  @Test
+  void theGroupSparsityConfigBindsEachLambda() {
+    Path file = Path.of("conf", "tuneprune15-redo.yaml");
+    // the base model's folder is the user's to fetch: any existing folder stands in
+    TrainingPlan plan = TrainingPlan.of(ConfigLoader.load(file, "lambda_0.001_bs_18_acc_6",
+        List.of("model.pretrained=" + dir)), file);
+    assertEquals(narrow.sparsity.Penalty.L1_OF_L2_OF_MLPS, plan.sparsity().penalty());
+    assertEquals(0.001, plan.sparsity().lambda().initial(), 0);
+    assertEquals(18, plan.args().perDeviceTrainBatchSize());
+    assertEquals(6, plan.args().gradientAccumulationSteps());
+    assertTrue(plan.args().outputDir().endsWith("tuneprune15-redo/lambda_0.001_bs_18_acc_6"), plan.args().outputDir());
+  }
+
+  @Test
+  void badSparsitySettingsAreNamedTogether() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: out}\n"
+        + "sparsity: {penalty: l2_of_everything, smoothing: 1.5, adjust_steps: 0}\n");
+    String m = fails(file).getMessage();
+    assertTrue(m.contains("sparsity.penalty") && m.contains("l1_of_l2_of_mlps") && m.contains("group_hoyer_neurons"), m);
+    assertTrue(m.contains("sparsity.lambda") && m.contains("sparsity.smoothing") && m.contains("sparsity.adjust_steps"), m);
+  }
+
   /** The study's file keeps its shards on s3a://: training takes them there, and output_dir may be remote too. */
   @Test
   void theShippedStudyConfigPlansTrainingOnS3aShards() {
