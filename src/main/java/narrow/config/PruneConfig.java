@@ -4,7 +4,8 @@ package narrow.config;
  * The {@code prune:} section of {@code narrow prune}: how a pretrained model is pruned before its
  * recovery training (the {@code train:} section).
  *
- * @param method {@code attribution} (gradient attribution, lowest scores pruned) or {@code random}
+ * @param method {@code attribution} (gradient attribution, lowest scores pruned), {@code random},
+ *     or {@code norm} (the lowest group norms in the model: after group-sparsity fine-tuning)
  * @param neuronSparsity fraction of all MLP neurons pruned, in [0, 1]
  * @param residualSparsity fraction of residual-stream dimensions pruned, in [0, 1]
  * @param samples the first rows of the train split scored (the study: 1024); recovery training
@@ -14,16 +15,20 @@ package narrow.config;
  * @param seed the random draw's seed
  * @param withReplacement random only: draw neurons with replacement as the study's script did
  *     (fewer distinct neurons pruned than asked); false draws exactly the asked count
+ * @param threshold norm only: prune every neuron and dimension whose norm is below it, instead of
+ *     the lowest at the sparsities; null: by the sparsities
  */
 public record PruneConfig(Method method, Double neuronSparsity, Double residualSparsity, Integer samples,
-    Integer batchSize, Integer partitions, Long seed, Boolean withReplacement) {
+    Integer batchSize, Integer partitions, Long seed, Boolean withReplacement, Double threshold) {
 
   /** How the pruned neurons and dimensions are chosen. */
   public enum Method {
     /** Gradient attribution: the lowest scores are pruned. */
     ATTRIBUTION,
     /** A random draw. */
-    RANDOM;
+    RANDOM,
+    /** The norms of the groups' parameters in the model: the lowest are pruned. */
+    NORM;
 
     /** As config files and experiment_metadata.json spell it. */
     @Override
@@ -53,6 +58,8 @@ public record PruneConfig(Method method, Double neuronSparsity, Double residualS
     if (withReplacement && method != Method.RANDOM) {
       errors.add("prune.with_replacement", "applies to method: random only");
     }
+    if (threshold != null && method != Method.NORM) errors.add("prune.threshold", "applies to method: norm only");
+    if (threshold != null && !(threshold >= 0)) errors.add("prune.threshold", "must be >= 0, got " + threshold);
   }
 
   /** A sparsity left out is not an error here: a grid's runs set it (see {@link #requireSparsities}). */
@@ -66,6 +73,7 @@ public record PruneConfig(Method method, Double neuronSparsity, Double residualS
    * @param runs the config's run names, for the way out
    */
   public void requireSparsities(java.nio.file.Path file, java.util.Collection<String> runs) {
+    if (threshold != null) return; // norm pruning by a threshold needs no sparsity
     ConfigErrors errors = new ConfigErrors(file);
     String hint = runs.isEmpty() ? "" : ", or pick a run with --run (" + String.join(", ", runs) + ")";
     if (neuronSparsity == null) errors.add("prune.neuron_sparsity", "is required (a fraction in [0, 1])" + hint);

@@ -32,8 +32,8 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public ExperimentMetadata {
-    if (!method.equals("attribution") && !method.equals("random")) {
-      throw new IllegalArgumentException("pruning method must be attribution or random, got " + method);
+    if (!java.util.Set.of("attribution", "random", "norm").contains(method)) {
+      throw new IllegalArgumentException("pruning method must be attribution, random or norm, got " + method);
     }
     timings = new LinkedHashMap<>(timings);
     versions = new LinkedHashMap<>(versions);

@@ -122,6 +122,12 @@ public final class PruneJob {
         scores = r.scores();
       }
       timings.put("attribution", seconds(start));
+    } else if (p.method() == PruneConfig.Method.NORM) {
+      try (TensorScope scope = new TensorScope(); LlamaForCausalLM model = LlamaForCausalLM.load(modelDir)) {
+        scores = NormPruning.scores(model);
+      }
+      selection = NormPruning.select(scores, orZero(p.neuronSparsity()), orZero(p.residualSparsity()), p.threshold());
+      timings.put("norms", seconds(start));
     } else {
       selection = RandomPruning.draw(modelConfig.numHiddenLayers(), modelConfig.intermediateSize(),
           modelConfig.hiddenSize(), p.neuronSparsity(), p.residualSparsity(), p.seed(), p.withReplacement());
@@ -144,8 +150,13 @@ public final class PruneJob {
         selection.residuals().size(), selection.totalResiduals(), losses[0], losses[1]);
 
     boolean attribution = p.method() == PruneConfig.Method.ATTRIBUTION;
-    ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), p.neuronSparsity(),
-        p.residualSparsity(), runDate, p.method().toString(), p.seed(), attribution ? p.samples() : 0,
+    // a norm threshold sets no sparsity: the fractions it pruned are recorded
+    double neuronSparsity = p.neuronSparsity() != null ? p.neuronSparsity()
+        : selection.neurons().size() / (double) selection.totalNeurons();
+    double residualSparsity = p.residualSparsity() != null ? p.residualSparsity()
+        : selection.residuals().size() / (double) selection.totalResiduals();
+    ExperimentMetadata meta = new ExperimentMetadata(pretrained.name(), neuronSparsity,
+        residualSparsity, runDate, p.method().toString(), p.seed(), attribution ? p.samples() : 0,
         attribution ? p.batchSize() : 0, p.withReplacement(), TokenizeManifest.sha256(plan.dataset(), hadoop), losses[0], losses[1], null, timings,
         Versions.of());
     meta.write(runDir.resolve(ExperimentMetadata.FILE));
@@ -178,6 +189,10 @@ public final class PruneJob {
       }
       return new double[] {before, Evaluator.evaluateValidation(model, data, plan.args())};
     }
+  }
+
+  private static double orZero(Double sparsity) {
+    return sparsity == null ? 0 : sparsity;
   }
 
   private static double seconds(long startNanos) {

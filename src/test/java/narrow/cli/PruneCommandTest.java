@@ -55,6 +55,7 @@ class PruneCommandTest {
         runs:
           random: {prune.method: random}
           attribution: {prune.method: attribution, prune.partitions: 2}
+          norm: {prune.method: norm}
         """.formatted(dir, data, model, dir.resolve("out")));
   }
 
@@ -93,6 +94,41 @@ class PruneCommandTest {
       assertTrue(h.tensors().containsKey("lm_head.weight"));
       System.out.println(run + ": eval_loss before " + before + ", after pruning " + after + ", after recovery " + end);
     }
+  }
+
+  /**
+   * Pruning by norm writes the same files as the other methods, its scores the group norms of the
+   * base model, and prunes exactly the lowest of them.
+   */
+  @Test
+  void normPruningCutsTheLowestNorms() throws Exception {
+    Path conf = conf();
+    CliTest.Run r = CliTest.narrow("prune", conf.toString(), "--run", "norm", "--spark-conf",
+        dir.resolve("local2.conf").toString());
+    assertEquals(0, r.exit(), r.err());
+    Path out = dir.resolve("out/norm");
+    for (String f : List.of("pruning_mask.pt", "pruning_mask.safetensors", "experiment_metadata.json",
+        "final_model/model.safetensors")) {
+      assertTrue(Files.exists(out.resolve(f)), f);
+    }
+    JsonNode stats = new ObjectMapper().readTree(out.resolve("pruning_stats.json").toFile());
+    JsonNode scores = stats.get("neuron_scores");
+    java.util.Set<String> pruned = new java.util.HashSet<>();
+    stats.get("pruned_neurons").forEach(n -> pruned.add(n.get(0).asInt() + "/" + n.get(1).asInt()));
+    assertEquals(stats.get("total_neurons").asInt() / 2, pruned.size());
+    double highestPruned = Double.NEGATIVE_INFINITY;
+    double lowestKept = Double.POSITIVE_INFINITY;
+    for (int l = 0; l < scores.size(); l++) {
+      for (int i = 0; i < scores.get(l).size(); i++) {
+        double v = scores.get(l).get(i).asDouble();
+        assertTrue(v > 0, "a norm");
+        if (pruned.contains(l + "/" + i)) highestPruned = Math.max(highestPruned, v);
+        else lowestKept = Math.min(lowestKept, v);
+      }
+    }
+    assertTrue(highestPruned <= lowestKept, highestPruned + " pruned, " + lowestKept + " kept");
+    assertEquals("norm", new ObjectMapper().readTree(out.resolve("experiment_metadata.json").toFile())
+        .get("method").asText());
   }
 
   /**
