@@ -18,8 +18,10 @@ import org.bytedeco.pytorch.global.torch;
  * {@code scale · (alpha · (softmax(s) − onehot) / counted + (1 − alpha) · T · (softmax(s/T) −
  * softmax(t/T)) / distilled)} straight into a gradient in the student logits' type: both logit
  * tensors are read once, the gradient written once, and no float32 [N, V] copy outlives a chunk.
- * The math is torch's in float32 (the KL is Σ p · (log p − log q), as {@code kl_div} for a
- * teacher without −inf logits), so values agree to float32 rounding.
+ * The math is float32, as torch's, but the KL is summed as Σ p · (log p − log q) where
+ * {@code kl_div} forms xlogy(p, p) − p · log q element by element: on the goldens the two kd values
+ * differ by 3e-6 relative, each within 1e-5 of a float64 KL of the same logits (a small KL from
+ * float32 log-probabilities). A teacher with −inf logits would need kl_div's xlogy form.
  *
  * <p>As {@link FusedCrossEntropy}, the gradient is computed with the loss, for a loss that is
  * back-propagated from the logits straight away.
