@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
         BenchCommand.Train.class,
         BenchCommand.Distributed.class,
         BenchCommand.Prune.class,
+        BenchCommand.Distill.class,
     })
 public final class BenchCommand {
 
@@ -281,6 +282,42 @@ public final class BenchCommand {
       PruneBenchOptions o = new PruneBenchOptions(preset, batch, seq, rounds, steps, warmup, kernel, workerHeap,
           maskModel, neuronSparsity, residualSparsity, maskRounds, maskHeap, dir);
       System.out.print(PruneBench.run(o, System.err::println).table());
+      return 0;
+    }
+  }
+
+  @Command(name = "distill", mixinStandardHelpOptions = true,
+      description = "The distillation loss and its gradient w.r.t. the student's logits on random bf16 logits: "
+          + "the fused chunked pass beside the study's unfused form (torch's log_softmax, softmax, kl_div and "
+          + "autograd), each in its own JVM: median seconds and peak resident memory above the inputs.")
+  static final class Distill implements Callable<Integer> {
+    @Option(names = "--rows", defaultValue = "1024", description = "tokens (default: ${DEFAULT-VALUE})")
+    long rows;
+
+    @Option(names = "--vocab", defaultValue = "128256", description = "vocabulary (default: ${DEFAULT-VALUE}, Llama 3's)")
+    long vocab;
+
+    @Option(names = "--temperature", defaultValue = "2", description = "(default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = "--alpha", defaultValue = "0.5", description = "(default: ${DEFAULT-VALUE})")
+    double alpha;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "timed steps of each side, interleaved, after "
+        + "one warm-up; the median counts (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE", defaultValue = "256m",
+        description = "-Xmx of the sides' JVMs; tensors live outside it (default: ${DEFAULT-VALUE})")
+    String workerHeap;
+
+    @Override
+    public Integer call() throws Exception {
+      if (rows < 1 || vocab < 2 || rounds < 1) {
+        throw new UserError("--rows must be at least 1, --vocab at least 2 and --rounds at least 1");
+      }
+      System.out.print(DistillBench.table(
+          DistillBench.run(rows, vocab, temperature, alpha, rounds, workerHeap), rows, vocab));
       return 0;
     }
   }

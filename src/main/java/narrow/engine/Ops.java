@@ -169,5 +169,35 @@ public final class Ops {
   /** {@code target += weight · sign(x)} in place. */
   public static void addSign(Tensor target, Tensor x, double weight) {
     target.add_(x.sign(), Tensors.scalar(weight));
+  /** {@code log_softmax(x, dim)} in x's own type (recorded: autograd's own backward). */
+  public static Tensor logSoftmax(Tensor x, long dim) {
+    return torch.log_softmax(x, dim, new ScalarTypeOptional());
+  }
+
+  /** {@code softmax(x, dim)} in x's own type. */
+  public static Tensor softmax(Tensor x, long dim) {
+    return torch.softmax(x, dim, new ScalarTypeOptional());
+  }
+
+  /**
+   * {@code kl_div(logQ, p, reduction="sum")}: Σ p · (log p − logQ), a zero p contributing zero;
+   * torch's {@code "batchmean"} is this divided by the number of rows.
+   */
+  public static Tensor klDivSum(Tensor logQ, Tensor p) {
+    return torch.kl_div(logQ, p, REDUCTION_SUM, false);
+  }
+
+  /** The rows of {@code x} (first dimension) where {@code mask} [rows] is true ({@code x[mask]}). */
+  public static Tensor rowsWhere(Tensor x, Tensor mask) {
+    return x.index_select(0, mask.nonzero().reshape(-1));
+  }
+
+  public static Tensor div(Tensor x, double s) {
+    return x.div(Tensors.scalar(s));
+  }
+
+  /** {@code x != value}, elementwise, as a bool tensor. */
+  public static Tensor notEqual(Tensor x, long value) {
+    return x.ne(Tensors.scalar(value));
   }
 }

@@ -96,7 +96,7 @@ public final class CausalLmLoss {
   }
 
   /** labels[:, 1:] followed by one ignored column, flattened, int64 on the logits' device. */
-  private static Tensor shiftedLabels(Tensor labels, Tensor logits) {
+  static Tensor shiftedLabels(Tensor labels, Tensor logits) {
     Tensor l = int64(to(labels, device(logits)));
     long b = l.size(0);
     long t = l.size(1);
