@@ -169,6 +169,8 @@ public final class Ops {
   /** {@code target += weight · sign(x)} in place. */
   public static void addSign(Tensor target, Tensor x, double weight) {
     target.add_(x.sign(), Tensors.scalar(weight));
+  }
+
   /** {@code log_softmax(x, dim)} in x's own type (recorded: autograd's own backward). */
   public static Tensor logSoftmax(Tensor x, long dim) {
     return torch.log_softmax(x, dim, new ScalarTypeOptional());
