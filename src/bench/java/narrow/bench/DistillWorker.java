@@ -38,7 +38,7 @@ public final class DistillWorker {
   private DistillWorker() {}
 
   public static void main(String[] argv) throws Exception {
-    Map<String, String> a = TrainBenchOptions.keyValues(argv);
+    Map<String, String> a = WorkerLoop.arguments(argv);
     PrintStream protocol = TrainWorker.takeStdout();
     String form = a.get("form");
     if (!form.equals("fused") && !form.equals("unfused")) {

@@ -21,6 +21,12 @@ import narrow.prune.PruneJob;
 import narrow.train.ModelSource;
 import narrow.train.RunFolder;
 import narrow.train.TrainResult;
+import narrow.engine.TensorScope;
+import narrow.model.LlamaForCausalLM;
+import narrow.sparsity.AdaptiveLambda;
+import narrow.sparsity.GroupNorms;
+import narrow.sparsity.Penalty;
+import narrow.sparsity.SparsitySettings;
 import narrow.util.LocalFolders;
 import narrow.util.UserError;
 import org.apache.spark.sql.SparkSession;
@@ -31,12 +37,14 @@ import picocli.CommandLine.Option;
 /**
  * The whole pipeline on an embedded default: a corpus from the Python library installed here,
  * the Spark tokenize job, then a tiny model trained on the shards, then that model pruned by
- * attribution and at random at the same sparsity, each with a short recovery. Everything lands
+ * attribution and at random at the same sparsity, each with a short recovery, then fine-tuned with
+ * the study's group penalty and pruned by norm at that sparsity. Everything lands
  * under {@code runs/quickstart/} and is rebuilt on every run.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "Run the pipeline end to end on local Spark: corpus from the local Python "
-        + "library, tokenize, train a tiny model, prune it (attribution and random) and recover. "
+        + "library, tokenize, train a tiny model, prune it (attribution and random) and recover, "
+        + "fine-tune it with a group-sparsity penalty and prune that by norm. "
         + "Outputs under runs/quickstart/.")
 final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--from", paramLabel = "DIR",
@@ -59,11 +67,19 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--skip-prune", description = "stop after training")
   boolean skipPrune;
 
+  @Option(names = "--sparsity-steps", defaultValue = "60",
+      description = "steps of the group-sparsity fine-tuning (default: ${DEFAULT-VALUE})")
+  long sparsitySteps;
+
   /** The quickstart's pruning: the study's (0.5, 0.2) comparison point, a short recovery. */
   static final double NEURON_SPARSITY = 0.5;
   static final double RESIDUAL_SPARSITY = 0.2;
   static final int ATTRIBUTION_SAMPLES = 64;
   static final long RECOVERY_STEPS = 40;
+  /** The group-sparsity fine-tuning: the study's penalty, a λ that visibly zeroes neurons in a minute. */
+  static final double SPARSITY_LAMBDA = 0.05;
+  /** A neuron norm this small is what the penalty drove to (nearly) zero: the initial ones are about 0.3. */
+  static final double SMALL_NORM = 1e-2;
 
   @Mixin SparkOptions spark;
 
@@ -86,17 +102,17 @@ final class QuickstartCommand implements Callable<Integer> {
     Path sources = from != null ? from : copyPythonLibrary(root.resolve("source"));
     ExperimentConfig config;
     try (SparkSession session = spark.session("narrow quickstart")) {
-      step("1/4 corpus: " + sources + " -> " + corpus);
+      step("1/5 corpus: " + sources + " -> " + corpus);
       IngestCommand.print(CorpusIngest.run(session, sources, corpus.toString(), true));
       config = ConfigLoader.load(configFile, settings);
 
-      step("2/4 tokenize -> " + config.data().output());
+      step("2/5 tokenize -> " + config.data().output());
       TokenizeCommand.print(TokenizeJob.run(session, TokenizerLocation.resolved(config.data())));
     }
     if (skipTrain) return 0;
 
     TrainingPlan plan = TrainingPlan.of(config, configFile);
-    step("3/4 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
+    step("3/5 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
     // a fresh run every time
     TrainResult r = TrainingJob.run(plan, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
     List<Map<String, Object>> losses = r.state().entriesWith("loss");
@@ -107,16 +123,67 @@ final class QuickstartCommand implements Callable<Integer> {
         losses.isEmpty() ? "?" : format(losses.get(losses.size() - 1).get("loss")),
         lastEvalLoss(r), plan.args().outputDir());
     if (skipPrune) return 0;
-    prune(plan, Path.of(r.finalModel()), root.resolve("prune"), configFile);
+    List<String> table = prune(plan, Path.of(r.finalModel()), root.resolve("prune"), configFile);
+    table.add(groupSparsity(plan, Path.of(r.finalModel()), root, configFile));
+    System.out.printf("%nprune: eval_loss      before     after  after %d recovery steps%n", RECOVERY_STEPS);
+    table.forEach(System.out::println);
     return 0;
+  }
+
+  /**
+   * Fine-tunes the trained model with the study's group penalty, prints how many neurons it drove
+   * towards zero, then prunes the result by norm at the attribution run's sparsity with the same
+   * recovery; returns its row of the comparison.
+   */
+  private String groupSparsity(TrainingPlan trained, Path model, Path root, Path configFile) throws Exception {
+    Path out = root.resolve("sparsity");
+    step(String.format(java.util.Locale.ROOT, "5/5 group sparsity: fine-tune %s with l1_of_l2_of_mlps (λ %.3g) "
+        + "for %d steps -> %s, then prune it by norm", model, SPARSITY_LAMBDA, sparsitySteps, out));
+    SparsitySettings penalty = new SparsitySettings(Penalty.L1_OF_L2_OF_MLPS,
+        AdaptiveLambda.Settings.fixed(SPARSITY_LAMBDA), true);
+    TrainingPlan tune = new TrainingPlan("sparsity", trained.spec().withModel(new ModelSource.Pretrained(model))
+        .withArgs(trained.args().with(Map.of("output_dir", out.toString(), "max_steps", sparsitySteps,
+            "warmup_steps", 0, "lr_scheduler_type", "constant", "eval_steps", sparsitySteps,
+            "save_steps", sparsitySteps, "logging_steps", 10))), trained.distributed(), penalty);
+    TrainResult tuned = TrainingJob.run(tune, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
+    List<Map<String, Object>> log = tuned.state().entriesWith("data_loss");
+    double[][] norms = {neuronNorms(model), neuronNorms(Path.of(tuned.finalModel()))};
+    System.out.printf("sparsity: median neuron norm %.4f -> %.4f, neurons under %.0e: %d -> %d of %d; "
+            + "data_loss %s -> %s, reg_loss %s -> %s%n", norms[0][norms[0].length / 2], norms[1][norms[1].length / 2],
+        SMALL_NORM, countBelow(norms[0], SMALL_NORM), countBelow(norms[1], SMALL_NORM), norms[0].length,
+        format(log.get(0).get("data_loss")),
+        format(log.get(log.size() - 1).get("data_loss")), format(log.get(0).get("reg_loss")),
+        format(log.get(log.size() - 1).get("reg_loss")));
+
+    PruneConfig byNorm = new PruneConfig(PruneConfig.Method.NORM, NEURON_SPARSITY, RESIDUAL_SPARSITY,
+        ATTRIBUTION_SAMPLES, 8, 2, trained.args().seed(), false, null);
+    TrainingPlan plan = trained.with("norm", trained.spec().withModel(new ModelSource.Pretrained(tuned.finalModel()))
+        .withArgs(trained.args().with(Map.of(
+        "output_dir", root.resolve("prune").resolve("norm").toString(), "max_steps", RECOVERY_STEPS,
+        "warmup_steps", 4, "eval_steps", RECOVERY_STEPS / 2, "save_steps", RECOVERY_STEPS, "logging_steps", 10))));
+    ExperimentMetadata m = PruneJob.run(plan, byNorm, configFile, true, spark).metadata();
+    return String.format(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f   (the sparsity-tuned model)",
+        "norm", m.evalLossBefore(), m.evalLossAfterPruning(), m.evalLossFinal());
+  }
+
+  /** The neuron norms of the model at {@code dir}, all layers, ascending. */
+  private static double[] neuronNorms(Path dir) throws java.io.IOException {
+    try (TensorScope scope = new TensorScope(); LlamaForCausalLM m = LlamaForCausalLM.load(dir)) {
+      return java.util.Arrays.stream(GroupNorms.neurons(m.weights())).flatMapToDouble(java.util.Arrays::stream)
+          .sorted().toArray();
+    }
+  }
+
+  private static long countBelow(double[] values, double threshold) {
+    return java.util.Arrays.stream(values).filter(v -> v < threshold).count();
   }
 
   /**
    * Prunes the model just trained by attribution and at random at the same sparsity, each
    * recovered for a few steps on the same rows, and prints the eval losses side by side.
    */
-  private void prune(TrainingPlan trained, Path model, Path out, Path configFile) throws Exception {
-    step(String.format(java.util.Locale.ROOT, "4/4 prune %s (neurons %.2f, residual dimensions %.2f) by "
+  private List<String> prune(TrainingPlan trained, Path model, Path out, Path configFile) throws Exception {
+    step(String.format(java.util.Locale.ROOT, "4/5 prune %s (neurons %.2f, residual dimensions %.2f) by "
         + "attribution and at random, %d recovery steps each -> %s", model, NEURON_SPARSITY, RESIDUAL_SPARSITY,
         RECOVERY_STEPS, out));
     List<String> table = new ArrayList<>();
@@ -132,8 +199,7 @@ final class QuickstartCommand implements Callable<Integer> {
       table.add(String.format(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f", method, m.evalLossBefore(),
           m.evalLossAfterPruning(), m.evalLossFinal()));
     }
-    System.out.printf("prune: eval_loss      before     after  after %d recovery steps%n", RECOVERY_STEPS);
-    table.forEach(System.out::println);
+    return table;
   }
 
   private Path copyPythonLibrary(Path target) throws Exception {

@@ -25,8 +25,9 @@ public final class SparsityObjective implements Objective {
   }
 
   @Override
-  public StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients, double dataLoss,
-      long step) {
+  public StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients,
+      Map<String, Double> losses, long step) {
+    double dataLoss = losses.get("loss");
     double weight = lambda.lambda();
     double penalty = settings.penalty().apply(parameters, gradients, weight);
     lambda.observe(step, dataLoss);

@@ -25,7 +25,7 @@ import org.bytedeco.pytorch.Tensor;
  * checkpoint by {@link #state} and given back by {@link #restore}, so a resumed run continues
  * exactly.
  */
-public interface Objective {
+public interface Objective extends AutoCloseable {
 
   /** Plain training: the causal-LM loss and nothing else. */
   Objective CAUSAL_LM = new Objective() {};
@@ -47,12 +47,12 @@ public interface Objective {
    *
    * @param parameters the weights the step's forward passes used
    * @param gradients their accumulated gradients, averaged over the replicas (identical on all)
-   * @param dataLoss the step's mean micro-batch loss from {@link #microBatchLoss}, averaged over
-   *     the replicas
+   * @param losses the step's mean micro-batch losses from {@link #microBatchLoss}, averaged over
+   *     the replicas: {@code loss} and each of its parts by name
    * @param step the step being taken (1-based, as logged)
    */
-  default StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients, double dataLoss,
-      long step) {
+  default StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients,
+      Map<String, Double> losses, long step) {
     return StepTerm.NONE;
   }
 
@@ -67,6 +67,10 @@ public interface Objective {
   }
 
   default void restore(Map<String, Double> state) {}
+
+  /** Frees what the objective holds (a teacher model); the trainer calls it when it closes. */
+  @Override
+  default void close() {}
 
   /**
    * @param inputIds [rows, cols]

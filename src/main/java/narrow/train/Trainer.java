@@ -259,7 +259,7 @@ public final class Trainer implements AutoCloseable {
       metrics = new StepMetrics(losses, nonFinite, tokens, padded).reduce(replicas);
       if (metrics.nonFinite() > 0) throw new TrainingDivergedException(step, "loss", metrics.loss(), lastCheckpoint);
       Objective.StepTerm term = objective.afterBackward(weights, LlamaWeights.of(model.config(), grads),
-          metrics.loss(), step);
+          metrics.losses(), step);
       double total = metrics.loss() + term.addedLoss();
       if (!Double.isFinite(total)) throw new TrainingDivergedException(step, "loss", total, lastCheckpoint);
       Map<String, Double> logged = new LinkedHashMap<>(metrics.losses());
@@ -402,6 +402,7 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
+    objective.close();
     sync.close();
     optimizer.close();
     model.close();

@@ -30,24 +30,29 @@ class QuickstartTest {
     try {
       String[] args = {"quickstart", "--from", home.resolve("source").toString(), "--set", "train.max_steps=4",
           "--set", "train.logging_steps=2", "--set", "train.eval_steps=2", "--set", "train.save_steps=2",
-          "--set", "train.warmup_steps=1", "--set", "data.validation_fraction=0.25"};
+          "--set", "train.warmup_steps=1", "--set", "data.validation_fraction=0.25", "--sparsity-steps", "4"};
       CliTest.Run first = CliTest.narrow(args);
       assertEquals(0, first.exit(), first.err());
-      for (String step : new String[] {"== quickstart 1/4", "== quickstart 2/4", "== quickstart 3/4",
-          "== quickstart 4/4", "train: 4 steps", "prune: eval_loss"}) {
+      for (String step : new String[] {"== quickstart 1/5", "== quickstart 2/5", "== quickstart 3/5",
+          "== quickstart 4/5", "== quickstart 5/5", "train: 4 steps", "sparsity: median neuron norm",
+          "prune: eval_loss"}) {
         assertTrue(first.out().contains(step), step + " in:\n" + first.out());
       }
       assertTrue(first.out().lines().anyMatch(l -> l.matches("\\s+attribution\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")),
           first.out());
       assertTrue(first.out().lines().anyMatch(l -> l.matches("\\s+random\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")),
           first.out());
+      assertTrue(first.out().lines().anyMatch(l -> l.matches("\\s+norm\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+ .*")),
+          first.out());
       Path runs = home.resolve("runs/quickstart");
       for (String complete : new String[] {"tokenized", "train/d64_l2_h2/final_model",
-          "prune/attribution/final_model", "prune/random/final_model"}) {
+          "prune/attribution/final_model", "prune/random/final_model", "sparsity/final_model",
+          "prune/norm/final_model"}) {
         assertTrue(Files.exists(runs.resolve(complete).resolve(CompleteFolder.MARKER)), complete + " is complete");
       }
       for (String file : new String[] {"train/d64_l2_h2/model_stats.json", "prune/attribution/pruning_mask.pt",
-          "prune/random/pruning_stats.json", "prune/random/experiment_metadata.json"}) {
+          "prune/random/pruning_stats.json", "prune/random/experiment_metadata.json",
+          "sparsity/experiment_metadata.json", "prune/norm/pruning_stats.json"}) {
         assertTrue(Files.isRegularFile(runs.resolve(file)), file);
       }
 

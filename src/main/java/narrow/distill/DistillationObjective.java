@@ -1,0 +1,102 @@
+package narrow.distill;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import narrow.engine.Autocast;
+import narrow.engine.Autograd;
+import narrow.engine.Device;
+import narrow.engine.Ops;
+import narrow.model.DistillationLoss;
+import narrow.model.LlamaForCausalLM;
+import narrow.model.LlamaWeights;
+import narrow.train.CheckpointStore;
+import narrow.train.Objective;
+import org.apache.hadoop.conf.Configuration;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The study's {@code DistillationTrainer} loss: alpha · CE(student) + (1 − alpha) · T² ·
+ * KL(softmax(teacher / T) ‖ softmax(student / T)), computed with its gradient in one chunked pass
+ * over the two logit tensors ({@link DistillationLoss}). The teacher is loaded once per replica,
+ * on the student's device at the first micro-batch, runs without a graph under the step's
+ * autocast (bf16 when training is), and is never checkpointed. Logs the study's keys:
+ * {@code combined_loss} (= {@code loss}), {@code student_ce_loss}, {@code distill_loss},
+ * {@code teacher_ce_loss}, and the two CEs smoothed step by step ({@code *_smoothed}), whose state
+ * a checkpoint keeps.
+ */
+public final class DistillationObjective implements Objective {
+  private final DistillSettings settings;
+  private LlamaForCausalLM teacher;
+  private double studentSmoothed = Double.NaN;
+  private double teacherSmoothed = Double.NaN;
+
+  DistillationObjective(DistillSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public LogitsLoss microBatchLoss(MicroBatch b) {
+    Tensor teacherLogits;
+    try (Autograd.Scope noGrad = Autograd.noGrad()) {
+      teacherLogits = teacher(Ops.deviceOf(b.logits())).logits(b.inputIds());
+    }
+    DistillationLoss.WithGradient d = DistillationLoss.withGradient(b.logits(), teacherLogits, b.labels(),
+        settings.temperature(), settings.alpha(), b.scale());
+    Map<String, Tensor> parts = new LinkedHashMap<>();
+    parts.put("combined_loss", d.losses().combined());
+    parts.put("student_ce_loss", d.losses().studentCe());
+    parts.put("distill_loss", d.losses().kd());
+    parts.put("teacher_ce_loss", d.losses().teacherCe());
+    return new LogitsLoss(d.losses().combined(), d.logitsGradient(), parts);
+  }
+
+  @Override
+  public StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients,
+      Map<String, Double> losses, long step) {
+    studentSmoothed = smooth(studentSmoothed, losses.get("student_ce_loss"));
+    teacherSmoothed = smooth(teacherSmoothed, losses.get("teacher_ce_loss"));
+    Map<String, Double> latest = new LinkedHashMap<>();
+    latest.put("student_ce_loss_smoothed", studentSmoothed);
+    latest.put("teacher_ce_loss_smoothed", teacherSmoothed);
+    return new StepTerm(0, Map.of(), latest);
+  }
+
+  private double smooth(double smoothed, double value) {
+    double b = settings.smoothing();
+    return Double.isNaN(smoothed) ? value : b * smoothed + (1 - b) * value;
+  }
+
+  /** The teacher, loaded on first use onto the student's device (known only once the trainer runs). */
+  private LlamaForCausalLM teacher(Device device) {
+    if (teacher == null) {
+      try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), new Configuration())) {
+        teacher = LlamaForCausalLM.load(local.dir(), device);
+      } catch (IOException e) {
+        throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);
+      }
+    }
+    return teacher;
+  }
+
+  @Override
+  public Map<String, Double> state() {
+    Map<String, Double> s = new LinkedHashMap<>();
+    // NaN (nothing seen yet) is left out: JSON has no NaN
+    if (!Double.isNaN(studentSmoothed)) s.put("student_ce_loss_smoothed", studentSmoothed);
+    if (!Double.isNaN(teacherSmoothed)) s.put("teacher_ce_loss_smoothed", teacherSmoothed);
+    return s;
+  }
+
+  @Override
+  public void restore(Map<String, Double> state) {
+    studentSmoothed = state.getOrDefault("student_ce_loss_smoothed", Double.NaN);
+    teacherSmoothed = state.getOrDefault("teacher_ce_loss_smoothed", Double.NaN);
+  }
+
+  @Override
+  public void close() {
+    if (teacher != null) teacher.close();
+  }
+}
