@@ -20,6 +20,7 @@ import narrow.data.TokenizeSettings;
  * @param distributed data-parallel replicas of each run
  * @param prune how {@code narrow prune} prunes the pretrained model, or null (no section)
  * @param sparsity a group-sparsity penalty added to the training loss, or null (no section)
+ * @param distill a teacher the model is distilled from, or null (no section)
  */
 public record ExperimentConfig(
     String experiment,
@@ -30,7 +31,8 @@ public record ExperimentConfig(
     String run,
     DistributedConfig distributed,
     PruneConfig prune,
-    SparsityConfig sparsity) {
+    SparsityConfig sparsity,
+    DistillConfig distill) {
 
   public ExperimentConfig {
     data = data == null ? TokenizeSettings.defaults() : data;
@@ -50,6 +52,10 @@ public record ExperimentConfig(
     distributed.validate(errors);
     if (prune != null) prune.validate(errors);
     if (sparsity != null) sparsity.validate(errors);
+    if (distill != null) distill.validate(errors);
+    if (sparsity != null && distill != null) {
+      errors.add("distill", "a run either distils or fine-tunes with a sparsity penalty: drop one of the sections");
+    }
     // the train: section is checked whatever the command, so a typo shows before any Spark work
     if (!train.isEmpty()) TrainingPlan.arguments(this, String.valueOf(train.getOrDefault("output_dir", "")), errors);
   }
@@ -62,7 +68,7 @@ public record ExperimentConfig(
   public ExperimentConfig withTrainingDefaults(java.nio.file.Path file) {
     if (train.isEmpty()) return this;
     return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run,
-        distributed, prune, sparsity);
+        distributed, prune, sparsity, distill);
   }
 
   /** The name of the run folder under {@code train.output_dir}. */

@@ -1,5 +1,6 @@
 package narrow.config;
 
+import narrow.distill.DistillSettings;
 import narrow.sparsity.SparsitySettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,9 +13,11 @@ import narrow.util.Locations;
 /**
  * One run of an experiment: its name, what the trainer trains ({@link TrainSpec}: the model to
  * start from, the arguments with {@code output_dir} pointed at {@code <train.output_dir>/<run>},
- * the data, the device), over how many replicas, and the penalty added to its loss (null: none).
+ * the data, the device), over how many replicas, and what its loss adds to the causal-LM loss: a
+ * sparsity penalty or a teacher (null: none).
  */
-public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distributed, SparsitySettings sparsity) {
+public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distributed, SparsitySettings sparsity,
+    DistillSettings distill) {
 
   public ModelSource model() {
     return spec.model();
@@ -35,7 +38,7 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
 
   /** The same run of another name, training {@code s}. */
   public TrainingPlan with(String runName, TrainSpec s) {
-    return new TrainingPlan(runName, s, distributed, sparsity);
+    return new TrainingPlan(runName, s, distributed, sparsity, distill);
   }
 
   /** Binds the config's {@code model:} and {@code train:} sections; errors name the file and key. */
@@ -60,7 +63,7 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
     TrainSpec spec = TrainSpec.of(model, Locations.expanded(c.data().output()), args)
         .withTokenizer(TokenizerLocation.resolve(c.data().tokenizer()).toString()).onDevice(c.model().device());
     return new TrainingPlan(c.runName(), spec, c.distributed(),
-        c.sparsity() == null ? null : c.sparsity().settings());
+        c.sparsity() == null ? null : c.sparsity().settings(), c.distill() == null ? null : c.distill().settings());
   }
 
   /**

@@ -9,6 +9,9 @@ import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
 import narrow.model.ModelStats;
 import narrow.data.TokenizeManifest;
+import narrow.data.TokenizedDataset;
+import narrow.distill.DistillSettings;
+import narrow.train.TokenizerCheck;
 import narrow.sparsity.SparsityMetadata;
 import narrow.sparsity.SparsitySettings;
 import narrow.util.Versions;
@@ -88,12 +91,30 @@ public final class TrainingJob {
           TokenizeManifest.sha256(plan.dataset(), hadoop), Versions.of()).getBytes(StandardCharsets.UTF_8));
       hooks = withPenalty(hooks, plan.sparsity());
     }
+    if (plan.distill() != null) {
+      checkTeacher(plan, model, hadoop);
+      DistillSettings distill = plan.distill();
+      ReplicaHooks plain = hooks;
+      hooks = (rank, attempt) -> plain.create(rank, attempt).withObjective(distill.objective());
+    }
     TrainRun run = TrainRun.of(plan.spec()).withHadoop(hadoop);
     if (resumeFrom != null) run = run.resumingFrom(resumeFrom);
     if (session == null) return Trainer.train(run.withHooks(hooks.create(0, 0)));
     return DistributedTraining.train(JavaSparkContext.fromSparkContext(session.sparkContext()), run,
         d,
         hooks);
+  }
+
+  /**
+   * The teacher must exist, be a model this trainer runs and share the student's and the data's
+   * tokenizer: checked here, before any replica starts (the teacher's headers only).
+   */
+  private static void checkTeacher(TrainingPlan plan, LlamaConfig student, Configuration hadoop) throws IOException {
+    String teacher = plan.distill().teacher();
+    LlamaConfig t = new ModelSource.Pretrained(teacher).readConfig(hadoop);
+    TokenizerCheck.sameTokenizer(student, modelSetting(plan), t, "distill.teacher " + teacher);
+    TokenizedDataset.open(plan.dataset(), hadoop).manifest()
+        .ifPresent(m -> TokenizerCheck.check(t, m.tokenizer(), "distill.teacher " + teacher, plan.dataset()));
   }
 
   /** Each replica's hooks with the penalty added to its loss (built on the executor: it holds state). */

@@ -22,6 +22,7 @@ import narrow.model.LlamaForCausalLM;
 import narrow.train.CheckpointStore;
 import narrow.train.ModelSource;
 import narrow.train.RunFolder;
+import narrow.train.TokenizerCheck;
 import narrow.train.TrainResult;
 import narrow.train.Evaluator;
 import narrow.util.LocalFolders;

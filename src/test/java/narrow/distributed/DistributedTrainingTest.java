@@ -138,6 +138,30 @@ class DistributedTrainingTest {
     assertNotEquals(0.02, ((Number) a.get(9).get("current_lambda")).doubleValue(), "λ was adjusted");
   }
 
+  /** With a teacher: 2 replicas of batch 2 distil exactly as 1 replica of batch 4, smoothed losses included. */
+  @Test
+  void twoReplicasDistilAsOne() throws Exception {
+    Path data = data();
+    narrow.distill.DistillSettings teacher = new narrow.distill.DistillSettings(
+        narrow.model.Fixtures.model(narrow.model.Fixtures.TIED).toAbsolutePath().toString(), 2.0, 0.5, 0.9);
+    TrainResult one = Trainer.train(TrainRun.of(new ModelSource.Fresh(tiny(), 9), data, args(tmp.resolve("one"), 8, 4, 1))
+        .withHooks(TrainingHooks.none().withObjective(teacher.objective())).withThreads(1));
+    TrainResult two = DistributedTraining.train(jsc,
+        TrainRun.of(new ModelSource.Fresh(tiny(), 9), data, args(tmp.resolve("two"), 8, 2, 1)), replicas(2),
+        (rank, attempt) -> TrainingHooks.none().withObjective(teacher.objective()));
+    assertSameRun(one, two, 1e-5);
+    List<Map<String, Object>> a = one.state().entriesWith("distill_loss");
+    List<Map<String, Object>> b = two.state().entriesWith("distill_loss");
+    assertEquals(8, a.size());
+    for (int i = 0; i < a.size(); i++) {
+      for (String key : List.of("student_ce_loss", "distill_loss", "teacher_ce_loss", "student_ce_loss_smoothed",
+          "teacher_ce_loss_smoothed")) {
+        double x = ((Number) a.get(i).get(key)).doubleValue();
+        assertEquals(x, ((Number) b.get(i).get(key)).doubleValue(), 1e-5 * Math.abs(x), key + " at step " + (i + 1));
+      }
+    }
+  }
+
   /** A run killed after checkpoint-10 of two replicas, resumed by one replica of twice the batch. */
   @Test
   void oneReplicaResumesWhatTwoReplicasCheckpointed() throws Exception {

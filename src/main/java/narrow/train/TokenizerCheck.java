@@ -1,4 +1,4 @@
-package narrow.prune;
+package narrow.train;
 
 import narrow.data.TokenizeManifest;
 import narrow.model.LlamaConfig;
@@ -31,6 +31,25 @@ public final class TokenizerCheck {
     }
     if (config.eosTokenIds() != null && !config.eosTokenIds().isEmpty() && !config.eosTokenIds().contains(eos)) {
       throw new UserError(which + "eos_token_id " + config.eosTokenIds() + ", the data's end of text is " + eos);
+    }
+  }
+
+  /**
+   * A teacher and its student must share a tokenizer: the same vocabulary size and, where both
+   * configs name them, the same special ids; a mismatch names both values.
+   */
+  public static void sameTokenizer(LlamaConfig student, String studentName, LlamaConfig teacher, String teacherName) {
+    String which = teacherName + " and " + studentName + " do not share a tokenizer: ";
+    if (student.vocabSize() != teacher.vocabSize()) {
+      throw new UserError(which + "vocab_size " + teacher.vocabSize() + " and " + student.vocabSize());
+    }
+    if (student.bosTokenId() != null && teacher.bosTokenId() != null
+        && !student.bosTokenId().equals(teacher.bosTokenId())) {
+      throw new UserError(which + "bos_token_id " + teacher.bosTokenId() + " and " + student.bosTokenId());
+    }
+    if (student.eosTokenId() != null && teacher.eosTokenId() != null
+        && !student.eosTokenId().equals(teacher.eosTokenId())) {
+      throw new UserError(which + "eos_token_id " + teacher.eosTokenIds() + " and " + student.eosTokenIds());
     }
   }
 }

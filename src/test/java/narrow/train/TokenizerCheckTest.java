@@ -1,4 +1,4 @@
-package narrow.prune;
+package narrow.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -24,5 +24,17 @@ class TokenizerCheckTest {
     assertTrue(bos.getMessage().contains("m does not fit the tokenizer of d: bos_token_id 318"), bos.getMessage());
     var eos = assertThrows(UserError.class, () -> TokenizerCheck.check(c, tokenizer(318, 2), "m", "d"));
     assertTrue(eos.getMessage().contains("eos_token_id [319]"), eos.getMessage());
+  }
+
+  @Test
+  void aTeacherMustShareTheStudentsTokenizer() throws Exception {
+    LlamaConfig student = LlamaConfig.read(narrow.model.Fixtures.model(narrow.model.Fixtures.UNTIED).resolve("config.json"));
+    LlamaConfig teacher = LlamaConfig.read(narrow.model.Fixtures.model(narrow.model.Fixtures.TIED).resolve("config.json"));
+    TokenizerCheck.sameTokenizer(student, "s", teacher, "t");
+    LlamaConfig llama3 = LlamaConfig.preset("d64_l2_h2");
+    UserError e = assertThrows(UserError.class, () -> TokenizerCheck.sameTokenizer(student, "model.preset x", llama3,
+        "distill.teacher y"));
+    assertTrue(e.getMessage().contains("vocab_size " + llama3.vocabSize() + " and " + student.vocabSize())
+        && e.getMessage().contains("distill.teacher y") && e.getMessage().contains("model.preset x"), e.getMessage());
   }
 }
