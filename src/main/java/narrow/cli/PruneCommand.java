@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code pruneandtrainrandom00}.
  */
 @Command(name = "prune", mixinStandardHelpOptions = true,
-    description = "Prune a pretrained model (prune.method attribution or random), write pruning_mask.pt, "
+    description = "Prune a pretrained model (prune.method attribution, random or norm), write pruning_mask.pt, "
         + "pruning_mask.safetensors, pruning_stats.json and experiment_metadata.json under "
         + "<train.output_dir>/<run>/, then recovery-train with the mask held.")
 final class PruneCommand implements Callable<Integer> {

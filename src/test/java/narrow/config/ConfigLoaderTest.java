@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import narrow.train.ModelSource;
 import narrow.data.TokenizeSettings;
 import narrow.data.TokenizeSettings.Layout;
 import org.junit.jupiter.api.Test;
@@ -150,6 +152,24 @@ class ConfigLoaderTest {
     assertEquals(18, plan.args().perDeviceTrainBatchSize());
     assertEquals(6, plan.args().gradientAccumulationSteps());
     assertTrue(plan.args().outputDir().endsWith("tuneprune15-redo/lambda_0.001_bs_18_acc_6"), plan.args().outputDir());
+  }
+
+  /** distillscratch00: each (student, teacher) pair of the grid, the study's loss weights. */
+  @Test
+  void theDistillationConfigBindsEachPair() {
+    Path file = Path.of("conf", "distillscratch00.yaml");
+    ExperimentConfig c = ConfigLoader.load(file, "d512_l8_h8_llama3.1-8b", List.of("distill.teacher=" + dir));
+    TrainingPlan plan = TrainingPlan.of(c, file);
+    assertEquals(18, c.runs().size());
+    assertEquals(2.0, plan.distill().temperature(), 0);
+    assertEquals(0.5, plan.distill().alpha(), 0);
+    assertEquals(0.999, plan.distill().smoothing(), 0);
+    assertEquals(dir.toAbsolutePath().toString(), plan.distill().teacher());
+    assertEquals(new ModelSource.Preset("d512_l8_h8", 42), plan.model());
+    assertEquals(16, plan.args().perDeviceTrainBatchSize());
+    assertTrue(plan.args().outputDir().endsWith("distillscratch00/d512_l8_h8_llama3.1-8b"), plan.args().outputDir());
+    Map<String, Object> run = c.runs().get("d2048_l32_h32_llama3.2-3b");
+    assertEquals("models/Llama-3.2-3B", run.get("distill.teacher"));
   }
 
   @Test
@@ -307,7 +327,7 @@ class ConfigLoaderTest {
 
   @Test
   void unknownPruneMethodNamesTheMethods() throws IOException {
-    assertEquals("  - key 'prune.method': must be one of attribution, random, got 'magnitude'",
+    assertEquals("  - key 'prune.method': must be one of attribution, random, norm, got 'magnitude'",
         choiceError("", "prune: {method: magnitude}\n", "prune.method"));
   }
 
