@@ -3,11 +3,14 @@ package narrow.distill;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import narrow.engine.Autocast;
 import narrow.engine.Autograd;
 import narrow.engine.Device;
 import narrow.engine.Ops;
+import narrow.engine.Tensors;
+import narrow.model.CausalLmLoss;
 import narrow.model.DistillationLoss;
 import narrow.model.LlamaForCausalLM;
 import narrow.model.LlamaWeights;
@@ -50,6 +53,18 @@ public final class DistillationObjective implements Objective {
     parts.put("distill_loss", d.losses().kd());
     parts.put("teacher_ce_loss", d.losses().teacherCe());
     return new LogitsLoss(d.losses().combined(), d.logitsGradient(), parts);
+  }
+
+  /** The teacher's CE on the evaluation's rows, beside the student's: logged as {@code eval_teacher_ce_loss}. */
+  @Override
+  public Map<String, Double> evaluationTerms(Tensor inputIds, Tensor labels) {
+    Tensor logits = teacher(Ops.deviceOf(inputIds)).logits(inputIds);
+    return Map.of("teacher_ce_loss", Tensors.value(CausalLmLoss.loss(logits, labels)));
+  }
+
+  @Override
+  public List<String> evaluationTermNames() {
+    return List.of("teacher_ce_loss");
   }
 
   @Override

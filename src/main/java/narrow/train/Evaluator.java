@@ -3,7 +3,9 @@ package narrow.train;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import narrow.data.RowGroup;
 import narrow.data.TokenizedDataset;
 import narrow.engine.Autocast;
@@ -23,11 +25,15 @@ import org.bytedeco.pytorch.Tensor;
 public final class Evaluator {
   private Evaluator() {}
 
-  /** An evaluation's loss and how much it covered. */
-  public record Evaluation(double loss, long rows, long batches) {}
+  /**
+   * An evaluation's loss and how much it covered.
+   *
+   * @param terms the objective's {@link Objective#evaluationTerms}, averaged as the loss
+   */
+  public record Evaluation(double loss, long rows, long batches, Map<String, Double> terms) {}
 
   public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize) {
-    return evaluate(model, rows.iterator(), batchSize, false, Replicas.single()).loss();
+    return evaluate(model, rows.iterator(), batchSize, false, Replicas.single(), Objective.CAUSAL_LM).loss();
   }
 
   /**
@@ -42,7 +48,7 @@ public final class Evaluator {
       throw new UserError("tokenized dataset " + dataset.root() + " has no shards in its validation split");
     }
     return evaluate(model, validationRows(dataset, validation, args), args.perDeviceEvalBatchSize(),
-        args.bf16On(model.device()), Replicas.single()).loss();
+        args.bf16On(model.device()), Replicas.single(), Objective.CAUSAL_LM).loss();
   }
 
   /** The validation rows training evaluates on: at most {@code max_eval_samples}, cut to {@code max_length}. */
@@ -55,12 +61,14 @@ public final class Evaluator {
    * Evaluation spread over replicas, streamed: batch i (rows in the order given) is evaluated by
    * replica i mod size; every replica reads the same rows and adds all batches' results in batch
    * order, so the result is the single-process one whatever the replica count. Under bf16
-   * autocast when asked.
+   * autocast when asked. The objective's evaluation terms come out beside the loss.
    */
   public static Evaluation evaluate(LlamaForCausalLM model, Iterator<int[]> rows, int batchSize, boolean bf16,
-      Replicas replicas) {
+      Replicas replicas, Objective objective) {
     long padId = model.config().padId();
     List<Double> weighted = new ArrayList<>();
+    Map<String, List<Double>> terms = new LinkedHashMap<>();
+    for (String name : objective.evaluationTermNames()) terms.put(name, new ArrayList<>());
     long count = 0;
     try (Autograd.Scope noGrad = Autograd.noGrad()) {
       while (rows.hasNext()) {
@@ -69,6 +77,7 @@ public final class Evaluator {
         int i = weighted.size();
         count += part.size();
         weighted.add(0.0);
+        for (List<Double> t : terms.values()) t.add(0.0);
         if (i % replicas.size() != replicas.rank()) continue;
         Batch b = Batch.collate(part, padId);
         try (TensorScope scope = new TensorScope();
@@ -76,6 +85,9 @@ public final class Evaluator {
           Tensor ids = Tensors.longs(b.inputIds(), model.device(), b.rows(), b.cols());
           Tensor labels = Tensors.longs(b.labels(), model.device(), b.rows(), b.cols());
           weighted.set(i, Tensors.value(CausalLmLoss.loss(model.logits(ids), labels)) * part.size());
+          for (Map.Entry<String, Double> t : objective.evaluationTerms(ids, labels).entrySet()) {
+            terms.get(t.getKey()).set(i, t.getValue() * part.size());
+          }
         }
       }
     }
@@ -83,11 +95,24 @@ public final class Evaluator {
       throw new UserError("no validation rows to evaluate (the split is empty, or every row has fewer "
           + "than 2 ids); set train.eval_steps: 0 to train without evaluation");
     }
-    double[] mine = new double[weighted.size()];
-    for (int i = 0; i < mine.length; i++) mine[i] = weighted.get(i);
-    double[] all = replicas.sum(mine); // each batch's value comes from one replica, zeros elsewhere
-    double sum = 0;
-    for (double v : all) sum += v;
-    return new Evaluation(sum / count, count, all.length);
+    double[] all = replicas.sum(toArray(weighted)); // each batch's value comes from one replica, zeros elsewhere
+    Map<String, Double> termMeans = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Double>> t : terms.entrySet()) {
+      // every replica has the same objective, so the same names in the same order: the sums line up
+      termMeans.put(t.getKey(), sum(replicas.sum(toArray(t.getValue()))) / count);
+    }
+    return new Evaluation(sum(all) / count, count, all.length, termMeans);
+  }
+
+  private static double[] toArray(List<Double> values) {
+    double[] out = new double[values.size()];
+    for (int i = 0; i < out.length; i++) out[i] = values.get(i);
+    return out;
+  }
+
+  private static double sum(double[] values) {
+    double s = 0;
+    for (double v : values) s += v;
+    return s;
   }
 }

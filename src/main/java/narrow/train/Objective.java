@@ -56,6 +56,23 @@ public interface Objective extends AutoCloseable {
     return StepTerm.NONE;
   }
 
+  /**
+   * Values an evaluation batch adds beside the model's loss (the teacher's CE on the same rows),
+   * each averaged over the evaluation as the loss is, logged with an {@code eval_} prefix. Runs
+   * without a graph, under the evaluation's autocast.
+   *
+   * @param inputIds the batch [rows, cols]
+   * @param labels [rows, cols]
+   */
+  default Map<String, Double> evaluationTerms(Tensor inputIds, Tensor labels) {
+    return Map.of();
+  }
+
+  /** The names {@link #evaluationTerms} returns, known before any batch (replicas sum them in this order). */
+  default java.util.List<String> evaluationTermNames() {
+    return java.util.List.of();
+  }
+
   /** Values logged at a logging step beside the losses (e.g. how many neurons a penalty zeroed). */
   default Map<String, Object> logged(LlamaWeights<Tensor> parameters) {
     return Map.of();

@@ -367,7 +367,7 @@ public final class Trainer implements AutoCloseable {
   private void evaluateAndLog() {
     long start = System.nanoTime();
     Evaluator.Evaluation e = Evaluator.evaluate(model, Evaluator.validationRows(dataset, validation, args),
-        args.perDeviceEvalBatchSize(), bf16, replicas);
+        args.perDeviceEvalBatchSize(), bf16, replicas, objective);
     log.logEvaluation(e, (System.nanoTime() - start) / 1e9);
   }
 

@@ -56,6 +56,7 @@ final class TrainingLog {
   void logEvaluation(Evaluator.Evaluation e, double seconds) {
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("eval_loss", e.loss());
+    e.terms().forEach((k, v) -> entry.put("eval_" + k, v));
     entry.put("eval_runtime", round4(seconds));
     entry.put("eval_samples_per_second", round3(e.rows() / seconds));
     entry.put("eval_steps_per_second", round3(e.batches() / seconds));

@@ -47,8 +47,8 @@ class DistillationTrainingTest {
   /** Every logging step has the study's keys; loss is the combined loss, alpha-weighted from its parts. */
   @Test
   void logsTheStudysKeys() throws Exception {
-    TrainResult r = Trainer.train(TrainRun.of(new ModelSource.Fresh(student(), 1), data(), args(tmp.resolve("o"), 6))
-        .withHooks(teacher()));
+    TrainResult r = Trainer.train(TrainRun.of(new ModelSource.Fresh(student(), 1), data(), args(tmp.resolve("o"), 6)
+        .with(Map.of("eval_steps", 3, "per_device_eval_batch_size", 3))).withHooks(teacher()));
     List<Map<String, Object>> entries = r.state().entriesWith("distill_loss");
     assertEquals(6, entries.size());
     double teacherCe = num(entries.get(0), "teacher_ce_loss");
@@ -60,6 +60,13 @@ class DistillationTrainingTest {
     }
     // the teacher does not learn: its CE moves only with the rows
     assertEquals(teacherCe, num(entries.get(5), "teacher_ce_loss"), 0.5 * teacherCe);
+    List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
+    assertEquals(2, evals.size(), "eval every 3 of 6 steps");
+    for (Map<String, Object> e : evals) {
+      assertTrue(num(e, "eval_teacher_ce_loss") > 0 && num(e, "eval_teacher_ce_loss") != num(e, "eval_loss"), e.toString());
+    }
+    assertEquals(num(evals.get(0), "eval_teacher_ce_loss"), num(evals.get(1), "eval_teacher_ce_loss"), 1e-9,
+        "the teacher does not learn: the same rows, the same CE");
     double first = num(entries.get(0), "student_ce_loss");
     assertEquals(first * 0.1 + 0.9 * first, num(entries.get(0), "student_ce_loss_smoothed"), 1e-9,
         "the first smoothed value is the first value");
