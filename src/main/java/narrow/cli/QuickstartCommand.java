@@ -23,6 +23,7 @@ import narrow.train.RunFolder;
 import narrow.train.TrainResult;
 import narrow.engine.TensorScope;
 import narrow.model.LlamaForCausalLM;
+import narrow.distill.DistillSettings;
 import narrow.sparsity.AdaptiveLambda;
 import narrow.sparsity.GroupNorms;
 import narrow.sparsity.Penalty;
@@ -38,13 +39,15 @@ import picocli.CommandLine.Option;
  * The whole pipeline on an embedded default: a corpus from the Python library installed here,
  * the Spark tokenize job, then a tiny model trained on the shards, then that model pruned by
  * attribution and at random at the same sparsity, each with a short recovery, then fine-tuned with
- * the study's group penalty and pruned by norm at that sparsity. Everything lands
+ * the study's group penalty and pruned by norm at that sparsity; and a smaller student distilled
+ * from it beside the same student trained from scratch. Everything lands
  * under {@code runs/quickstart/} and is rebuilt on every run.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = "Run the pipeline end to end on local Spark: corpus from the local Python "
         + "library, tokenize, train a tiny model, prune it (attribution and random) and recover, "
-        + "fine-tune it with a group-sparsity penalty and prune that by norm. "
+        + "fine-tune it with a group-sparsity penalty and prune that by norm, distil a smaller student "
+        + "from it. "
         + "Outputs under runs/quickstart/.")
 final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--from", paramLabel = "DIR",
@@ -67,6 +70,10 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--skip-prune", description = "stop after training")
   boolean skipPrune;
 
+  @Option(names = "--distill-steps", defaultValue = "100",
+      description = "steps of the distilled student and of the same student from scratch (default: ${DEFAULT-VALUE})")
+  long distillSteps;
+
   @Option(names = "--sparsity-steps", defaultValue = "60",
       description = "steps of the group-sparsity fine-tuning (default: ${DEFAULT-VALUE})")
   long sparsitySteps;
@@ -76,6 +83,9 @@ final class QuickstartCommand implements Callable<Integer> {
   static final double RESIDUAL_SPARSITY = 0.2;
   static final int ATTRIBUTION_SAMPLES = 64;
   static final long RECOVERY_STEPS = 40;
+  /** The distillation's student: a smaller tiny model than the quickstart's, its size's study name. */
+  static final String STUDENT = "d32_l2_h2";
+
   /** The group-sparsity fine-tuning: the study's penalty, a λ that visibly zeroes neurons in a minute. */
   static final double SPARSITY_LAMBDA = 0.05;
   /** A neuron norm this small is what the penalty drove to (nearly) zero: the initial ones are about 0.3. */
@@ -102,17 +112,17 @@ final class QuickstartCommand implements Callable<Integer> {
     Path sources = from != null ? from : copyPythonLibrary(root.resolve("source"));
     ExperimentConfig config;
     try (SparkSession session = spark.session("narrow quickstart")) {
-      step("1/5 corpus: " + sources + " -> " + corpus);
+      step("1/6 corpus: " + sources + " -> " + corpus);
       IngestCommand.print(CorpusIngest.run(session, sources, corpus.toString(), true));
       config = ConfigLoader.load(configFile, settings);
 
-      step("2/5 tokenize -> " + config.data().output());
+      step("2/6 tokenize -> " + config.data().output());
       TokenizeCommand.print(TokenizeJob.run(session, TokenizerLocation.resolved(config.data())));
     }
     if (skipTrain) return 0;
 
     TrainingPlan plan = TrainingPlan.of(config, configFile);
-    step("3/5 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
+    step("3/6 train " + plan.run() + " for " + plan.args().maxSteps() + " steps -> " + plan.args().outputDir());
     // a fresh run every time
     TrainResult r = TrainingJob.run(plan, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
     List<Map<String, Object>> losses = r.state().entriesWith("loss");
@@ -123,11 +133,36 @@ final class QuickstartCommand implements Callable<Integer> {
         losses.isEmpty() ? "?" : format(losses.get(losses.size() - 1).get("loss")),
         lastEvalLoss(r), plan.args().outputDir());
     if (skipPrune) return 0;
+    distill(plan, Path.of(r.finalModel()), root.resolve("distill"));
     List<String> table = prune(plan, Path.of(r.finalModel()), root.resolve("prune"), configFile);
     table.add(groupSparsity(plan, Path.of(r.finalModel()), root, configFile));
     System.out.printf("%nprune: eval_loss      before     after  after %d recovery steps%n", RECOVERY_STEPS);
     table.forEach(System.out::println);
     return 0;
+  }
+
+  /**
+   * The study's comparison on the quickstart's scale: a smaller student distilled from the model
+   * just trained (temperature 2, alpha 0.5), and the same student trained from scratch for the
+   * same steps on the same rows; prints both eval losses.
+   */
+  private void distill(TrainingPlan trained, Path teacher, Path out) throws Exception {
+    step(String.format(java.util.Locale.ROOT, "4/6 distill %s from %s for %d steps, and train it from scratch "
+        + "for as many -> %s", STUDENT, teacher, distillSteps, out));
+    DistillSettings settings = new DistillSettings(teacher.toString(), 2.0, 0.5, 0.999);
+    String[] losses = new String[2];
+    for (int i = 0; i < 2; i++) {
+      String name = i == 0 ? "scratch" : "distilled";
+      TrainingPlan plan = new TrainingPlan(name, trained.spec()
+          .withModel(new ModelSource.Preset(STUDENT, trained.args().seed()))
+          .withArgs(trained.args().with(Map.of("output_dir", out.resolve(name).toString(), "max_steps", distillSteps,
+              "warmup_steps", Math.max(1, distillSteps / 10), "eval_steps", distillSteps, "save_steps", distillSteps,
+              "logging_steps", Math.max(1, distillSteps / 5)))), trained.distributed(), null,
+          i == 0 ? null : settings);
+      losses[i] = lastEvalLoss(TrainingJob.run(plan, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none()));
+    }
+    System.out.printf("distill: %s after %d steps: eval_loss %s from scratch, %s distilled from the %s model%n",
+        STUDENT, distillSteps, losses[0], losses[1], trained.run());
   }
 
   /**
@@ -137,7 +172,7 @@ final class QuickstartCommand implements Callable<Integer> {
    */
   private String groupSparsity(TrainingPlan trained, Path model, Path root, Path configFile) throws Exception {
     Path out = root.resolve("sparsity");
-    step(String.format(java.util.Locale.ROOT, "5/5 group sparsity: fine-tune %s with l1_of_l2_of_mlps (λ %.3g) "
+    step(String.format(java.util.Locale.ROOT, "6/6 group sparsity: fine-tune %s with l1_of_l2_of_mlps (λ %.3g) "
         + "for %d steps -> %s, then prune it by norm", model, SPARSITY_LAMBDA, sparsitySteps, out));
     SparsitySettings penalty = new SparsitySettings(Penalty.L1_OF_L2_OF_MLPS,
         AdaptiveLambda.Settings.fixed(SPARSITY_LAMBDA), true);
@@ -183,7 +218,7 @@ final class QuickstartCommand implements Callable<Integer> {
    * recovered for a few steps on the same rows, and prints the eval losses side by side.
    */
   private List<String> prune(TrainingPlan trained, Path model, Path out, Path configFile) throws Exception {
-    step(String.format(java.util.Locale.ROOT, "4/5 prune %s (neurons %.2f, residual dimensions %.2f) by "
+    step(String.format(java.util.Locale.ROOT, "5/6 prune %s (neurons %.2f, residual dimensions %.2f) by "
         + "attribution and at random, %d recovery steps each -> %s", model, NEURON_SPARSITY, RESIDUAL_SPARSITY,
         RECOVERY_STEPS, out));
     List<String> table = new ArrayList<>();

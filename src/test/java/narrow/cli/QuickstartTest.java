@@ -30,12 +30,12 @@ class QuickstartTest {
     try {
       String[] args = {"quickstart", "--from", home.resolve("source").toString(), "--set", "train.max_steps=4",
           "--set", "train.logging_steps=2", "--set", "train.eval_steps=2", "--set", "train.save_steps=2",
-          "--set", "train.warmup_steps=1", "--set", "data.validation_fraction=0.25", "--sparsity-steps", "4"};
+          "--set", "train.warmup_steps=1", "--set", "data.validation_fraction=0.25", "--sparsity-steps", "4", "--distill-steps", "4"};
       CliTest.Run first = CliTest.narrow(args);
       assertEquals(0, first.exit(), first.err());
-      for (String step : new String[] {"== quickstart 1/5", "== quickstart 2/5", "== quickstart 3/5",
-          "== quickstart 4/5", "== quickstart 5/5", "train: 4 steps", "sparsity: median neuron norm",
-          "prune: eval_loss"}) {
+      for (String step : new String[] {"== quickstart 1/6", "== quickstart 2/6", "== quickstart 3/6",
+          "== quickstart 4/6", "== quickstart 5/6", "== quickstart 6/6", "train: 4 steps", "distill: d32_l2_h2",
+          "sparsity: median neuron norm", "prune: eval_loss"}) {
         assertTrue(first.out().contains(step), step + " in:\n" + first.out());
       }
       assertTrue(first.out().lines().anyMatch(l -> l.matches("\\s+attribution\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+")),
@@ -47,6 +47,7 @@ class QuickstartTest {
       Path runs = home.resolve("runs/quickstart");
       for (String complete : new String[] {"tokenized", "train/d64_l2_h2/final_model",
           "prune/attribution/final_model", "prune/random/final_model", "sparsity/final_model",
+          "distill/scratch/final_model", "distill/distilled/final_model",
           "prune/norm/final_model"}) {
         assertTrue(Files.exists(runs.resolve(complete).resolve(CompleteFolder.MARKER)), complete + " is complete");
       }
