@@ -179,7 +179,8 @@ final class QuickstartCommand implements Callable<Integer> {
     TrainingPlan tune = new TrainingPlan("sparsity", trained.spec().withModel(new ModelSource.Pretrained(model))
         .withArgs(trained.args().with(Map.of("output_dir", out.toString(), "max_steps", sparsitySteps,
             "warmup_steps", 0, "lr_scheduler_type", "constant", "eval_steps", sparsitySteps,
-            "save_steps", sparsitySteps, "logging_steps", 10))), trained.distributed(), penalty, null);
+            "save_steps", sparsitySteps, "logging_steps", Math.max(1, sparsitySteps / 6)))), trained.distributed(),
+        penalty, null);
     TrainResult tuned = TrainingJob.run(tune, null, RunFolder.Start.OVERWRITE, spark, ReplicaHooks.none());
     List<Map<String, Object>> log = tuned.state().entriesWith("data_loss");
     double[][] norms = {neuronNorms(model), neuronNorms(Path.of(tuned.finalModel()))};
