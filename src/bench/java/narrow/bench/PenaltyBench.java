@@ -130,13 +130,15 @@ public final class PenaltyBench {
   }
 
   /**
-   * Refuses a slice that would not fit before minutes of building it: the trainer's estimate
-   * (an upper bound: it counts an untied head) and the zero gradients {@link Penalty#apply} adds into.
+   * Refuses a slice that would not fit before minutes of building it: the trainer's estimate, less
+   * the untied head it counts (20 bytes a parameter) since the slice ties it, and the zero gradients
+   * {@link Penalty#apply} adds into.
    */
   private static void checkMemory(PenaltyBenchOptions o, LlamaConfig config) {
     ModelShape shape = ModelShape.of(config);
-    long params = shape.vocab() * shape.hidden() + shape.layers() * (shape.layerMatmulParams() + 2 * shape.hidden());
-    long needKb = (shape.estimatedTrainingBytes(o.batch(), o.seq()) + 4 * params) / 1024 + MEMORY_MARGIN_KB;
+    long params = shape.headParams() + shape.layers() * (shape.layerMatmulParams() + 2 * shape.hidden());
+    long training = shape.estimatedTrainingBytes(o.batch(), o.seq()) - 20 * shape.headParams();
+    long needKb = (training + 4 * params) / 1024 + MEMORY_MARGIN_KB;
     long availableKb = TrainBench.memAvailableKb();
     if (availableKb < needKb) {
       throw new UserError(String.format(Locale.ROOT, "bench penalty needs about %.1f GiB for %d layers with a "

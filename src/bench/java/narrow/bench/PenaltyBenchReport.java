@@ -3,18 +3,20 @@ package narrow.bench;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import narrow.model.LlamaConfig;
 import narrow.sparsity.Penalty;
 
 /**
  * What {@link PenaltyBench} measured, and the table it prints: the steps' and the penalties'
- * median seconds, and the penalty's share of a step three ways: measured inside the step
+ * median seconds, and the penalty's share of a step three ways, each the median over the rounds
+ * of the round's own ratio: measured inside the step
  * ((b) − (a)) / (a), the penalty alone against the step (c) / (a), and implied at the study's
  * batch, where one penalty evaluation serves {@value #STUDY_ROWS} rows of {@value #STUDY_ROW_TOKENS}
  * tokens (tuneprune15-redo: batch 18 × accumulation 6 per optimizer step).
  *
  * @param engine libtorch, its BLAS, threads, attention and autocast, in words
  * @param params the model's parameters (a tied head counted once)
- * @param plain (a): every timed step without the penalty, all rounds
+ * @param plain (a): every timed step without the penalty, one a round; every array is by round
  * @param plainOptimizer the optimizer phase (clipping, AdamW, dropping gradients) of those steps
  * @param penalized (b): every timed step with the step penalty
  * @param inStep the step penalty's own seconds inside each (b) step
@@ -28,29 +30,28 @@ public record PenaltyBenchReport(PenaltyBenchOptions options, TrainBenchReport.M
   static final int STUDY_ROWS = 18 * 6;
   static final int STUDY_ROW_TOKENS = 1024;
 
-  /** ((b) − (a)) / (a): what switching the penalty on added to the step, medians. */
+  /**
+   * ((b) − (a)) / (a), the steps of one round paired: what switching the penalty on added to the
+   * step. The other work on a shared machine moves a step's time by more than the penalty, and
+   * it moves less between two adjacent steps than across the run.
+   */
   double directShare() {
-    return (TrainBench.median(penalized) - TrainBench.median(plain)) / TrainBench.median(plain);
+    return perRound(r -> (penalized[r] - plain[r]) / plain[r]);
   }
 
-  /** The penalty's seconds timed inside the (b) steps over (a). */
+  /** The penalty's seconds timed inside a (b) step over the rest of that same step: no other step's load in it. */
   double inStepShare() {
-    return TrainBench.median(inStep) / TrainBench.median(plain);
+    return perRound(r -> inStep[r] / (penalized[r] - inStep[r]));
   }
 
-  /** (c) / (a). */
+  /** (c) / (a), each round's penalty against the same round's step. */
   double aloneShare(Penalty p) {
-    return TrainBench.median(alone.get(p)) / TrainBench.median(plain);
-  }
-
-  /** Seconds of (a) for one row of the study's length, assuming a step's time is proportional to its tokens. */
-  double secondsPerStudyRow() {
-    return TrainBench.median(plain) * STUDY_ROW_TOKENS / ((double) options.batch() * options.seq());
+    return perRound(r -> alone.get(p)[r] / plain[r]);
   }
 
   /** (c) / ({@value #STUDY_ROWS} × (a) per row of {@value #STUDY_ROW_TOKENS} tokens). */
   double studyShare(Penalty p) {
-    return TrainBench.median(alone.get(p)) / (STUDY_ROWS * secondsPerStudyRow());
+    return perRound(r -> alone.get(p)[r] / (STUDY_ROWS * perStudyRow(plain[r])));
   }
 
   /**
@@ -58,10 +59,37 @@ public record PenaltyBenchReport(PenaltyBenchOptions options, TrainBenchReport.M
    * forward and backward {@value #STUDY_ROWS} times: a smaller denominator, a larger share.
    */
   double studyShareOptimizerOnce(Penalty p) {
-    double optimizer = TrainBench.median(plainOptimizer);
-    double perRowWithoutOptimizer = (TrainBench.median(plain) - optimizer) * STUDY_ROW_TOKENS
-        / ((double) options.batch() * options.seq());
-    return TrainBench.median(alone.get(p)) / (STUDY_ROWS * perRowWithoutOptimizer + optimizer);
+    return perRound(r -> alone.get(p)[r]
+        / (STUDY_ROWS * perStudyRow(plain[r] - plainOptimizer[r]) + plainOptimizer[r]));
+  }
+
+  /** Seconds for one row of the study's length, assuming a step's time is proportional to its tokens. */
+  private double perStudyRow(double stepSeconds) {
+    return stepSeconds * STUDY_ROW_TOKENS / ((double) options.batch() * options.seq());
+  }
+
+  private double perRound(java.util.function.IntToDoubleFunction ratio) {
+    double[] r = new double[plain.length];
+    for (int i = 0; i < r.length; i++) r[i] = ratio.applyAsDouble(i);
+    return TrainBench.median(r);
+  }
+
+  /**
+   * The decoder layers' matmul parameters over the head's: what sets how the step's time splits,
+   * and so the share of a penalty on the layers. A slice with fewer layers than the full model
+   * keeps the full model's proportion with a vocabulary cut in the same measure.
+   */
+  static double layersToHead(LlamaConfig c) {
+    ModelShape s = ModelShape.of(c);
+    return s.layers() * s.layerMatmulParams() / (double) s.headParams();
+  }
+
+  /** The vocabulary at which this slice has Llama-3.2-1B's {@link #layersToHead}. */
+  int proportionalVocab() {
+    LlamaConfig full = PruneBenchOptions.llama32OneB();
+    return (int) Math.round(full.vocabSize() * (double) options.layers() / full.numHiddenLayers()
+        * ModelShape.of(options.config()).layerMatmulParams() / ModelShape.of(full).layerMatmulParams()
+        * full.hiddenSize() / options.hidden());
   }
 
   public String table() {
@@ -75,6 +103,9 @@ public record PenaltyBenchReport(PenaltyBenchOptions options, TrainBenchReport.M
         + "(head width %d),", o.layers(), o.hidden(), o.intermediate(), o.heads(), o.kvHeads(), o.hidden() / o.heads());
     line(out, "  vocabulary %,d, tied; %,d parameters (float32 master weights, AdamW state float32)", o.vocab(),
         params);
+    line(out, "  layers : head in matmul parameters %.2f : 1, Llama-3.2-1B's %.2f : 1 (--vocab %d keeps its proportion "
+        + "at %d layer(s))", layersToHead(o.config()), layersToHead(PruneBenchOptions.llama32OneB()),
+        proportionalVocab(), o.layers());
     line(out, "batch %d x %d, accumulation 1; %d rounds interleaved after an untimed warm-up of each", o.batch(),
         o.seq(), o.rounds());
     line(out, "");
@@ -84,9 +115,11 @@ public record PenaltyBenchReport(PenaltyBenchOptions options, TrainBenchReport.M
     row(out, String.format(Locale.ROOT, "(b) training step with %s, lambda %s", o.stepPenalty().studyName(),
         o.lambda()), penalized);
     row(out, "    of which the penalty and its gradient (timed inside)", inStep);
-    line(out, "  penalty's share of a step, measured directly: ((b) - (a)) / (a) = %.2f%%; timed inside (b): %.2f%%",
-        100 * directShare(), 100 * inStepShare());
-    line(out, "  (the difference of two steps is noise-bound: the penalty is small against a step's spread)");
+    line(out, "  penalty's share of a step, measured directly: ((b) - (a)) / (a) = %.2f%%; timed inside (b), over the "
+        + "rest of", 100 * directShare());
+    line(out, "  its step: %.2f%%  (shares: medians over the rounds of each round's ratio; the difference of two steps "
+        + "is", 100 * inStepShare());
+    line(out, "  noise-bound where other work shares the cores: it moves a step by more than the penalty takes)");
     line(out, "");
     line(out, "(c) Penalty.apply alone on the model's weights, adding its gradient into zero tensors, per penalty:");
     line(out, "  %-28s %9s %19s %9s %13s %13s", "penalty", "seconds", "[min - max]", "(c)/(a)", "study share",
@@ -102,7 +135,7 @@ public record PenaltyBenchReport(PenaltyBenchOptions options, TrainBenchReport.M
     line(out, "  tuneprune15-redo is %d rows of %d tokens (batch 18 x accumulation 6); assumes a step's time is "
         + "proportional", STUDY_ROWS, STUDY_ROW_TOKENS);
     line(out, "  to its tokens (here (a) per row: %.3f s). AdamW once: the same with (a)'s optimizer phase counted "
-        + "once per", secondsPerStudyRow());
+        + "once per", perStudyRow(TrainBench.median(plain)));
     line(out, "  study step rather than per row. (goal: at most 5%% of a step)");
     return out.toString();
   }

@@ -46,6 +46,7 @@ class PenaltyBenchTest {
             + "(head width 16),",
         "vocabulary 320, tied;",
         "bf16 autocast on",
+        "layers : head in matmul parameters ",
         "batch 1 x 32, accumulation 1; 1 rounds",
         "(a) training step without penalty",
         "of which optimizer (clipping, AdamW)",
@@ -83,6 +84,8 @@ class PenaltyBenchTest {
         full.numKeyValueHeads(), full.headDim(), full.vocabSize()), List.of(c.hiddenSize(), c.intermediateSize(),
         c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.vocabSize()));
     assertTrue(c.tieWordEmbeddings());
+    assertEquals(3.70, PenaltyBenchReport.layersToHead(full), 0.005);
+    assertEquals(0.46, PenaltyBenchReport.layersToHead(c), 0.005, "2 of 16 layers: an eighth of the proportion");
     assertEquals(319, with(320, 1, 32).config().eosTokenId(), "an id the vocabulary has");
   }
 
@@ -94,13 +97,16 @@ class PenaltyBenchTest {
     var machine = new TrainBenchReport.Machine(2, "cpu", "avx2", "glibc", "PASSIVE", "1.0", "2.0");
     var r = new PenaltyBenchReport(o, machine, "engine", 1000, new double[] {10, 9, 11}, new double[] {1, 1, 1},
         new double[] {10.5, 11, 10.2}, new double[] {0.2, 0.2, 0.3}, alone, 1);
-    assertEquals(0.05, r.directShare(), 1e-12, "(10.5 - 10) / 10");
-    assertEquals(0.02, r.inStepShare(), 1e-12);
-    assertEquals(0.02, r.aloneShare(Penalty.L1_OF_L2_OF_MLPS), 1e-12);
+    // each round's own ratio, then the median over the rounds
+    assertEquals(0.05, r.directShare(), 1e-12, "(10.5 - 10) / 10; (11 - 9) / 9 and (10.2 - 11) / 11 either side");
+    assertEquals(0.2 / 10.3, r.inStepShare(), 1e-12, "the penalty over the rest of its own step");
+    assertEquals(0.02, r.aloneShare(Penalty.L1_OF_L2_OF_MLPS), 1e-12, "0.2 / 10 between 0.1 / 9 and 0.9 / 11");
     assertEquals(0.2 / (108 * 10.0), r.studyShare(Penalty.L1_OF_L2_OF_MLPS), 1e-15);
     assertEquals(0.2 / (108 * 9.0 + 1), r.studyShareOptimizerOnce(Penalty.L1_OF_L2_OF_MLPS), 1e-15);
+    assertEquals(16032, r.proportionalVocab(), "128256 x 2 / 16 at Llama-3.2-1B's widths");
     String table = r.table();
-    assertTrue(table.contains("((b) - (a)) / (a) = 5.00%; timed inside (b): 2.00%"), table);
+    assertTrue(table.contains("((b) - (a)) / (a) = 5.00%; timed inside (b)"), table);
+    assertTrue(table.contains("its step: 1.94%"), table);
     assertTrue(table.contains("2.00%        0.019%        0.021%"), table);
   }
 
