@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
         BenchCommand.Distributed.class,
         BenchCommand.Prune.class,
         BenchCommand.Distill.class,
+        BenchCommand.Penalty.class,
     })
 public final class BenchCommand {
 
@@ -318,6 +319,60 @@ public final class BenchCommand {
       }
       System.out.print(DistillBench.table(
           DistillBench.run(rows, vocab, temperature, alpha, rounds, workerHeap), rows, vocab));
+      return 0;
+    }
+  }
+
+  @Command(name = "penalty", mixinStandardHelpOptions = true,
+      description = {"The sparsity penalty and its gradient against a training step, in one process: the step "
+          + "without and with the penalty and each penalty alone, interleaved rounds, on a slice of Llama-3.2-1B's "
+          + "shape in bf16 autocast; the penalty's share of a step, also at the study's 108 rows per step.",
+          "Example: --layers 1 --hidden 64 --intermediate 128 --heads 4 --kv-heads 2 --vocab 320 --seq 32 --rounds 1"})
+  public static final class Penalty implements Callable<Integer> {
+    private static final PenaltyBenchOptions D = PenaltyBenchOptions.defaults();
+
+    @Option(names = "--layers", description = "decoder layers (Llama-3.2-1B has 16; default: ${DEFAULT-VALUE})")
+    int layers = D.layers();
+
+    @Option(names = "--hidden", description = "(default: ${DEFAULT-VALUE})")
+    int hidden = D.hidden();
+
+    @Option(names = "--intermediate", description = "the MLP's width (default: ${DEFAULT-VALUE})")
+    int intermediate = D.intermediate();
+
+    @Option(names = "--heads", description = "attention heads; the head width is --hidden / --heads "
+        + "(default: ${DEFAULT-VALUE})")
+    int heads = D.heads();
+
+    @Option(names = "--kv-heads", description = "key/value heads (default: ${DEFAULT-VALUE})")
+    int kvHeads = D.kvHeads();
+
+    @Option(names = "--vocab", description = "vocabulary, tied to the head; smaller if the model does not fit "
+        + "(default: ${DEFAULT-VALUE})")
+    int vocab = D.vocab();
+
+    @Option(names = "--batch", description = "rows per step (default: ${DEFAULT-VALUE})")
+    int batch = D.batch();
+
+    @Option(names = "--seq", description = "ids per row (default: ${DEFAULT-VALUE})")
+    int seq = D.seq();
+
+    @Option(names = "--rounds", description = "rounds; the medians count (default: ${DEFAULT-VALUE})")
+    int rounds = D.rounds();
+
+    @Option(names = "--penalties", split = ",", paramLabel = "NAME",
+        description = "penalties timed alone (default: all seven)")
+    List<String> penalties = narrow.sparsity.Penalty.names();
+
+    @Option(names = "--lambda", description = "weight of l1_of_l2_of_mlps in the step with the penalty "
+        + "(default: ${DEFAULT-VALUE})")
+    double lambda = D.lambda();
+
+    @Override
+    public Integer call() throws Exception {
+      PenaltyBenchOptions o = new PenaltyBenchOptions(layers, hidden, intermediate, heads, kvHeads, vocab, batch, seq,
+          rounds, PenaltyBenchOptions.penalties(penalties), D.stepPenalty(), lambda);
+      System.out.print(PenaltyBench.run(o, System.err::println).table());
       return 0;
     }
   }

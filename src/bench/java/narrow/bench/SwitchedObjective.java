@@ -1,0 +1,41 @@
+package narrow.bench;
+
+import java.util.Map;
+import narrow.model.LlamaWeights;
+import narrow.train.Objective;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * An objective switched on and off between steps: plain causal-LM training while off, the wrapped
+ * one's step term while on. So the steps with and without a penalty run on one trainer, one
+ * model and one set of optimizer state, instead of two trainers that would double the memory and
+ * each see the other's load. Keeps the seconds the wrapped term took inside the steps.
+ */
+final class SwitchedObjective implements Objective {
+  private final Objective on;
+  private boolean enabled;
+  private double lastSeconds;
+
+  SwitchedObjective(Objective on) {
+    this.on = on;
+  }
+
+  void enable(boolean enabled) {
+    this.enabled = enabled;
+  }
+
+  /** Seconds the wrapped term took in the last step it was on in. */
+  double lastSeconds() {
+    return lastSeconds;
+  }
+
+  @Override
+  public StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients,
+      Map<String, Double> losses, long step) {
+    if (!enabled) return StepTerm.NONE;
+    long t0 = System.nanoTime();
+    StepTerm term = on.afterBackward(parameters, gradients, losses, step);
+    lastSeconds = (System.nanoTime() - t0) / 1e9;
+    return term;
+  }
+}
