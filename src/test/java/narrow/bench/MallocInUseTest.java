@@ -19,7 +19,9 @@ class MallocInUseTest {
       during = MallocInUse.kib();
     }
     long after = MallocInUse.kib();
-    assertTrue(during - before >= 63 * 1024, "a 64 MiB tensor: " + before + " -> " + during + " KiB");
-    assertTrue(during - after >= 63 * 1024, "freed: " + during + " -> " + after + " KiB");
+    // the count is the whole process's: other threads of this test JVM (Spark's, earlier tests'
+    // native frees) may move it by a few MiB meanwhile (seen: 1.5 MiB), so 56 of the 64 MiB must show
+    assertTrue(during - before >= 56 * 1024, "a 64 MiB tensor: " + before + " -> " + during + " KiB");
+    assertTrue(during - after >= 56 * 1024, "freed: " + during + " -> " + after + " KiB");
   }
 }
