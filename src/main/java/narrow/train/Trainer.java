@@ -220,8 +220,9 @@ public final class Trainer implements AutoCloseable {
           state.globalStep, lastStepLoss, sessionTokens / Math.max(seconds, 1e-9)));
     }
     double runtime = (System.nanoTime() - start) / 1e9;
+    // rows per optimizer step over all replicas, as HF's total_train_batch_size
     log.logEnd(state.globalStep - startStep, runtime,
-        (long) args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps());
+        (long) args.perDeviceTrainBatchSize() * args.gradientAccumulationSteps() * replicas.size());
     String finalModel = store.location(FINAL_MODEL);
     if (replicas.isLeader()) Checkpoints.writeModelFolder(store, FINAL_MODEL, model, tokenizer, state, args);
     progress.finish(String.format(Locale.ROOT, "last step's loss %.4f, %.0f tokens/s", lastStepLoss,

@@ -88,6 +88,13 @@ class DistributedTrainingTest {
         TrainRun.of(new ModelSource.Fresh(tiny(), 3), data, args(tmp.resolve("two"), 20, 2, 1)), replicas(2),
         ReplicaHooks.none());
     assertSameRun(one, two, 1e-5);
+    // HF's throughput counts the global batch: 20 steps of 4 rows, whatever the replicas
+    for (TrainResult r : List.of(one, two)) {
+      Map<String, Object> end = r.state().entriesWith("train_samples_per_second").get(0);
+      double samples = ((Number) end.get("train_samples_per_second")).doubleValue()
+          * ((Number) end.get("train_runtime")).doubleValue();
+      assertEquals(80, samples, 2, "samples in " + end);
+    }
   }
 
   /** Both ways of averaging: inside backward (DDP's reducer, the default) and after it. */
