@@ -77,6 +77,9 @@ class OutputFolderTest {
     assertEquals(List.of(CompleteFolder.MARKER, "a.json", "sub"), names(target));
     assertEquals("b", Files.readString(target.resolve("sub/b.txt")));
     assertEquals(List.of("metrics"), names(tmp), "no staging folder, no .crc file left");
+    // the umask decides who reads results (a temporary directory would be drwx------)
+    Path plain = Files.createDirectory(tmp.resolve("plain"));
+    assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(target));
   }
 
   @Test
