@@ -148,12 +148,27 @@ public final class Ops {
     x.index_fill_(dim, index, Tensors.scalar(0.0));
   }
 
+  /** Rows of a matrix squared at a time when its column norms are taken (a few MiB for Llama's widths). */
+  private static final long COLUMN_NORM_ROWS = 512;
+
   /**
    * The L2 norm of each slice of a matrix across {@code dim} (dim 1: each row's norm; dim 0: each
-   * column's), float32, computed by one reduction over the matrix without a squared copy.
+   * column's), float32. Row norms are one reduction over the matrix. Column norms are the squares
+   * of {@value #COLUMN_NORM_ROWS} rows at a time summed into one accumulator: libtorch's reduction
+   * across rows is strided and ran 47 times slower (a [128256, 2048] float32 embedding's column
+   * norms on 2 threads: 2.6 s, chunked 0.055 s), and no copy of the matrix is made either way.
    */
   public static Tensor normsAcross(Tensor x, long dim) {
-    return x.norm(new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(2.0)), new long[] {dim}, false);
+    if (dim == 1) return x.norm(new org.bytedeco.pytorch.ScalarOptional(Tensors.scalar(2.0)), new long[] {1}, false);
+    long rows = x.size(0);
+    Tensor sum = Tensors.zeros(deviceOf(x), x.size(1));
+    for (long start = 0; start < rows; start += COLUMN_NORM_ROWS) {
+      try (TensorScope chunkScope = new TensorScope()) {
+        Tensor chunk = float32(x.narrow(0, start, Math.min(COLUMN_NORM_ROWS, rows - start)));
+        sum.add_(chunk.mul(chunk).sum(0));
+      }
+    }
+    return sum.sqrt_();
   }
 
   /** Σ|x| as a Java number, by one reduction (no |x| copy). */
