@@ -127,6 +127,7 @@ public final class Trainer implements AutoCloseable {
         if (opened != null) opened.close();
         if (adamW != null) adamW.close();
         if (loaded != null) loaded.close();
+        run.hooks().objective().close(); // the trainer owns it from open on, as close() says
       }
     }
   }
