@@ -32,11 +32,18 @@ import org.bytedeco.pytorch.Tensor;
 public final class DistillationObjective implements Objective {
   private final DistillSettings settings;
   private LlamaForCausalLM teacher;
+  private Configuration hadoop = new Configuration();
   private double studentSmoothed = Double.NaN;
   private double teacherSmoothed = Double.NaN;
 
   DistillationObjective(DistillSettings settings) {
     this.settings = settings;
+  }
+
+  /** The run's Hadoop settings reach a teacher on {@code s3a://} or {@code gs://}. */
+  @Override
+  public void prepare(Configuration runHadoop) {
+    this.hadoop = runHadoop;
   }
 
   @Override
@@ -86,7 +93,7 @@ public final class DistillationObjective implements Objective {
   /** The teacher, loaded on first use onto the student's device (known only once the trainer runs). */
   private LlamaForCausalLM teacher(Device device) {
     if (teacher == null) {
-      try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), new Configuration())) {
+      try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), hadoop)) {
         teacher = LlamaForCausalLM.load(local.dir(), device);
       } catch (IOException e) {
         throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);

@@ -27,6 +27,13 @@ import org.bytedeco.pytorch.Tensor;
  */
 public interface Objective extends AutoCloseable {
 
+  /**
+   * Called once by the trainer before its first step, with the run's Hadoop settings: how an
+   * objective reaches remote locations (a teacher on {@code s3a://}) with the endpoint and
+   * credentials the run uses.
+   */
+  default void prepare(org.apache.hadoop.conf.Configuration hadoop) {}
+
   /** Plain training: the causal-LM loss and nothing else. */
   Objective CAUSAL_LM = new Objective() {};
 

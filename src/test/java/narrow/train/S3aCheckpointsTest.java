@@ -198,4 +198,21 @@ class S3aCheckpointsTest {
     assertTrue(exists(out + "/checkpoint-16/config.json"), "a newer incomplete folder is left alone");
     assertFalse(store.isComplete("checkpoint-16"));
   }
+
+  /** A distillation teacher on s3a:// is fetched with the run's Hadoop settings (the endpoint of this server). */
+  @Test
+  void aTeacherOnS3aIsFetchedWithTheRunsSettings() throws Exception {
+    Path data = TestShards.learnable(tmp.resolve("teacher-data"), 318, BOS, 24, true, 32, 5, 1);
+    String teacher = upload(narrow.model.Fixtures.model(narrow.model.Fixtures.TIED).toAbsolutePath(),
+        BUCKET + "/teacher");
+    // no cached s3a client may stand in for the run's settings: Hadoop's defaults alone cannot reach this server
+    FileSystem.closeAll();
+    Configuration uncached = new Configuration(conf);
+    uncached.setBoolean("fs.s3a.impl.disable.cache", true);
+    TrainResult r = Trainer.train(TrainRun.of(new ModelSource.Fresh(TrainerTest.tinyConfig(), 5), data,
+            args(tmp.resolve("distilled").toString(), 2).with("eval_steps", 0)).withHadoop(uncached)
+        .withHooks(TrainingHooks.none().withObjective(
+            new narrow.distill.DistillSettings(teacher, 2.0, 0.5, 0.9).objective())));
+    assertTrue(((Number) r.state().entriesWith("teacher_ce_loss").get(0).get("teacher_ce_loss")).doubleValue() > 0);
+  }
 }
