@@ -21,6 +21,7 @@ final class TokenizeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ExperimentConfig c = config.load();
+    c.requireCorpus(config.file);
     try (SparkSession session = spark.session("narrow tokenize " + c.experiment())) {
       print(TokenizeJob.run(session, TokenizerLocation.resolved(c.data())));
     }

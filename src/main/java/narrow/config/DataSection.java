@@ -7,8 +7,15 @@ import narrow.data.TokenizeSettings;
 final class DataSection {
   private DataSection() {}
 
-  static void validate(TokenizeSettings data, ConfigErrors errors) {
+  /** What the tokenize job needs beyond a valid section: a corpus, on a local disk when not remote. */
+  static void requireCorpus(TokenizeSettings data, java.nio.file.Path file) {
+    ConfigErrors errors = new ConfigErrors(file);
     if (errors.requirePresent("data.input", data.input())) errors.requireExistingLocal("data.input", data.input());
+    errors.throwIfAny();
+  }
+
+  static void validate(TokenizeSettings data, ConfigErrors errors) {
+    // data.input is the tokenize job's alone (checked by requireCorpus): training reads data.output
     errors.requirePresent("data.output", data.output());
     if (data.languages().isEmpty()) errors.add("data.languages", "keep at least one language");
     for (String language : data.languages()) {

@@ -71,6 +71,14 @@ public record ExperimentConfig(
         distributed, prune, sparsity, distill);
   }
 
+  /**
+   * The corpus the tokenize job reads ({@code data.input}): present and, when local, existing.
+   * Only tokenizing needs it; training and pruning read the shards of {@code data.output}.
+   */
+  public void requireCorpus(java.nio.file.Path file) {
+    DataSection.requireCorpus(data, file);
+  }
+
   /** The name of the run folder under {@code train.output_dir}. */
   public String runName() {
     return run != null ? run : model.defaultRunName();

@@ -76,10 +76,14 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void missingInputPathIsAnError() throws IOException {
+  void missingInputPathIsAnErrorForTheTokenizeJobOnly() throws IOException {
     Path file = write("experiment: demo\ndata: {input: /no/such/corpus, output: out}\n");
-    ConfigException e = fails(file);
+    ExperimentConfig c = ConfigLoader.load(file, List.of()); // training reads data.output, never data.input
+    ConfigException e = assertThrows(ConfigException.class, () -> c.requireCorpus(file));
     assertTrue(e.getMessage().contains("key 'data.input': path does not exist: /no/such/corpus"), e.getMessage());
+    Path none = write("experiment: demo\ndata: {output: out}\n");
+    ConfigException absent = assertThrows(ConfigException.class, () -> ConfigLoader.load(none, List.of()).requireCorpus(none));
+    assertTrue(absent.getMessage().contains("data.input"), absent.getMessage());
   }
 
   @Test
