@@ -44,6 +44,12 @@ final class LocalSpark {
    */
   private static SparkConf conf(String appName, Path propertiesFile) {
     SparkConf conf = new SparkConf(true).setAppName(appName);
+    if (conf.contains("spark.master") && propertiesFile != null) {
+      // spark-submit has made the session's properties already: a file here would be ignored
+      throw new UserError("--spark-conf " + propertiesFile + " applies outside spark-submit only; under "
+          + "spark-submit (spark.master " + conf.get("spark.master") + ") give the file to spark-submit "
+          + "with --properties-file " + propertiesFile);
+    }
     if (!conf.contains("spark.master")) {
       Path file = propertiesFile != null ? propertiesFile : DEFAULT_PROPERTIES;
       if (Files.isRegularFile(file)) {
