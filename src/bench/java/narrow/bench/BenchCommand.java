@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
         BenchCommand.Distributed.class,
         BenchCommand.Prune.class,
         BenchCommand.Distill.class,
+        BenchCommand.DistillStep.class,
         BenchCommand.Penalty.class,
     })
 public final class BenchCommand {
@@ -319,6 +320,53 @@ public final class BenchCommand {
       }
       System.out.print(DistillBench.table(
           DistillBench.run(rows, vocab, temperature, alpha, rounds, workerHeap), rows, vocab));
+      return 0;
+    }
+  }
+
+  @Command(name = "distill-step", mixinStandardHelpOptions = true,
+      description = {"A whole distillation step against the issue's goal: the student's training step, the "
+          + "teacher's forward alone and the distillation step (fused; beside it the study's unfused form), each "
+          + "side in its own JVM, interleaved rounds: median seconds, (c) / ((a) + 1.15 x (b)), and peak resident "
+          + "memory against teacher weights + student training state + one logits tensor.",
+          "Example: --student d32_l1_h2 --teacher d64_l1_h2 --seq 16 --rounds 1"})
+  public static final class DistillStep implements Callable<Integer> {
+    private static final DistillStepOptions D = DistillStepOptions.defaults();
+
+    @Option(names = "--student", paramLabel = "PRESET", description = "(default: ${DEFAULT-VALUE})")
+    String student = D.student();
+
+    @Option(names = "--teacher", paramLabel = "PRESET", description = "made fresh and saved in float32 by the "
+        + "bench (default: ${DEFAULT-VALUE})")
+    String teacher = D.teacher();
+
+    @Option(names = "--batch", description = "rows per step (default: ${DEFAULT-VALUE})")
+    int batch = D.batch();
+
+    @Option(names = "--seq", description = "ids per row (default: ${DEFAULT-VALUE})")
+    int seq = D.seq();
+
+    @Option(names = "--bf16", negatable = true, description = "bf16 autocast (default: on; --no-bf16: float32)")
+    boolean bf16 = D.bf16();
+
+    @Option(names = "--temperature", description = "(default: ${DEFAULT-VALUE})")
+    double temperature = D.temperature();
+
+    @Option(names = "--alpha", description = "(default: ${DEFAULT-VALUE})")
+    double alpha = D.alpha();
+
+    @Option(names = "--rounds", description = "rounds; the medians count (default: ${DEFAULT-VALUE})")
+    int rounds = D.rounds();
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE", description = "-Xmx of the sides' JVMs; tensors live "
+        + "outside it (default: ${DEFAULT-VALUE})")
+    String workerHeap = D.workerHeap();
+
+    @Override
+    public Integer call() throws Exception {
+      DistillStepOptions o = new DistillStepOptions(student, teacher, batch, seq, bf16, temperature, alpha, rounds,
+          workerHeap);
+      System.out.print(DistillStepBench.run(o, System.err::println).table());
       return 0;
     }
   }

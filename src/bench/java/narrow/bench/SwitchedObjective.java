@@ -7,9 +7,10 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * An objective switched on and off between steps: plain causal-LM training while off, the wrapped
- * one's step term while on. So the steps with and without a penalty run on one trainer, one
- * model and one set of optimizer state, instead of two trainers that would double the memory and
- * each see the other's load. Keeps the seconds the wrapped term took inside the steps.
+ * one's micro-batch loss and step term while on. So the steps with and without a penalty (or a
+ * teacher) run on one trainer, one model and one set of optimizer state, instead of two trainers
+ * that would double the memory and each see the other's load. Keeps the seconds the wrapped step
+ * term took inside the steps.
  */
 final class SwitchedObjective implements Objective {
   private final Objective on;
@@ -30,6 +31,11 @@ final class SwitchedObjective implements Objective {
   }
 
   @Override
+  public LogitsLoss microBatchLoss(MicroBatch batch) {
+    return enabled ? on.microBatchLoss(batch) : Objective.super.microBatchLoss(batch);
+  }
+
+  @Override
   public StepTerm afterBackward(LlamaWeights<Tensor> parameters, LlamaWeights<Tensor> gradients,
       Map<String, Double> losses, long step) {
     if (!enabled) return StepTerm.NONE;
@@ -37,5 +43,11 @@ final class SwitchedObjective implements Objective {
     StepTerm term = on.afterBackward(parameters, gradients, losses, step);
     lastSeconds = (System.nanoTime() - t0) / 1e9;
     return term;
+  }
+
+  /** Frees what the wrapped objective holds (a teacher), whether on or off. */
+  @Override
+  public void close() {
+    on.close();
   }
 }

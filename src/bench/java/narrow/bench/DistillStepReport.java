@@ -1,0 +1,131 @@
+package narrow.bench;
+
+import java.util.Locale;
+
+/**
+ * What {@code bench distill-step} measured, and the issue's two goals: (c) / ((a) + 1.15 × (b)) ≤ 1,
+ * and the fused step's peak within 10% of {@link #budgetBytes}.
+ *
+ * @param studentParams the student's parameters, trained in float32 master weights with AdamW
+ * @param teacherParams the teacher's, held in float32 as {@link narrow.model.LlamaForCausalLM#load} loads them
+ * @param teacherForward (b) seconds of each round
+ * @param teacherPeakKb the teacher-alone process's peak above its baseline
+ * @param fused the trainer with narrow's fused objective: (a) and (c)
+ * @param unfused the trainer with the study's form: its own (a) and (d)
+ */
+public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Machine machine, String engine,
+    long studentParams, long teacherParams, double[] teacherForward, long teacherPeakKb, Trainer fused,
+    Trainer unfused, double minutes) {
+
+  /** The teacher's forward may cost this much more inside the step than alone (the allowance). */
+  static final double FORWARD_ALLOWANCE = 1.15;
+  /** The step's peak may exceed the budget by this factor. */
+  static final double MEMORY_ALLOWANCE = 1.10;
+
+  /**
+   * One trainer's JVM, switched between plain and distillation steps.
+   *
+   * @param student (a) seconds of each round
+   * @param distill (c) or (d) seconds of each round
+   * @param studentPeakKb its peak above baseline after plain steps only (before the teacher was loaded)
+   * @param peakKb its peak above baseline in all, distillation steps included
+   */
+  public record Trainer(double[] student, double[] distill, long studentPeakKb, long peakKb) {
+    double studentMedian() {
+      return TrainBench.median(student);
+    }
+
+    double distillMedian() {
+      return TrainBench.median(distill);
+    }
+  }
+
+  long teacherWeightBytes() {
+    return 4 * teacherParams;
+  }
+
+  /** Float32 weights and gradients and AdamW's two float32 moments. */
+  long studentStateBytes() {
+    return 16 * studentParams;
+  }
+
+  /** One [tokens × vocab] logits tensor in the compute dtype (bf16 under autocast). */
+  long logitsBytes() {
+    return options.tokens() * options.studentConfig().vocabSize() * (options.bf16() ? 2 : 4);
+  }
+
+  long budgetBytes() {
+    return teacherWeightBytes() + studentStateBytes() + logitsBytes();
+  }
+
+  /** The step's cost against the goal's: ≤ 1 meets it. Each trainer's own (a), measured in its JVM. */
+  double timeRatio(Trainer t) {
+    return t.distillMedian() / (t.studentMedian() + FORWARD_ALLOWANCE * TrainBench.median(teacherForward));
+  }
+
+  double memoryRatio(Trainer t) {
+    return t.peakKb() * 1024.0 / budgetBytes();
+  }
+
+  public String table() {
+    DistillStepOptions o = options;
+    StringBuilder out = new StringBuilder();
+    line(out, "bench distill-step: a distillation step against the student's step and the teacher's forward, medians");
+    line(out, "machine: %d cores, %s (%s); load average %s at the start, %s at the end (%.1f minutes)",
+        machine.cores(), machine.cpu(), machine.isa(), machine.loadBefore(), machine.loadAfter(), minutes);
+    line(out, "environment: %s; %s", machine.allocator(), engine);
+    line(out, "student %s (%,d parameters), teacher %s (%,d parameters, float32), vocabulary %,d", o.student(),
+        studentParams, o.teacher(), teacherParams, o.studentConfig().vocabSize());
+    line(out, "batch %d x %d, temperature %s, alpha %s; %d rounds interleaved after an untimed warm-up of each",
+        o.batch(), o.seq(), num(o.temperature()), num(o.alpha()), o.rounds());
+    line(out, "");
+    line(out, "%-58s %10s", "seconds", "median");
+    line(out, "%-58s %10.3f", "(a) student training step (fused side's JVM)", fused.studentMedian());
+    line(out, "%-58s %10.3f", "(a') student training step (study side's JVM)", unfused.studentMedian());
+    line(out, "%-58s %10.3f", "(b) teacher forward alone (no grad, the step's autocast)",
+        TrainBench.median(teacherForward));
+    line(out, "%-58s %10.3f", "(c) distillation step, fused", fused.distillMedian());
+    line(out, "%-58s %10.3f", "(d) distillation step, study's unfused form", unfused.distillMedian());
+    line(out, "time goal: (c) / ((a) + 1.15 x (b)) = %.2f, goal <= 1: %s", timeRatio(fused),
+        verdict(timeRatio(fused) <= 1));
+    line(out, "study's form: (d) / ((a') + 1.15 x (b)) = %.2f; (d) / (c) = %.2f", timeRatio(unfused),
+        unfused.distillMedian() / fused.distillMedian());
+    line(out, "");
+    line(out, "memory budget: teacher weights %.0f MB + student weights, gradients, AdamW %.0f MB + one logits "
+        + "[%d x %,d] %s %.0f MB = %.0f MB", mb(teacherWeightBytes()), mb(studentStateBytes()), o.tokens(),
+        o.studentConfig().vocabSize(), o.bf16() ? "bf16" : "float32", mb(logitsBytes()), mb(budgetBytes()));
+    line(out, "%-58s %10s %8s", "peak resident above the JVM's baseline", "MB", "/ budget");
+    line(out, "%-58s %10.0f", "teacher forward alone (its JVM)", teacherPeakKb / 1024.0);
+    line(out, "%-58s %10.0f", "student training steps only (fused side, before the teacher)",
+        fused.studentPeakKb() / 1024.0);
+    line(out, "%-58s %10.0f %8.2f", "(c) fused distillation (its JVM, all steps)", fused.peakKb() / 1024.0,
+        memoryRatio(fused));
+    line(out, "%-58s %10.0f %8.2f", "(d) study's form (its JVM, all steps)", unfused.peakKb() / 1024.0,
+        memoryRatio(unfused));
+    line(out, "memory goal: fused peak / budget = %.2f, goal <= 1.10: %s", memoryRatio(fused),
+        verdict(memoryRatio(fused) <= MEMORY_ALLOWANCE));
+    // the process's fixed costs (heap, data reader, libraries' first use) sit in both peaks: their difference is
+    // what distillation adds to training, against what it has to add
+    line(out, "what distillation adds to the student's training: fused %.0f MB, study's form %.0f MB "
+        + "(peak less the plain steps' peak), against teacher weights + one logits %.0f MB",
+        (fused.peakKb() - fused.studentPeakKb()) / 1024.0, (unfused.peakKb() - unfused.studentPeakKb()) / 1024.0,
+        mb(teacherWeightBytes() + logitsBytes()));
+    return out.toString();
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "met" : "NOT met";
+  }
+
+  private static String num(double x) {
+    return x == Math.rint(x) ? String.valueOf((long) x) : String.valueOf(x);
+  }
+
+  private static double mb(long bytes) {
+    return bytes / 1048576.0;
+  }
+
+  private static void line(StringBuilder out, String format, Object... args) {
+    out.append(String.format(Locale.ROOT, format, args)).append('\n');
+  }
+}
