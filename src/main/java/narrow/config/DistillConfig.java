@@ -28,7 +28,6 @@ public record DistillConfig(String teacher, Double temperature, Double alpha, Do
   }
 
   public DistillSettings settings() {
-    String where = Locations.isRemote(teacher) ? teacher : Locations.localPath(teacher).toString();
-    return new DistillSettings(where, temperature, alpha, smoothing);
+    return new DistillSettings(Locations.expanded(teacher), temperature, alpha, smoothing);
   }
 }

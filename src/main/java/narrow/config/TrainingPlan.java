@@ -58,8 +58,7 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
     errors.throwIfAny();
     ModelSource model = c.model().preset() != null
         ? new ModelSource.Preset(c.model().preset(), c.model().seed())
-        : new ModelSource.Pretrained(Locations.isRemote(c.model().pretrained()) ? c.model().pretrained()
-            : Locations.localPath(c.model().pretrained()).toString());
+        : new ModelSource.Pretrained(Locations.expanded(c.model().pretrained()));
     TrainSpec spec = TrainSpec.of(model, Locations.expanded(c.data().output()), args)
         .withTokenizer(TokenizerLocation.resolve(c.data().tokenizer()).toString()).onDevice(c.model().device());
     return new TrainingPlan(c.runName(), spec, c.distributed(),

@@ -33,10 +33,11 @@ public final class Locations {
 
   /**
    * A location as a config gives it to the stages: a remote URI as written, a local path with
-   * {@code ~} expanded (relative paths stay relative to the working folder).
+   * {@code ~} expanded and made absolute against this process's working folder. Executors run in
+   * folders of their own, so a relative path handed to them would name another place.
    */
   public static String expanded(String location) {
-    return isRemote(location) ? location : localPath(location).toString();
+    return isRemote(location) ? location : localPath(location).toAbsolutePath().normalize().toString();
   }
 
   /** {@code name} inside the folder {@code location}, spelled the way the folder is. */

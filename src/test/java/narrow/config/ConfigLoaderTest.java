@@ -144,6 +144,26 @@ class ConfigLoaderTest {
     }
   }
 
+  /**
+   * Local paths of a run are qualified against the working folder when the config is loaded:
+   * executors run in folders of their own, where a relative path would name another place.
+   */
+  @Test
+  void relativeLocalPathsBecomeAbsoluteRemoteOnesStayAsWritten() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: shards/x}\n"
+        + "model: {pretrained: src}\ntrain: {output_dir: runs/demo}\ndistill: {teacher: src/../src}\n");
+    TrainingPlan plan = TrainingPlan.of(ConfigLoader.load(file, List.of()), file);
+    Path here = Path.of("").toAbsolutePath();
+    assertEquals(here.resolve("shards/x").toString(), plan.dataset());
+    assertEquals(here.resolve("runs/demo/src").toString(), plan.args().outputDir(), "the run folder under output_dir");
+    assertEquals(new ModelSource.Pretrained(here.resolve("src").toString()), plan.model());
+    assertEquals(here.resolve("src").toString(), plan.distill().teacher());
+    TrainingPlan remote = TrainingPlan.of(ConfigLoader.load(file, List.of("data.output=s3a://b/shards",
+        "train.output_dir=s3a://b/runs")), file);
+    assertEquals("s3a://b/shards", remote.dataset());
+    assertEquals("s3a://b/runs/src", remote.args().outputDir());
+  }
+
   /** tuneprune15-redo: each λ of the grid is its run's penalty weight, the study's penalty by default. */
   @Test
   void theGroupSparsityConfigBindsEachLambda() {
@@ -191,7 +211,7 @@ class ConfigLoaderTest {
     Path file = Path.of("conf", "trainscratch01.yaml");
     TrainingPlan plan = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4", List.of()), file);
     assertEquals("s3a://my-bucket/narrow/python-llama31-1024", plan.dataset());
-    assertEquals(Path.of("trainscratch01", "d256_l4_h4").toString(), plan.args().outputDir());
+    assertEquals(Path.of("trainscratch01", "d256_l4_h4").toAbsolutePath().toString(), plan.args().outputDir());
     TrainingPlan remote = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4",
         List.of("train.output_dir=s3a://my-bucket/trainscratch01/")), file);
     assertEquals("s3a://my-bucket/trainscratch01/d256_l4_h4", remote.args().outputDir());
