@@ -26,6 +26,7 @@ import narrow.model.LlamaForCausalLM;
 import narrow.distill.DistillSettings;
 import narrow.sparsity.AdaptiveLambda;
 import narrow.sparsity.GroupNorms;
+import narrow.sparsity.NormStatistics;
 import narrow.sparsity.Penalty;
 import narrow.sparsity.SparsitySettings;
 import narrow.util.LocalFolders;
@@ -186,7 +187,7 @@ final class QuickstartCommand implements Callable<Integer> {
     double[][] norms = {neuronNorms(model), neuronNorms(Path.of(tuned.finalModel()))};
     System.out.printf("sparsity: median neuron norm %.4f -> %.4f, neurons under %.0e: %d -> %d of %d; "
             + "data_loss %s -> %s, reg_loss %s -> %s%n", norms[0][norms[0].length / 2], norms[1][norms[1].length / 2],
-        SMALL_NORM, countBelow(norms[0], SMALL_NORM), countBelow(norms[1], SMALL_NORM), norms[0].length,
+        SMALL_NORM, NormStatistics.countBelow(norms[0], SMALL_NORM), NormStatistics.countBelow(norms[1], SMALL_NORM), norms[0].length,
         format(log.get(0).get("data_loss")),
         format(log.get(log.size() - 1).get("data_loss")), format(log.get(0).get("reg_loss")),
         format(log.get(log.size() - 1).get("reg_loss")));
@@ -210,9 +211,6 @@ final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  private static long countBelow(double[] values, double threshold) {
-    return java.util.Arrays.stream(values).filter(v -> v < threshold).count();
-  }
 
   /**
    * Prunes the model just trained by attribution and at random at the same sparsity, each

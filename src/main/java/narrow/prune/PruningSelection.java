@@ -1,5 +1,6 @@
 package narrow.prune;
 
+import narrow.sparsity.NormStatistics;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -48,13 +49,9 @@ public record PruningSelection(List<Neuron> neurons, List<Integer> residuals, in
     double[] flat = scores.neuronScoresFlat();
     int per = scores.neuronsPerLayer();
     List<Neuron> neurons = new ArrayList<>();
-    for (int i : lowest(flat, countBelow(flat, threshold))) neurons.add(new Neuron(i / per, i % per));
+    for (int i : lowest(flat, (int) NormStatistics.countBelow(flat, threshold))) neurons.add(new Neuron(i / per, i % per));
     double[] res = scores.residualScores();
-    return new PruningSelection(neurons, lowest(res, countBelow(res, threshold)), flat.length, res.length);
-  }
-
-  private static int countBelow(double[] values, double threshold) {
-    return (int) java.util.Arrays.stream(values).filter(v -> v < threshold).count();
+    return new PruningSelection(neurons, lowest(res, (int) NormStatistics.countBelow(res, threshold)), flat.length, res.length);
   }
 
   /**

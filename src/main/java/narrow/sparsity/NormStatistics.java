@@ -33,7 +33,8 @@ public final class NormStatistics {
     return out;
   }
 
-  static long countBelow(double[] values, double threshold) {
+  /** How many of {@code values} are below {@code threshold}. */
+  public static long countBelow(double[] values, double threshold) {
     return Arrays.stream(values).filter(v -> v < threshold).count();
   }
 

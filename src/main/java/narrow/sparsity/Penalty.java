@@ -57,11 +57,6 @@ public enum Penalty {
     return Arrays.stream(values()).map(Penalty::studyName).toList();
   }
 
-  /** Whether the penalty's groups are MLP neurons (else residual dimensions or single weights). */
-  public boolean onNeurons() {
-    return groups == Groups.NEURONS;
-  }
-
   /** The penalty's value on {@code w}. */
   public double value(LlamaWeights<Tensor> w) {
     return apply(w, null, 0);

@@ -32,10 +32,6 @@ public final class Evaluator {
    */
   public record Evaluation(double loss, long rows, long batches, Map<String, Double> terms) {}
 
-  public static double evaluate(LlamaForCausalLM model, List<int[]> rows, int batchSize) {
-    return evaluate(model, rows.iterator(), batchSize, false, Replicas.single(), Objective.CAUSAL_LM).loss();
-  }
-
   /**
    * The eval loss of {@code model} on the validation split of {@code dataset}, as training logs
    * it ({@code max_eval_samples}, {@code per_device_eval_batch_size}, {@code max_length} and the
