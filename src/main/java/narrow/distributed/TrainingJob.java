@@ -10,6 +10,7 @@ import narrow.model.LlamaConfig;
 import narrow.model.ModelStats;
 import narrow.data.TokenizeManifest;
 import narrow.data.TokenizedDataset;
+import narrow.distill.DistillMetadata;
 import narrow.distill.DistillSettings;
 import narrow.train.TokenizerCheck;
 import narrow.sparsity.SparsityMetadata;
@@ -85,7 +86,7 @@ public final class TrainingJob {
       ResumeCheck.check(resumeFrom, model, modelSetting(plan), argsAsResolved(plan), hadoop);
       System.err.println("narrow train: resuming from " + resumeFrom);
     }
-    writeModelStats(model, runDir);
+    writeModelStats(model, plan, runDir);
     if (plan.sparsity() != null) {
       runDir.writeFile(SparsityMetadata.FILE, SparsityMetadata.json(plan.sparsity(), modelSetting(plan),
           TokenizeManifest.sha256(plan.dataset(), hadoop), Versions.of()).getBytes(StandardCharsets.UTF_8));
@@ -94,6 +95,8 @@ public final class TrainingJob {
     if (plan.distill() != null) {
       checkTeacher(plan, model, hadoop);
       DistillSettings distill = plan.distill();
+      runDir.writeFile(DistillMetadata.FILE, DistillMetadata.json(distill, modelSetting(plan),
+          TokenizeManifest.sha256(plan.dataset(), hadoop), Versions.of()).getBytes(StandardCharsets.UTF_8));
       ReplicaHooks plain = hooks;
       hooks = (rank, attempt) -> plain.create(rank, attempt).withObjective(distill.objective());
     }
@@ -145,9 +148,15 @@ public final class TrainingJob {
     return args.with("bf16", args.bf16On(ComputeDevice.fromSetting(plan.device())));
   }
 
-  /** The study keeps model_stats.json beside each size's checkpoints. */
-  private static void writeModelStats(LlamaConfig config, CheckpointStore runDir) throws IOException {
-    runDir.writeFile(RunFolder.MODEL_STATS, ModelStats.of(config).jsonText().getBytes(StandardCharsets.UTF_8));
+  /**
+   * The study keeps model_stats.json beside each size's checkpoints; narrow adds where the model
+   * came from and over how many replicas it trained, which no other file of the run holds.
+   */
+  private static void writeModelStats(LlamaConfig config, TrainingPlan plan, CheckpointStore runDir) throws IOException {
+    String preset = plan.model() instanceof ModelSource.Preset p ? p.name() : null;
+    String base = plan.model() instanceof ModelSource.Pretrained p ? p.location() : null;
+    String text = ModelStats.of(config).jsonText(preset, base, plan.distributed().replicas());
+    runDir.writeFile(RunFolder.MODEL_STATS, text.getBytes(StandardCharsets.UTF_8));
   }
 
   /** A checkpoint folder as given, or with "latest" the run's newest complete one. */

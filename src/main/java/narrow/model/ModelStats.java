@@ -66,10 +66,29 @@ public record ModelStats(long nParams, long nTrainableParams, long embedding, lo
 
   /** What {@code model_stats.json} holds: {@link #toJson()}, indented, with a final newline. */
   public String jsonText() {
+    return text(toJson());
+  }
+
+  /**
+   * A training run's {@code model_stats.json}: {@link #toJson()} and, after the study's keys, the
+   * run's {@code preset} and {@code base_model} (one of them null) and its {@code replicas}.
+   */
+  public String jsonText(String preset, String baseModel, int replicas) {
+    ObjectNode out = toJson();
+    out.put(PRESET, preset);
+    out.put(BASE_MODEL, baseModel);
+    out.put(REPLICAS, replicas);
+    return text(out);
+  }
+
+  /** The keys {@link #jsonText(String, String, int)} adds. */
+  public static final String PRESET = "preset", BASE_MODEL = "base_model", REPLICAS = "replicas";
+
+  private static String text(ObjectNode json) {
     try {
-      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(toJson()) + "\n";
+      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(json) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a tree of numbers always serializes", e);
+      throw new IllegalStateException("a tree of numbers and strings always serializes", e);
     }
   }
 }
