@@ -21,12 +21,12 @@ if [ -z "$PY" ]; then
   echo "setup-venv: no python3 on PATH; the PyTorch and transformers checks will be skipped" >&2
   exit 0
 fi
-echo "setup-venv: making $VENV (torch, transformers, safetensors) once; log in $LOG" >&2
+echo "setup-venv: making $VENV (torch, transformers, safetensors, pyarrow, pandas) once; log in $LOG" >&2
 start=$SECONDS
 # --retries 0: an index that cannot be reached is passed over at once, not retried with backoff
 if "$PY" -m venv "$VENV" >"$LOG" 2>&1 \
-    && "$VENV/bin/python" -m pip install -q --retries 0 torch transformers safetensors >>"$LOG" 2>&1 \
-    && "$VENV/bin/python" -c 'import torch, transformers, safetensors' >>"$LOG" 2>&1; then
+    && "$VENV/bin/python" -m pip install -q --retries 0 torch transformers safetensors pyarrow pandas >>"$LOG" 2>&1 \
+    && "$VENV/bin/python" -c 'import torch, transformers, safetensors, pyarrow, pandas' >>"$LOG" 2>&1; then
   touch "$VENV/.complete"
   echo "setup-venv: done in $((SECONDS - start)) s: $("$VENV/bin/python" -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__)')" >&2
 else

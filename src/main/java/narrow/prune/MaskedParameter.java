@@ -47,6 +47,12 @@ public record MaskedParameter(String name, long[] shape, long[] zeroRows, long[]
     return shape.length == 1 ? shape[0] : shape[0] * shape[1];
   }
 
+  /** The entries the mask keeps (its ones): a pruned model's parameters left in this one. */
+  public long kept() {
+    if (shape.length == 1) return shape[0] - zeroRows.length;
+    return (shape[0] - zeroRows.length) * (shape[1] - zeroColumns.length);
+  }
+
   /** Whether this mask zeroes nothing (an all-ones tensor). */
   public boolean isIdentity() {
     return zeroRows.length == 0 && zeroColumns.length == 0;

@@ -68,6 +68,11 @@ public record PruningMask(List<MaskedParameter> parameters) implements Serializa
     return parameters.stream().mapToLong(MaskedParameter::numel).sum();
   }
 
+  /** The parameters a model keeps under this mask: {@code sum(m.sum() for m in mask.values())}. */
+  public long kept() {
+    return parameters.stream().mapToLong(MaskedParameter::kept).sum();
+  }
+
   /**
    * Zeroes the pruned entries of {@code tensors} (parameters or their gradients, by parameter
    * name) in place; call with grad mode off. A name the model lacks, or a shape that differs, is

@@ -1,11 +1,14 @@
 package narrow.prune;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code pruning_stats.json} with the study's keys: {@code pruned_neurons} ({@code [layer,
@@ -49,5 +52,45 @@ public final class PruningStats {
 
   public static void write(Path file, PruningSelection selection, AttributionScores scores) throws IOException {
     JSON.writeValue(file.toFile(), toJson(selection, scores));
+  }
+
+  /**
+   * What a {@code pruning_stats.json} holds.
+   *
+   * @param neuronScores by layer, or null (a random selection)
+   * @param residualScores or null (a random selection)
+   */
+  public record Contents(PruningSelection selection, double[][] neuronScores, double[] residualScores) {}
+
+  /**
+   * Reads a {@code pruning_stats.json}.
+   *
+   * @throws IOException when it is not JSON or lacks one of the study's keys
+   */
+  public static Contents read(java.io.InputStream in) throws IOException {
+    JsonNode root = JSON.readTree(in);
+    for (String key : List.of("pruned_neurons", "pruned_residuals", "total_neurons", "total_residuals")) {
+      if (root == null || !root.hasNonNull(key)) throw new IOException("no " + key);
+    }
+    List<PruningSelection.Neuron> neurons = new ArrayList<>();
+    for (JsonNode n : root.get("pruned_neurons")) neurons.add(new PruningSelection.Neuron(n.get(0).asInt(), n.get(1).asInt()));
+    List<Integer> residuals = new ArrayList<>();
+    root.get("pruned_residuals").forEach(r -> residuals.add(r.asInt()));
+    PruningSelection selection = new PruningSelection(neurons, residuals, root.get("total_neurons").asInt(),
+        root.get("total_residuals").asInt());
+    double[][] neuronScores = null;
+    if (root.hasNonNull("neuron_scores")) {
+      JsonNode byLayer = root.get("neuron_scores");
+      neuronScores = new double[byLayer.size()][];
+      for (int l = 0; l < byLayer.size(); l++) neuronScores[l] = doubles(byLayer.get(l));
+    }
+    double[] residualScores = root.hasNonNull("residual_scores") ? doubles(root.get("residual_scores")) : null;
+    return new Contents(selection, neuronScores, residualScores);
+  }
+
+  private static double[] doubles(JsonNode array) {
+    double[] out = new double[array.size()];
+    for (int i = 0; i < out.length; i++) out[i] = array.get(i).asDouble();
+    return out;
   }
 }

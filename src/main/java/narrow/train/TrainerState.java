@@ -95,6 +95,11 @@ public final class TrainerState {
     return maxSteps;
   }
 
+  /** Tokens the run has trained on (HF's {@code num_input_tokens_seen}). */
+  public long numInputTokensSeen() {
+    return numInputTokensSeen;
+  }
+
   public int trainBatchSize() {
     return trainBatchSize;
   }

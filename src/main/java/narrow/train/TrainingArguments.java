@@ -199,4 +199,9 @@ public record TrainingArguments(
   public static TrainingArguments readJson(Path file) throws IOException {
     return JSON.readValue(file.toFile(), TrainingArguments.class);
   }
+
+  /** A {@code training_args.json} from a stream (a run folder on an object store). */
+  public static TrainingArguments readJson(java.io.InputStream in) throws IOException {
+    return JSON.readValue(in, TrainingArguments.class);
+  }
 }
