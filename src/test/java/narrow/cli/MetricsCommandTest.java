@@ -302,6 +302,10 @@ class MetricsCommandTest {
     StudyMetrics.rebuild(spark(), study.toString());
     String runs = study.resolve("_metrics/runs").toString();
     assertEquals(2, spark().read().parquet(runs).count());
+    Dataset<Row> noNorms = spark().read().parquet(study.resolve("_metrics/neuron_norms").toString());
+    assertEquals(0, noNorms.count(), "no sparsity run here");
+    assertEquals(List.of("experiment", "run", "step", "quantile", "norm"), List.of(noNorms.schema().fieldNames()),
+        "an empty table keeps its columns");
 
     Path broken = study.resolve("pruneandtrain01/norm/pruning_stats.json");
     byte[] good = Files.readAllBytes(broken);
