@@ -49,9 +49,11 @@ public final class DistributedTraining {
   private DistributedTraining() {}
 
   /**
-   * Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result. The
-   * replicas reach remote locations with {@code run.hadoop()}, or the session's Hadoop configuration
-   * (its {@code spark.hadoop.*} settings) when the run has none.
+   * Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result, its
+   * runtime and tokens/s the whole run's (every attempt, the driver's wall time). The replicas
+   * reach remote locations with {@code run.hadoop()}, or the session's Hadoop configuration (its
+   * {@code spark.hadoop.*} settings) when the run has none. Replica 0's console lines go to
+   * {@code run.console()} on the driver as heartbeats bring them.
    */
   public static TrainResult train(JavaSparkContext jsc, TrainRun run, DistributedConfig settings, ReplicaHooks hooks)
       throws IOException {
@@ -136,8 +138,8 @@ public final class DistributedTraining {
             .withStepListener(rank == 0 ? step -> report.addTokens(step.realTokens()) : step -> {});
         TrainResult r = Trainer.train(run);
         if (rank == 0) {
-          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel(),
-              r.trainRuntimeSeconds(), r.tokensPerSecond(), attempt, r.timings().toArray()));
+          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel(), attempt,
+              r.timings().toArray()));
         }
       } catch (IOException e) {
         throw new UncheckedIOException("replica " + rank + ": " + e.getMessage(), e);

@@ -79,6 +79,11 @@ final class ReplicaReport extends AccumulatorV2<String, Map<Integer, AttemptRepo
     }
   }
 
+  /** The heartbeat thread serializes this while the task thread adds to it. */
+  private synchronized void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+    out.defaultWriteObject();
+  }
+
   /** A snapshot: the heartbeat thread reads it while the task adds (one JVM in local mode). */
   @Override
   public synchronized Map<Integer, AttemptReport> value() {
