@@ -21,6 +21,7 @@ import narrow.train.TrainSpec;
 import narrow.train.Trainer;
 import narrow.train.TrainerState;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkContext$;
 import org.apache.spark.SparkEnv;
@@ -158,7 +159,7 @@ public final class DistributedTraining {
         if (latest != null) s = spec.resumingFrom(latest);
         console.accept("train: Spark retried the replicas (stage attempt " + attempt + "): "
             + (latest == null ? "no complete checkpoint yet, starting over"
-                : "resumed from " + new org.apache.hadoop.fs.Path(latest).getName()));
+                : "resumed from " + new Path(latest).getName()));
       }
       TrainRun run = TrainRun.of(s).withHadoop(hadoop.value()).withThreads(Math.max(1, ctx.cpus()));
       String gpu = deviceOf(JavaConverters.mapAsJavaMap(ctx.resources()));
