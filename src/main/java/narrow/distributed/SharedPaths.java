@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
 import narrow.config.ConfigException;
+import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
 import narrow.train.ModelSource;
 import narrow.util.Locations;
@@ -25,6 +26,14 @@ public final class SharedPaths {
     if (plan.model() instanceof ModelSource.Pretrained p) locations.put("model.pretrained", p.location());
     if (plan.distill() != null) locations.put("distill.teacher", plan.distill().teacher());
     check(master, plan.distributed().sharedFilesystem(), locations);
+  }
+
+  /** Refuses a local corpus ({@code data.input}) or shards folder ({@code data.output}): tokenize's tasks read and write them. */
+  public static void checkTokenize(String master, ExperimentConfig c) {
+    Map<String, String> locations = new LinkedHashMap<>();
+    locations.put("data.input", c.data().input());
+    locations.put("data.output", c.data().output());
+    check(master, c.distributed().sharedFilesystem(), locations);
   }
 
   /** {@code locations}: config key → location, as the config gives it after loading. */

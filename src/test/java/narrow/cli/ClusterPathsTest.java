@@ -32,4 +32,17 @@ class ClusterPathsTest {
     assertTrue(line.startsWith("narrow train: ") && line.contains("distributed.shared_filesystem: true"), line);
     assertFalse(r.err().contains("\tat "), "no stack trace for a user error:\n" + r.err());
   }
+
+  @Test
+  void tokenizeRefusesALocalCorpusOnYarn() throws Exception {
+    Path conf = Files.writeString(dir.resolve("exp.yaml"), """
+        experiment: x
+        data: {input: %s, output: gs://bucket/tokenized, seq_len: 32}
+        """.formatted(dir));
+    Path spark = Files.writeString(dir.resolve("yarn.conf"), "spark.master yarn\n");
+    CliTest.Run r = CliTest.narrow("tokenize", conf.toString(), "--spark-conf", spark.toString());
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().contains("narrow tokenize: data.input " + dir + " is a local path, which the executors of "
+        + "master yarn read on their own disks"), r.err());
+  }
 }
