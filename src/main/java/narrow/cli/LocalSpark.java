@@ -25,6 +25,11 @@ final class LocalSpark {
     return SparkSession.builder().config(conf(appName, propertiesFile)).getOrCreate();
   }
 
+  /** The master a session of these Spark properties would have: spark-submit's, the file's, or local[*]. */
+  static String master(Path propertiesFile) {
+    return conf("narrow", propertiesFile).get("spark.master");
+  }
+
   /**
    * The Hadoop configuration a session of these Spark properties would have, without starting
    * one: Hadoop's defaults plus every {@code spark.hadoop.*} property, prefix dropped (what Spark

@@ -17,6 +17,11 @@ final class SparkOptions implements SparkAccess {
     return LocalSpark.session(appName, propertiesFile);
   }
 
+  @Override
+  public String master() {
+    return LocalSpark.master(propertiesFile);
+  }
+
   /** How to reach s3a:// and other remote paths without a session: its spark.hadoop.* settings. */
   @Override
   public Configuration hadoopConfiguration() {

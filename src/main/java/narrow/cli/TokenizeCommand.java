@@ -6,6 +6,7 @@ import narrow.config.TokenizerLocation;
 import narrow.data.TokenizeJob;
 import narrow.data.TokenizeManifest;
 import narrow.data.TokenizeResult;
+import narrow.distributed.SharedPaths;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,6 +22,7 @@ final class TokenizeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ExperimentConfig c = config.load();
+    SharedPaths.checkTokenize(spark.master(), c);
     c.requireCorpus(config.file);
     try (SparkSession session = spark.session("narrow tokenize " + c.experiment())) {
       print(TokenizeJob.run(session, TokenizerLocation.resolved(c.data())));

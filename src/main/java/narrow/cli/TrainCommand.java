@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
 import narrow.distributed.ReplicaHooks;
+import narrow.distributed.SharedPaths;
 import narrow.distributed.TrainingJob;
 import narrow.train.CheckpointStore;
 import narrow.train.RunFolder;
@@ -40,6 +41,7 @@ final class TrainCommand implements Callable<Integer> {
     ExperimentConfig c = config.load(run);
     RunFolder.Start start = RunFolder.Start.of(resume != null, overwrite);
     TrainingPlan plan = TrainingPlan.of(c, config.file);
+    SharedPaths.check(spark.master(), plan); // before output_dir is first reached
     TrainResult r;
     try (InterruptNotice notice = InterruptNotice.install(
         CheckpointStore.open(plan.args().outputDir(), spark.hadoopConfiguration()),

@@ -5,7 +5,7 @@ package narrow.config;
  * replicas' barrier stage takes it (shipped to the executors as it is).
  *
  * @param replicas replicas (Spark barrier tasks, one GPU or {@code spark.task.cpus} cores each);
- *     1 trains in the driver
+ *     1 trains in the driver on a {@code local[N]} master, on an executor on a cluster
  * @param timeoutSeconds how long a collective (or the rendezvous) waits for a replica before the
  *     run fails: a lost executor then ends the stage instead of hanging it
  * @param checkEvery optimizer steps between checks that all replicas hold identical parameters
@@ -14,13 +14,22 @@ package narrow.config;
  *     (PyTorch DDP's reducer), or after it (the same numbers); unset: during on GPUs, after on CPUs,
  *     where the all-reduce needs the very cores backward is using (measured with {@code bench
  *     distributed}: overlapped 2-replica steps were 22% slower on 2 cores)
+ * @param sharedFilesystem local paths (shards, output_dir, models) are on a file system every node
+ *     mounts at the same path (NFS, a cluster on one machine), so a cluster's executors may use them
  */
-public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap)
-    implements java.io.Serializable {
+public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap,
+    Boolean sharedFilesystem) implements java.io.Serializable {
+  @com.fasterxml.jackson.annotation.JsonCreator
   public DistributedConfig {
     replicas = replicas == null ? 1 : replicas;
+    sharedFilesystem = sharedFilesystem != null && sharedFilesystem;
     timeoutSeconds = timeoutSeconds == null ? 600 : timeoutSeconds;
     checkEvery = checkEvery == null ? 100 : checkEvery;
+  }
+
+  /** Replicas as the tests build them: local paths refused on a cluster. */
+  public DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap) {
+    this(replicas, timeoutSeconds, checkEvery, overlap, null);
   }
 
   /** How long a collective waits for a replica. */
@@ -29,7 +38,7 @@ public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Intege
   }
 
   static DistributedConfig defaults() {
-    return new DistributedConfig(null, null, null, null);
+    return new DistributedConfig(null, null, null, null, null);
   }
 
   void validate(ConfigErrors errors) {

@@ -7,11 +7,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import narrow.config.DistributedConfig;
 import narrow.engine.ProcessGroup;
 import narrow.model.DeviceSetting;
 import narrow.train.CheckpointStore;
+import narrow.train.Replicas;
 import narrow.train.StepTimings;
 import narrow.train.TrainResult;
 import narrow.train.TrainRun;
@@ -19,7 +21,10 @@ import narrow.train.TrainSpec;
 import narrow.train.Trainer;
 import narrow.train.TrainerState;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkContext$;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -45,9 +50,11 @@ public final class DistributedTraining {
   private DistributedTraining() {}
 
   /**
-   * Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result. The
-   * replicas reach remote locations with {@code run.hadoop()}, or the session's Hadoop configuration
-   * (its {@code spark.hadoop.*} settings) when the run has none.
+   * Trains {@code run} on {@code settings.replicas()} Spark tasks; returns replica 0's result, its
+   * runtime and tokens/s the whole run's (every attempt, the driver's wall time). The replicas
+   * reach remote locations with {@code run.hadoop()}, or the session's Hadoop configuration (its
+   * {@code spark.hadoop.*} settings) when the run has none. Replica 0's console lines go to
+   * {@code run.console()} on the driver as heartbeats bring them.
    */
   public static TrainResult train(JavaSparkContext jsc, TrainRun run, DistributedConfig settings, ReplicaHooks hooks)
       throws IOException {
@@ -55,19 +62,30 @@ public final class DistributedTraining {
     Configuration hadoop = run.hadoop() != null ? run.hadoop() : jsc.hadoopConfiguration();
     List<Integer> ranks = IntStream.range(0, settings.replicas()).boxed().toList();
     RDD<Integer> tasks = jsc.parallelize(ranks, settings.replicas()).rdd();
-    ReplicaTask task = new ReplicaTask(run.spec(), new SerializableConfiguration(hadoop), settings, hooks);
+    ReplicaReport report = ReplicaReport.registered(jsc.sc());
+    DriverProgress progress = new DriverProgress(report.id(), run.console());
+    ReplicaTask task = new ReplicaTask(run.spec(), new SerializableConfiguration(hadoop), settings, hooks, report);
     jsc.setJobDescription("narrow train: " + settings.replicas() + " replicas of " + run.args().outputDir());
     // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark retries when
     // a task or executor is lost; a failed barrier *result* stage is aborted, never retried.
     RDD<ReplicaOutcome> replicated = tasks.barrier()
         .mapPartitions(task, false, ClassTag$.MODULE$.apply(ReplicaOutcome.class));
-    List<ReplicaOutcome> outcomes = new JavaRDD<>(replicated, ClassTag$.MODULE$.apply(ReplicaOutcome.class))
-        .repartition(1).collect();
+    long start = System.nanoTime();
+    List<ReplicaOutcome> outcomes;
+    jsc.sc().addSparkListener(progress);
+    try {
+      outcomes = new JavaRDD<>(replicated, ClassTag$.MODULE$.apply(ReplicaOutcome.class)).repartition(1).collect();
+    } finally {
+      jsc.sc().removeSparkListener(progress);
+      progress.offer(report.value());
+    }
+    // the whole run: every attempt's steps (a retried stage redoes some) over the driver's wall time
+    double seconds = (System.nanoTime() - start) / 1e9;
     ReplicaOutcome leader = outcomes.isEmpty() ? null : outcomes.get(0);
     if (leader == null) throw new IllegalStateException("replica 0 reported no result");
     TrainerState state = CheckpointStore.open(run.args().outputDir(), hadoop).readTrainerState(Trainer.FINAL_MODEL);
     return new TrainResult(leader.globalStep(), leader.trainLoss(), leader.finalModel(), state,
-        leader.runtimeSeconds(), leader.tokensPerSecond(), StepTimings.fromArray(leader.timings()));
+        seconds, progress.tokens() / seconds, StepTimings.fromArray(leader.timings()));
   }
 
   /** What each barrier task runs: one replica from rendezvous to the end of training. */
@@ -77,12 +95,15 @@ public final class DistributedTraining {
     private final SerializableConfiguration hadoop; // the driver's, so executors reach what it reaches
     private final DistributedConfig settings;
     private final ReplicaHooks hooks;
+    private final ReplicaReport report; // replica 0's lines and tokens, for the driver
 
-    ReplicaTask(TrainSpec spec, SerializableConfiguration hadoop, DistributedConfig settings, ReplicaHooks hooks) {
+    ReplicaTask(TrainSpec spec, SerializableConfiguration hadoop, DistributedConfig settings, ReplicaHooks hooks,
+        ReplicaReport report) {
       this.spec = spec;
       this.hadoop = hadoop;
       this.settings = settings;
       this.hooks = hooks;
+      this.report = report;
     }
 
     @Override
@@ -94,15 +115,32 @@ public final class DistributedTraining {
       String[] hosts = new String[size];
       for (int r = 0; r < size; r++) hosts[r] = hostOf(ctx.getTaskInfos()[r].address());
       List<ReplicaOutcome> out = new ArrayList<>();
-      try (ProcessGroup group = rendezvous(ctx, rank, size, hosts)) {
-        TrainRun run = runFor(rank, attempt, ctx)
-            .asReplica(new GlooReplicas(group, settings.checkEvery(), settings.overlap()))
+      Consumer<String> console = line -> {};
+      if (rank == 0) {
+        report.begin(attempt);
+        // in local mode this executor is the driver's JVM, whose console prints the report already
+        String executor = SparkEnv.get().executorId();
+        boolean echo = !executor.equals(SparkContext$.MODULE$.DRIVER_IDENTIFIER());
+        console = line -> {
+          if (echo) System.err.println(line);
+          report.add(line);
+        };
+        console.accept("train: replica 0 of " + size + " on executor " + executor + " (" + hosts[0]
+            + "), stage attempt " + attempt);
+      }
+      // one replica has nobody to agree with: no rendezvous, no collectives
+      try (ProcessGroup group = size == 1 ? null : rendezvous(ctx, rank, size, hosts)) {
+        Replicas replicas = group == null ? Replicas.single()
+            : new GlooReplicas(group, settings.checkEvery(), settings.overlap());
+        TrainRun run = runFor(attempt, ctx, console)
+            .asReplica(replicas)
             .withHooks(hooks.create(rank, attempt))
-            .withConsole(rank == 0 ? System.err::println : line -> {});
+            .withConsole(console)
+            .withStepListener(rank == 0 ? step -> report.addTokens(step.realTokens()) : step -> {});
         TrainResult r = Trainer.train(run);
         if (rank == 0) {
-          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel(),
-              r.trainRuntimeSeconds(), r.tokensPerSecond(), attempt, r.timings().toArray()));
+          out.add(new ReplicaOutcome(r.globalStep(), r.trainLoss(), r.finalModel(), attempt,
+              r.timings().toArray()));
         }
       } catch (IOException e) {
         throw new UncheckedIOException("replica " + rank + ": " + e.getMessage(), e);
@@ -114,11 +152,14 @@ public final class DistributedTraining {
      * The run this replica trains: the spec's, on the GPU Spark assigned to the task if any, with
      * the task's cores; a retried attempt resumes from the newest complete checkpoint.
      */
-    private TrainRun runFor(int rank, int attempt, BarrierTaskContext ctx) throws IOException {
+    private TrainRun runFor(int attempt, BarrierTaskContext ctx, Consumer<String> console) throws IOException {
       TrainSpec s = spec;
       if (attempt > 0) {
         String latest = CheckpointStore.open(spec.args().outputDir(), hadoop.value()).latest();
         if (latest != null) s = spec.resumingFrom(latest);
+        console.accept("train: Spark retried the replicas (stage attempt " + attempt + "): "
+            + (latest == null ? "no complete checkpoint yet, starting over"
+                : "resumed from " + new Path(latest).getName()));
       }
       TrainRun run = TrainRun.of(s).withHadoop(hadoop.value()).withThreads(Math.max(1, ctx.cpus()));
       String gpu = deviceOf(JavaConverters.mapAsJavaMap(ctx.resources()));

@@ -3,7 +3,8 @@ package narrow.distributed;
 import java.io.Serializable;
 
 /**
- * What replica 0 reports back to the driver when training ends. A plain class, not a record:
+ * What replica 0 reports back to the driver when training ends (its tokens and lines travel in
+ * {@link ReplicaReport}, which also counts attempts that did not end). A plain class, not a record:
  * it crosses a shuffle, serialized with {@code spark.serializer}, which is Kryo in narrow's Spark
  * settings ({@code conf/spark/local.conf}), and the Kryo Spark ships cannot take records ("can't
  * get field offset on a record class").
@@ -12,19 +13,14 @@ final class ReplicaOutcome implements Serializable {
   private final long globalStep;
   private final double trainLoss;
   private final String finalModel;
-  private final double runtimeSeconds;
-  private final double tokensPerSecond;
   private final int attempt;
   private final double[] timings;
 
-  ReplicaOutcome(long globalStep, double trainLoss, String finalModel, double runtimeSeconds,
-      double tokensPerSecond, int attempt, double[] timings) {
+  ReplicaOutcome(long globalStep, double trainLoss, String finalModel, int attempt, double[] timings) {
     this.timings = timings;
     this.globalStep = globalStep;
     this.trainLoss = trainLoss;
     this.finalModel = finalModel;
-    this.runtimeSeconds = runtimeSeconds;
-    this.tokensPerSecond = tokensPerSecond;
     this.attempt = attempt;
   }
 
@@ -38,14 +34,6 @@ final class ReplicaOutcome implements Serializable {
 
   String finalModel() {
     return finalModel;
-  }
-
-  double runtimeSeconds() {
-    return runtimeSeconds;
-  }
-
-  double tokensPerSecond() {
-    return tokensPerSecond;
   }
 
   int attempt() {

@@ -11,6 +11,12 @@ public interface SparkAccess {
   /** A session for one job; the caller closes it. */
   SparkSession session(String appName);
 
+  /**
+   * The {@code spark.master} a session would have, known without starting one: it decides where
+   * a run trains and which paths its executors can read.
+   */
+  String master();
+
   /** The {@code spark.hadoop.*} settings, for s3a:// and other remote paths without a session. */
   Configuration hadoopConfiguration();
 }

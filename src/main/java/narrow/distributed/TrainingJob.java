@@ -39,10 +39,11 @@ public final class TrainingJob {
   private TrainingJob() {}
 
   /**
-   * One run: in this JVM, or with {@code distributed.replicas} ≥ 2 as that many Spark barrier
-   * tasks (the Spark session of {@code --spark-conf}, or spark-submit's), with training hooks (a
-   * pruning mask) built per replica by {@code hooks}; a run in this JVM is replica 0. Remote data
-   * and output_dir are reached with the Spark properties' {@code spark.hadoop.*} settings either way.
+   * One run: in this JVM, or as Spark barrier tasks (the Spark session of {@code --spark-conf}, or
+   * spark-submit's) where {@link Placement#onExecutors} says so, with training hooks (a pruning
+   * mask) built per replica by {@code hooks}; a run in this JVM is replica 0. Remote data and
+   * output_dir are reached with the Spark properties' {@code spark.hadoop.*} settings either way.
+   * Local paths the executors of a cluster cannot see are refused first ({@link SharedPaths}).
    *
    * @param resume a checkpoint folder, "latest", or null
    * @param start what to do with a run already in the run's folder ({@link RunFolder}); null
@@ -50,7 +51,9 @@ public final class TrainingJob {
    */
   public static TrainResult run(TrainingPlan plan, String resume, RunFolder.Start start, SparkAccess spark,
       ReplicaHooks hooks) throws IOException {
-    if (plan.distributed().replicas() == 1) {
+    String master = spark.master();
+    SharedPaths.check(master, plan);
+    if (!Placement.onExecutors(master, plan.distributed().replicas())) {
       return train(plan, resume, start, spark.hadoopConfiguration(), null, hooks);
     }
     try (SparkSession session = spark.session("narrow train " + plan.run())) {
@@ -83,7 +86,7 @@ public final class TrainingJob {
     String resumeFrom = resume == null ? null : checkpointToResume(runDir, resume);
     LlamaConfig model = modelConfig(plan, hadoop);
     if (resumeFrom != null) {
-      ResumeCheck.check(resumeFrom, model, modelSetting(plan), argsAsResolved(plan), hadoop);
+      ResumeCheck.check(resumeFrom, model, modelSetting(plan), argsAsResolved(plan, session != null), hadoop);
       System.err.println("narrow train: resuming from " + resumeFrom);
     }
     writeModelStats(model, plan, runDir);
@@ -140,11 +143,11 @@ public final class TrainingJob {
 
   /**
    * The arguments with bf16 as the run will resolve it where that is known here: set in the
-   * config, or a run in this JVM (replicas run where their executors' devices are).
+   * config, or a run in this JVM (replicas on executors run where their executors' devices are).
    */
-  private static TrainingArguments argsAsResolved(TrainingPlan plan) {
+  private static TrainingArguments argsAsResolved(TrainingPlan plan, boolean onExecutors) {
     TrainingArguments args = plan.args();
-    if (args.bf16() != null || plan.distributed().replicas() > 1) return args;
+    if (args.bf16() != null || onExecutors) return args;
     return args.with("bf16", args.bf16On(ComputeDevice.fromSetting(plan.device())));
   }
 

@@ -13,6 +13,7 @@ import narrow.config.PruneConfig;
 import narrow.config.TrainingPlan;
 import narrow.data.TokenizeManifest;
 import narrow.data.TokenizedDataset;
+import narrow.distributed.SharedPaths;
 import narrow.distributed.SparkAccess;
 import narrow.distributed.TrainingJob;
 import narrow.engine.Autograd;
@@ -58,6 +59,8 @@ public final class PruneJob {
     if (!(plan.model() instanceof ModelSource.Pretrained pretrained)) {
       throw new ConfigException(file + ": model.pretrained: narrow prune prunes a pretrained model, not a preset");
     }
+    // before any work: the attribution tasks and the recovery's replicas may run on other machines
+    SharedPaths.check(spark.master(), plan);
     String outputDir = plan.args().outputDir();
     Configuration hadoop = spark.hadoopConfiguration();
     // the run's files are written to a local folder: output_dir itself (made when the first file

@@ -15,9 +15,11 @@ import org.apache.hadoop.conf.Configuration;
  * @param replicas the data-parallel group this run is one replica of; {@link Replicas#single()}
  * @param hadoop how to reach remote locations (s3a endpoint, credentials provider...); {@code
  *     null}: the Spark session's when the run is distributed over Spark, else Hadoop's defaults
+ * @param onStep sees each optimizer step of {@link Trainer#run()} once it is done (a replica
+ *     reports its progress to the driver with it)
  */
 public record TrainRun(TrainSpec spec, TrainingHooks hooks, Consumer<String> console, int threads,
-    Replicas replicas, Configuration hadoop) {
+    Replicas replicas, Configuration hadoop, Consumer<Trainer.StepStats> onStep) {
 
   public TrainRun {
     if (spec == null) throw new IllegalArgumentException("a run needs its spec");
@@ -25,11 +27,12 @@ public record TrainRun(TrainSpec spec, TrainingHooks hooks, Consumer<String> con
     if (console == null) console = System.err::println;
     if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
     if (replicas == null) replicas = Replicas.single();
+    if (onStep == null) onStep = step -> {};
   }
 
   /** The spec, run in this JVM with every core, no hooks and Hadoop's defaults. */
   public static TrainRun of(TrainSpec spec) {
-    return new TrainRun(spec, TrainingHooks.none(), null, 0, null, null);
+    return new TrainRun(spec, TrainingHooks.none(), null, 0, null, null, null);
   }
 
   /** A run on the dataset at {@code dataset}: a local path or a URI. */
@@ -77,15 +80,15 @@ public record TrainRun(TrainSpec spec, TrainingHooks hooks, Consumer<String> con
   }
 
   private TrainRun withSpec(TrainSpec s) {
-    return new TrainRun(s, hooks, console, threads, replicas, hadoop);
+    return new TrainRun(s, hooks, console, threads, replicas, hadoop, onStep);
   }
 
   public TrainRun asReplica(Replicas group) {
-    return new TrainRun(spec, hooks, console, threads, group, hadoop);
+    return new TrainRun(spec, hooks, console, threads, group, hadoop, onStep);
   }
 
   public TrainRun withThreads(int n) {
-    return new TrainRun(spec, hooks, console, n, replicas, hadoop);
+    return new TrainRun(spec, hooks, console, n, replicas, hadoop, onStep);
   }
 
   /** Resumes from a checkpoint folder: a local path or a URI. */
@@ -102,18 +105,22 @@ public record TrainRun(TrainSpec spec, TrainingHooks hooks, Consumer<String> con
   }
 
   public TrainRun withHooks(TrainingHooks h) {
-    return new TrainRun(spec, h, console, threads, replicas, hadoop);
+    return new TrainRun(spec, h, console, threads, replicas, hadoop, onStep);
   }
 
   public TrainRun withConsole(Consumer<String> c) {
-    return new TrainRun(spec, hooks, c, threads, replicas, hadoop);
+    return new TrainRun(spec, hooks, c, threads, replicas, hadoop, onStep);
   }
 
   public TrainRun onDevice(DeviceSetting setting) {
     return withSpec(spec.onDevice(setting));
   }
 
+  public TrainRun withStepListener(Consumer<Trainer.StepStats> listener) {
+    return new TrainRun(spec, hooks, console, threads, replicas, hadoop, listener);
+  }
+
   public TrainRun withHadoop(Configuration conf) {
-    return new TrainRun(spec, hooks, console, threads, replicas, conf);
+    return new TrainRun(spec, hooks, console, threads, replicas, conf, onStep);
   }
 }

@@ -216,6 +216,7 @@ public final class Trainer implements AutoCloseable {
     }
     while (state.globalStep < args.maxSteps()) {
       StepStats stats = step();
+      run.onStep().accept(stats);
       sessionTokens += stats.realTokens();
       double seconds = (System.nanoTime() - start) / 1e9;
       progress.advance(1, String.format(Locale.ROOT, "step %d, loss %.4f, %.0f tokens/s",

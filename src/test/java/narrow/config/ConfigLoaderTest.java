@@ -28,6 +28,13 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void sharedFilesystemIsOffUnlessSet() throws IOException {
+    Path file = write("experiment: demo\ndata: {input: $CORPUS, output: t}\n");
+    assertFalse(ConfigLoader.load(file, List.of()).distributed().sharedFilesystem());
+    assertTrue(ConfigLoader.load(file, List.of("distributed.shared_filesystem=true")).distributed().sharedFilesystem());
+  }
+
+  @Test
   void readsValuesAndFillsDefaults() throws IOException {
     Path file = write("""
         experiment: demo

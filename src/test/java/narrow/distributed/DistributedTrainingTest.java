@@ -61,7 +61,7 @@ class DistributedTrainingTest {
     return LlamaConfig.read(narrow.model.Fixtures.model(narrow.model.Fixtures.UNTIED).resolve("config.json"));
   }
 
-  TrainingArguments args(Path out, long steps, int batch, int accumulation) {
+  static TrainingArguments args(Path out, long steps, int batch, int accumulation) {
     return TrainingArguments.defaults(out.toString()).with(Map.ofEntries(
         Map.entry("max_steps", steps), Map.entry("learning_rate", 3e-3), Map.entry("weight_decay", 0.01),
         Map.entry("warmup_steps", 3), Map.entry("lr_scheduler_type", "cosine"),
@@ -95,6 +95,41 @@ class DistributedTrainingTest {
           * ((Number) end.get("train_runtime")).doubleValue();
       assertEquals(80, samples, 2, "samples in " + end);
     }
+  }
+
+  /** Where the replica's hooks were built: in a Spark task or not (local mode: the same JVM as the test). */
+  static final java.util.Queue<String> BUILT_IN = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** The executor path with one replica (what a cluster's master takes) trains as the driver does, in a task. */
+  @Test
+  void oneReplicaOnAnExecutorTrainsAsInTheDriver() throws Exception {
+    Path data = data();
+    TrainResult driver = Trainer.train(TrainRun.of(new ModelSource.Fresh(tiny(), 11), data,
+        args(tmp.resolve("driver"), 10, 4, 1)).withThreads(1));
+    BUILT_IN.clear();
+    TrainResult executor = DistributedTraining.train(jsc,
+        TrainRun.of(new ModelSource.Fresh(tiny(), 11), data, args(tmp.resolve("executor"), 10, 4, 1)), replicas(1),
+        (rank, attempt) -> {
+          org.apache.spark.TaskContext task = org.apache.spark.TaskContext.get();
+          BUILT_IN.add(task == null ? "no task" : "stage " + task.stageId() + " partition " + task.partitionId());
+          return TrainingHooks.none();
+        });
+    assertEquals(1, BUILT_IN.size(), BUILT_IN.toString());
+    assertTrue(BUILT_IN.peek().matches("stage \\d+ partition 0"), BUILT_IN.toString());
+    assertSameRun(driver, executor, 0);
+  }
+
+  /** The driver's console gets replica 0's lines: where it runs, each logged step, the progress line. */
+  @Test
+  void theDriverPrintsReplicaZerosProgress() throws Exception {
+    List<String> console = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    DistributedTraining.train(jsc, TrainRun.of(new ModelSource.Fresh(tiny(), 12), data(),
+        args(tmp.resolve("progress"), 6, 2, 1)).withConsole(console::add), replicas(2), ReplicaHooks.none());
+    String all = String.join("\n", console);
+    assertTrue(console.get(0).startsWith("train: replica 0 of 2 on executor driver"), all);
+    for (int step = 1; step <= 6; step++) assertTrue(all.contains("step " + step + "/6: loss "), all);
+    assertTrue(all.matches("(?s).*\ntrain: 6/6 \\(100\\.0%\\) steps, [0-9.]+ steps/s, elapsed .*, last step's loss .*"), all);
+    assertEquals(console.size(), new java.util.HashSet<>(console).size(), "each line once:\n" + all);
   }
 
   /** Both ways of averaging: inside backward (DDP's reducer, the default) and after it. */
@@ -195,11 +230,24 @@ class DistributedTrainingTest {
     ReplicaHooks dieOnce = (rank, attempt) -> new TrainingHooks(null, (grads, step) -> {
       if (rank == 1 && attempt == 0 && step == 12) throw new IllegalStateException("replica 1 lost (test)");
     }, null);
+    List<String> console = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     TrainResult recovered = DistributedTraining.train(jsc,
-        TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("recovered"), 20, 2, 1)),
+        TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("recovered"), 20, 2, 1))
+            .withConsole(console::add),
         new DistributedConfig(2, 20, 5, null), dieOnce);
     assertEquals(20, recovered.globalStep());
     assertWeightsEqual(plain.finalModel(), recovered.finalModel(), 1e-6);
+    assertTrue(console.contains("train: Spark retried the replicas (stage attempt 1): resumed from checkpoint-10"),
+        String.join("\n", console));
+
+    // tokens/s covers the whole run: attempt 0's 13 steps (replica 0 finishes step 13, whose
+    // collectives replica 1 joined before failing) and attempt 1's steps 11 to 20, over the run's time
+    List<Long> perStep = new java.util.ArrayList<>();
+    Trainer.train(TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("counted"), 20, 4, 1))
+        .withThreads(1).withStepListener(step -> perStep.add(step.realTokens())));
+    long tokens = perStep.subList(0, 13).stream().mapToLong(Long::longValue).sum()
+        + perStep.subList(10, 20).stream().mapToLong(Long::longValue).sum();
+    assertEquals(tokens, recovered.tokensPerSecond() * recovered.trainRuntimeSeconds(), 1e-6 * tokens);
   }
 
   /** A NaN loss on one replica stops both at the same step, named, instead of hanging the other. */
