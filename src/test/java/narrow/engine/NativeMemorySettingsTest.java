@@ -26,9 +26,19 @@ import org.junit.jupiter.api.Test;
 class NativeMemorySettingsTest {
   private static final Path SPARK_CONF = Path.of("conf", "spark");
   private static final Pattern ENV_LINE =
-      Pattern.compile("^#?\\s*spark\\.(executorEnv|yarn\\.appMasterEnv)\\.(\\w+)\\s+(\\S+)\\s*$");
+      Pattern.compile("^#?\\s*spark\\.(executorEnv|yarn\\.appMasterEnv)\\.(\\w+)(?:\\s*=\\s*|\\s+)(\\S+)\\s*$");
   private static final Pattern JAVA_OPTIONS_LINE =
-      Pattern.compile("^spark\\.(driver|executor)\\.extraJavaOptions\\s+(.*)$");
+      Pattern.compile("^spark\\.(driver|executor)\\.extraJavaOptions(?:\\s*=\\s*|\\s+)(.*)$");
+  /**
+   * Where each file's driver gets the allocator settings besides its executors: YARN's application
+   * master; a standalone driver inherits spark-submit's environment (the jobs/ wrappers export them).
+   */
+  private static final Map<String, List<String>> ENV_GROUPS = Map.of(
+      "local.conf", List.of("executorEnv", "yarn.appMasterEnv"),
+      "standalone-cpu.conf", List.of("executorEnv"),
+      "yarn-cpu.conf", List.of("executorEnv", "yarn.appMasterEnv"),
+      "emr-gpu.conf", List.of("executorEnv", "yarn.appMasterEnv"),
+      "dataproc-gpu.conf", List.of("executorEnv", "yarn.appMasterEnv"));
 
   @Test
   void theFileHoldsTheSettings() {
@@ -70,7 +80,9 @@ class NativeMemorySettingsTest {
     try (Stream<Path> s = Files.list(SPARK_CONF)) {
       files = s.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
     }
-    assertEquals(3, files.size(), files.toString());
+    assertEquals(ENV_GROUPS.keySet().stream().sorted().toList(),
+        files.stream().map(f -> f.getFileName().toString()).sorted().toList(),
+        "conf/spark/ holds one property file per target, each listed here with its driver's settings");
     for (Path file : files) {
       Map<String, Map<String, String>> envs = new TreeMap<>();
       Map<String, String> javaOptions = new TreeMap<>();
@@ -80,7 +92,8 @@ class NativeMemorySettingsTest {
         Matcher java = JAVA_OPTIONS_LINE.matcher(line);
         if (java.matches()) javaOptions.put(java.group(1), java.group(2));
       }
-      assertEquals(List.of("executorEnv", "yarn.appMasterEnv"), new ArrayList<>(envs.keySet()), file.toString());
+      assertEquals(ENV_GROUPS.get(file.getFileName().toString()), new ArrayList<>(envs.keySet()),
+          file + ": the native allocator settings for executors and the driver");
       envs.forEach((where, vars) -> assertEquals(NativeMemory.glibc(), vars, file + ": spark." + where
           + ".* differ from the glibc.* settings of src/main/resources/" + NativeMemory.RESOURCE));
       assertEquals(List.of("driver", "executor"), new ArrayList<>(javaOptions.keySet()), file.toString());
