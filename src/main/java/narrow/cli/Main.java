@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         TokenizeCommand.class,
         TrainCommand.class,
         PruneCommand.class,
+        RunCommand.class,
         ConfigCommand.class,
     })
 public final class Main {

@@ -52,8 +52,11 @@ public final class TrainingJob {
     if (plan.distributed().replicas() == 1) {
       return train(plan, resume, start, spark.hadoopConfiguration(), null, hooks);
     }
-    try (SparkSession session = spark.session("narrow train " + plan.run())) {
+    SparkSession session = spark.session("narrow train " + plan.run());
+    try {
       return train(plan, resume, start, session.sparkContext().hadoopConfiguration(), session, hooks);
+    } finally {
+      spark.release(session);
     }
   }
 
