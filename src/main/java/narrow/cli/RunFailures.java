@@ -13,7 +13,8 @@ final class RunFailures implements FailurePolicy {
   public String reason(Exception e) {
     Throwable user = UserErrors.find(e);
     if (user != null) return FailurePolicy.oneLine(user.getMessage());
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
       if (t instanceof SparkException) return FailurePolicy.oneLine("Spark job failed: " + t.getMessage());
     }
     return null;
