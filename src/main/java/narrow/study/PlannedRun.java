@@ -71,15 +71,20 @@ public record PlannedRun(String name, ExperimentConfig config, TrainingPlan plan
     p.add(plan.model() instanceof ModelSource.Preset preset ? "preset " + preset.name()
         : "base " + ((ModelSource.Pretrained) plan.model()).location());
     if (prunes()) {
-      if (config.prune().threshold() != null) p.add("norm threshold " + config.prune().threshold());
+      if (config.prune().threshold() != null) p.add("norm threshold " + plain(config.prune().threshold()));
       else p.add(String.format(Locale.ROOT, "neurons %.2f, residual %.2f", config.prune().neuronSparsity(),
           config.prune().residualSparsity()));
     }
     if (config.sparsity() != null) {
-      p.add("λ " + config.sparsity().lambda() + (config.sparsity().adaptive() ? " (adaptive)" : ""));
+      p.add("λ " + plain(config.sparsity().lambda()) + (config.sparsity().adaptive() ? " (adaptive)" : ""));
     }
     if (config.distill() != null) p.add("teacher " + config.distill().teacher());
     return String.join(", ", p);
+  }
+
+  /** As the config writes it ({@code 0.0005}), not as Java prints a double ({@code 5.0E-4}). */
+  private static String plain(double value) {
+    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 
   /** Training tokens: max_steps × per-device batch × accumulation × replicas × seq_len. */

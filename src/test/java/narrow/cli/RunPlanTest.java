@@ -104,4 +104,26 @@ class RunPlanTest {
     hasRow(defaultRun.out(), "d16_l1_h2", "new", "start", "from scratch", "preset d16_l1_h2", "192",
         flops("d16_l1_h2", 192), "1");
   }
+
+  /** The study's own grids, as shipped: their sizes' tokens and FLOPs, a λ as the file writes it. */
+  @Test
+  void theStudysGridsPlanTheirTokensAndFlops() throws IOException {
+    CliTest.Run sizes = CliTest.narrow("run", "conf/trainscratch01.yaml", "--dry-run",
+        "--set", "train.output_dir=" + dir.resolve("trainscratch01"));
+    assertEquals(0, sizes.exit(), sizes.out() + sizes.err());
+    // 100,000 steps × 16 sequences × 4 accumulated × 1 replica × 1024 tokens
+    hasRow(sizes.out(), "d256_l4_h4", "new", "start", "from scratch", "preset d256_l4_h4", "6.55e+09",
+        flops("d256_l4_h4", 6_553_600_000L), "1");
+    hasRow(sizes.out(), "d2048_l32_h32", "new", "start", "from scratch", "preset d2048_l32_h32", "6.55e+09",
+        flops("d2048_l32_h32", 6_553_600_000L), "1");
+    assertTrue(sizes.out().indexOf("  d256_l4_h4 ") < sizes.out().indexOf("  d2048_l32_h32 "), "the file's order");
+
+    CliTest.Run lambdas = CliTest.narrow("run", "conf/tuneprune15-redo.yaml", "--dry-run", "--run", "lambda_0.0005*",
+        "--set", "model.pretrained=" + narrow.model.Fixtures.model(narrow.model.Fixtures.UNTIED).toAbsolutePath(),
+        "--set", "train.output_dir=" + dir.resolve("tuneprune15-redo"));
+    assertEquals(0, lambdas.exit(), lambdas.out() + lambdas.err());
+    // 70,000 steps × 18 × 6 × 1 × 1024
+    assertTrue(lambdas.out().matches("(?s).*\\n +lambda_0\\.0005_bs_18_acc_6 +new +start +group sparsity +base [^ ]+, "
+        + "λ 0\\.0005 +7\\.74e\\+09 .*"), lambdas.out());
+  }
 }
