@@ -75,13 +75,13 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
    * @throws ConfigException naming the argument at fault
    */
   public static Map<String, Object> trainSection(ExperimentConfig c, Path file) {
-    String outputRoot = c.outputDir();
+    String outputDir = c.outputDir();
     ConfigErrors errors = new ConfigErrors(file);
-    TrainingArguments args = arguments(c, outputRoot == null ? "" : outputRoot, errors);
+    TrainingArguments args = arguments(c, outputDir == null ? "" : outputDir, errors);
     errors.throwIfAny();
     Map<String, Object> section = new LinkedHashMap<>(args.toMap());
-    if (outputRoot == null) section.remove("output_dir"); // required, and has no default
-    else section.put("output_dir", outputRoot);
+    if (outputDir == null) section.remove("output_dir"); // required, and has no default
+    else section.put("output_dir", outputDir);
     return section;
   }
 

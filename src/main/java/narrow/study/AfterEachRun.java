@@ -12,7 +12,7 @@ public interface AfterEachRun {
   AfterEachRun NOTHING = (outputRoot, outcome) -> {};
 
   /**
-   * @param outputRoot the config's {@code output_root} as written, or null when it has none
+   * @param outputRoot the config's {@code output_root} (a local one absolute), or null when it has none
    * @param outcome the run just ended
    */
   void after(String outputRoot, RunOutcome outcome) throws IOException;

@@ -15,6 +15,7 @@ import narrow.train.RunFolder;
 import narrow.train.TrainResult;
 import narrow.train.Trainer;
 import narrow.train.TrainerState;
+import narrow.util.Locations;
 
 /**
  * {@code narrow run}: the runs of an experiment's grid one after another, each as {@code narrow
@@ -54,7 +55,7 @@ public final class StudyRunner {
       RunOutcome outcome;
       try {
         r = PlannedRun.of(file, runs.get(i), overrides, spark.hadoopConfiguration());
-        outputRoot = r.config().outputRoot();
+        outputRoot = r.config().outputRoot() == null ? null : Locations.expanded(r.config().outputRoot());
         name = r.name();
         System.out.printf(Locale.ROOT, "%n== narrow run [%d/%d] %s: %s, %s -> %s%n", i + 1, runs.size(), name,
             r.state(), r.action(), r.plan().args().outputDir());
