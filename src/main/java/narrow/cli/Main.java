@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         PruneCommand.class,
         MetricsCommand.class,
+        RunCommand.class,
         ConfigCommand.class,
     })
 public final class Main {

@@ -62,6 +62,27 @@ public final class ConfigLoader {
    * the command-line overrides, which win over both.
    */
   public static ExperimentConfig load(Path file, String run, List<String> overrides) {
+    ObjectNode root = tree(file);
+    if (run != null) applyRun(file, root, run);
+    Map<String, String> fromCommandLine = Overrides.apply(root, overrides);
+    ConfigErrors errors = new ConfigErrors(file, fromCommandLine);
+    ExperimentConfig config = bind(file, root, fromCommandLine, errors);
+    config.validate(errors);
+    errors.throwIfAny();
+    return config;
+  }
+
+  /**
+   * The names of the file's {@code runs:} grid in the file's order, read without binding or
+   * validating anything else: each run is loaded, and may fail, on its own.
+   */
+  public static List<String> runNames(Path file) {
+    List<String> names = new ArrayList<>();
+    tree(file).path("runs").fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
+  private static ObjectNode tree(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such config file");
     }
@@ -77,13 +98,7 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }
-    if (run != null) applyRun(file, root, run);
-    Map<String, String> fromCommandLine = Overrides.apply(root, overrides);
-    ConfigErrors errors = new ConfigErrors(file, fromCommandLine);
-    ExperimentConfig config = bind(file, root, fromCommandLine, errors);
-    config.validate(errors);
-    errors.throwIfAny();
-    return config;
+    return root;
   }
 
   private static void applyRun(Path file, ObjectNode root, String run) {

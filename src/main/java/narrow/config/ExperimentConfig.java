@@ -3,11 +3,15 @@ package narrow.config;
 import java.util.Map;
 import java.util.TreeMap;
 import narrow.data.TokenizeSettings;
+import narrow.util.Locations;
 
 /**
  * One experiment's YAML file ({@code conf/<experiment>.yaml}), bound and validated.
  *
  * @param experiment the experiment's name
+ * @param outputRoot the study's tree (local, {@code s3a://}, {@code gs://}), or null: each
+ *     experiment writes {@code <output_root>/<experiment>/<run>/}, so {@code train.output_dir}
+ *     follows from it
  * @param data the corpus and the tokenize job
  * @param model what to train
  * @param train the training arguments, by Hugging Face {@code TrainingArguments} names;
@@ -24,6 +28,7 @@ import narrow.data.TokenizeSettings;
  */
 public record ExperimentConfig(
     String experiment,
+    String outputRoot,
     TokenizeSettings data,
     ModelConfig model,
     Map<String, Object> train,
@@ -47,6 +52,7 @@ public record ExperimentConfig(
         && !experiment.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       errors.add("experiment", "use letters, digits, '_', '-' and '.' only, got '" + experiment + "'");
     }
+    validateOutputRoot(errors);
     DataSection.validate(data, errors);
     model.validate(errors);
     distributed.validate(errors);
@@ -67,8 +73,40 @@ public record ExperimentConfig(
    */
   public ExperimentConfig withTrainingDefaults(java.nio.file.Path file) {
     if (train.isEmpty()) return this;
-    return new ExperimentConfig(experiment, data, model, TrainingPlan.trainSection(this, file), runs, run,
+    return new ExperimentConfig(experiment, outputRoot, data, model, TrainingPlan.trainSection(this, file), runs, run,
         distributed, prune, sparsity, distill);
+  }
+
+  /**
+   * The experiment's folder: {@code train.output_dir}, or {@code <output_root>/<experiment>}
+   * when only {@code output_root} is set; null when neither is.
+   */
+  public String outputDir() {
+    Object dir = train.get("output_dir");
+    if (dir != null) return dir.toString();
+    return outputRoot == null || experiment == null ? null : Locations.child(outputRoot, experiment);
+  }
+
+  /** A train.output_dir beside output_root must be the folder output_root gives the experiment. */
+  private void validateOutputRoot(ConfigErrors errors) {
+    if (outputRoot == null) return;
+    if (outputRoot.isBlank()) {
+      errors.add("output_root", "is empty: give the study's folder (a local path, s3a://… or gs://…), or leave it out");
+      return;
+    }
+    Object dir = train.get("output_dir");
+    if (dir == null || experiment == null) return;
+    String wanted = withoutSlash(Locations.expanded(Locations.child(outputRoot, experiment)));
+    String given = withoutSlash(Locations.expanded(dir.toString()));
+    if (!wanted.equals(given)) {
+      errors.add("train.output_dir", given + " is not " + wanted + ", the folder output_root " + outputRoot
+          + " gives experiment " + experiment + ": leave train.output_dir out (it follows output_root), "
+          + "or leave output_root out");
+    }
+  }
+
+  private static String withoutSlash(String location) {
+    return location.replaceAll("(?<=.)/+$", "");
   }
 
   /**

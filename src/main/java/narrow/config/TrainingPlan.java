@@ -48,12 +48,14 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
       errors.add("model", "set model.preset (a fresh d{hidden}_l{layers}_h{heads}) or model.pretrained"
           + (c.runs().isEmpty() ? "" : ", or pick a run with --run (" + String.join(", ", c.runs().keySet()) + ")"));
     }
-    Object outputRoot = c.train().get("output_dir");
-    if (outputRoot == null) errors.add("train.output_dir", "is required (the experiment's folder)");
+    String outputDir = c.outputDir();
+    if (outputDir == null) {
+      errors.add("train.output_dir", "is required (the experiment's folder), or set output_root (the study's folder)");
+    }
     errors.throwIfAny();
 
     // output_dir and the shards may be remote (s3a://, gs://): training reaches them through Hadoop
-    String runDir = Locations.child(Locations.expanded(outputRoot.toString()), c.runName());
+    String runDir = Locations.child(Locations.expanded(outputDir), c.runName());
     TrainingArguments args = arguments(c, runDir, errors);
     errors.throwIfAny();
     ModelSource model = c.model().preset() != null
@@ -68,18 +70,18 @@ public record TrainingPlan(String run, TrainSpec spec, DistributedConfig distrib
   /**
    * The {@code train:} section as training takes it, for showing: every argument the file leaves
    * out at Hugging Face's default, {@code max_length} from {@code data.seq_len}, and
-   * {@code output_dir} as written (the experiment's folder, not the run's).
+   * {@code output_dir} as written, or as output_root gives it (the experiment's folder, not the run's).
    *
    * @throws ConfigException naming the argument at fault
    */
   public static Map<String, Object> trainSection(ExperimentConfig c, Path file) {
-    Object outputRoot = c.train().get("output_dir");
+    String outputDir = c.outputDir();
     ConfigErrors errors = new ConfigErrors(file);
-    TrainingArguments args = arguments(c, outputRoot == null ? "" : outputRoot.toString(), errors);
+    TrainingArguments args = arguments(c, outputDir == null ? "" : outputDir, errors);
     errors.throwIfAny();
     Map<String, Object> section = new LinkedHashMap<>(args.toMap());
-    if (outputRoot == null) section.remove("output_dir"); // required, and has no default
-    else section.put("output_dir", outputRoot);
+    if (outputDir == null) section.remove("output_dir"); // required, and has no default
+    else section.put("output_dir", outputDir);
     return section;
   }
 

@@ -8,7 +8,7 @@ import org.apache.spark.sql.SparkSession;
  * spark-submit's), and the Hadoop settings that reach remote locations when it runs none.
  */
 public interface SparkAccess {
-  /** A session for one job; the caller closes it. */
+  /** A session for one job; the caller ends it with {@link #release}. */
   SparkSession session(String appName);
 
   /**
@@ -16,6 +16,15 @@ public interface SparkAccess {
    * a run trains and which paths its executors can read.
    */
   String master();
+
+  /**
+   * Ends a session {@link #session} gave: stops it, unless this access shares one session across
+   * the jobs of a whole application ({@code narrow run}: on a cluster a stopped context ends the
+   * application).
+   */
+  default void release(SparkSession session) {
+    session.close();
+  }
 
   /** The {@code spark.hadoop.*} settings, for s3a:// and other remote paths without a session. */
   Configuration hadoopConfiguration();

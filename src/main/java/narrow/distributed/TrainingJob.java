@@ -56,8 +56,11 @@ public final class TrainingJob {
     if (!Placement.onExecutors(master, plan.distributed().replicas())) {
       return train(plan, resume, start, spark.hadoopConfiguration(), null, hooks);
     }
-    try (SparkSession session = spark.session("narrow train " + plan.run())) {
+    SparkSession session = spark.session("narrow train " + plan.run());
+    try {
       return train(plan, resume, start, session.sparkContext().hadoopConfiguration(), session, hooks);
+    } finally {
+      spark.release(session);
     }
   }
 

@@ -118,12 +118,15 @@ public final class PruneJob {
     PruningSelection selection;
     AttributionScores scores = null;
     if (p.method() == PruneConfig.Method.ATTRIBUTION) {
-      try (SparkSession session = spark.session("narrow prune " + plan.run())) {
+      SparkSession session = spark.session("narrow prune " + plan.run());
+      try {
         AttributionResult r = AttributionJob.run(JavaSparkContext.fromSparkContext(session.sparkContext()),
             new AttributionJob.Settings(pretrained.location(), plan.dataset(), "train", p.samples(), p.batchSize(),
                 plan.args().maxLength(), p.partitions(), p.neuronSparsity(), p.residualSparsity()));
         selection = r.pruned();
         scores = r.scores();
+      } finally {
+        spark.release(session);
       }
       timings.put("attribution", seconds(start));
     } else if (p.method() == PruneConfig.Method.NORM) {
