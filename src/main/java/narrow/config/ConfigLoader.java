@@ -51,6 +51,11 @@ public final class ConfigLoader {
     }
   }
 
+  /** The key naming a config this file extends. */
+  static final String EXTENDS = "extends";
+  /** A placeholder for the config's output_root in any string value. */
+  static final String OUTPUT_ROOT = "${output_root}";
+
   private ConfigLoader() {}
 
   public static ExperimentConfig load(Path file, List<String> overrides) {
@@ -65,6 +70,7 @@ public final class ConfigLoader {
     ObjectNode root = tree(file);
     if (run != null) applyRun(file, root, run);
     Map<String, String> fromCommandLine = Overrides.apply(root, overrides);
+    substituteOutputRoot(file, root, root, "");
     ConfigErrors errors = new ConfigErrors(file, fromCommandLine);
     ExperimentConfig config = bind(file, root, fromCommandLine, errors);
     config.validate(errors);
@@ -83,6 +89,46 @@ public final class ConfigLoader {
   }
 
   private static ObjectNode tree(Path file) {
+    return tree(file, new ArrayList<>());
+  }
+
+  /**
+   * The file's YAML tree over the tree of the file its {@code extends:} names (relative to its
+   * folder), so that experiments sharing a corpus and trainer say them once: mappings merge key by
+   * key, any other value replaces the base's, and a base's {@code runs:} grid is not inherited (a
+   * grid belongs to the file that lists it).
+   */
+  private static ObjectNode tree(Path file, List<Path> chain) {
+    ObjectNode root = readMapping(file);
+    JsonNode base = root.remove(EXTENDS);
+    if (base == null) return root;
+    if (!base.isTextual() || base.asText().isBlank()) {
+      throw new ConfigException(file + ": key '" + EXTENDS + "': expected the path of a config file, got " + base);
+    }
+    Path parent = file.toAbsolutePath().normalize().resolveSibling(base.asText()).normalize();
+    chain.add(file.toAbsolutePath().normalize());
+    if (chain.contains(parent)) {
+      throw new ConfigException(file + ": key '" + EXTENDS + "': " + base.asText() + " extends this file again ("
+          + chain.stream().map(Path::toString).collect(Collectors.joining(" -> ")) + " -> " + parent + ")");
+    }
+    if (!Files.isRegularFile(parent)) {
+      throw new ConfigException(file + ": key '" + EXTENDS + "': no such config file " + parent);
+    }
+    ObjectNode merged = tree(parent, chain);
+    merged.remove("runs");
+    merge(merged, root);
+    return merged;
+  }
+
+  private static void merge(ObjectNode into, ObjectNode from) {
+    from.fields().forEachRemaining(e -> {
+      JsonNode mine = into.get(e.getKey());
+      if (mine instanceof ObjectNode m && e.getValue() instanceof ObjectNode o) merge(m, o);
+      else into.set(e.getKey(), e.getValue());
+    });
+  }
+
+  private static ObjectNode readMapping(Path file) {
     if (!Files.isRegularFile(file)) {
       throw new ConfigException(file + ": no such config file");
     }
@@ -99,6 +145,34 @@ public final class ConfigLoader {
       throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
     }
     return root;
+  }
+
+  /**
+   * Replaces {@code ${output_root}} in every string value by the config's {@code output_root}, so
+   * that a run's base model or teacher can be another run of the same study's tree wherever the
+   * tree is (a local folder, {@code s3a://}, {@code gs://}).
+   */
+  private static void substituteOutputRoot(Path file, ObjectNode root, JsonNode node, String at) {
+    if (!(node instanceof ObjectNode object)) return;
+    object.fields().forEachRemaining(e -> {
+      String key = at.isEmpty() ? e.getKey() : at + "." + e.getKey();
+      JsonNode value = e.getValue();
+      if (value.isTextual() && value.asText().contains(OUTPUT_ROOT)) {
+        JsonNode outputRoot = root.get("output_root");
+        if (outputRoot == null || !outputRoot.isTextual() || outputRoot.asText().isBlank()) {
+          throw new ConfigException(file + ": key '" + key + "' uses " + OUTPUT_ROOT
+              + " but the config sets no output_root: set it (the study's folder), or write the path out");
+        }
+        e.setValue(new com.fasterxml.jackson.databind.node.TextNode(
+            value.asText().replace(OUTPUT_ROOT, withoutTrailingSlash(outputRoot.asText()))));
+      } else {
+        substituteOutputRoot(file, root, value, key);
+      }
+    });
+  }
+
+  private static String withoutTrailingSlash(String s) {
+    return s.length() > 1 && s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
   }
 
   private static void applyRun(Path file, ObjectNode root, String run) {
