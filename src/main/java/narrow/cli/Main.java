@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         TrainCommand.class,
         PruneCommand.class,
         ConfigCommand.class,
+        ReportCommand.class,
     })
 public final class Main {
 

@@ -18,8 +18,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /** The look every figure of the report shares: white plot, grey grid, legend on the right. */
 final class Charts {
-  static final BasicStroke SOLID = new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
-  static final BasicStroke DASHED = new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
+  static final BasicStroke SOLID = new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+  static final BasicStroke DASHED = new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f,
       new float[] {7f, 4f}, 0f);
   private static final Font TICKS = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
   private static final Font LABELS = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
@@ -53,10 +53,8 @@ final class Charts {
   private static ValueAxis axis(String label, boolean log) {
     ValueAxis axis;
     if (log) {
-      LogAxis a = new LogAxis(label);
-      a.setBase(10);
-      a.setSmallestValue(1e-12);
-      a.setMinorTickMarksVisible(true);
+      LogAxis a = new NiceLogAxis(label);
+      a.setSmallestValue(1e-300);
       axis = a;
     } else {
       NumberAxis a = new NumberAxis(label);

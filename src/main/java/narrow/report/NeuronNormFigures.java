@@ -29,7 +29,7 @@ final class NeuronNormFigures {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Curve q : quantiles) data.addSeries(Charts.series(q.label(), q.steps(), q.values(), false, true));
     JFreeChart chart = Charts.lines("Neuron norm quantiles: " + run, "training step", false,
-        "neuron group norm (L2, log)", true, data, false);
+        "neuron group norm (L2)", true, data, false);
     for (int i = 0; i < quantiles.size(); i++) {
       Charts.style(chart, i, Viridis.at(quantiles.size() == 1 ? 0 : (double) i / (quantiles.size() - 1)), Charts.SOLID);
     }
