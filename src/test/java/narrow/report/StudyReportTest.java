@@ -30,7 +30,7 @@ import org.w3c.dom.NodeList;
 @narrow.Slow
 class StudyReportTest {
   static SparkSession spark;
-  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.NEVER) Path root;
+  @TempDir Path root;
 
   @BeforeAll
   static void start() {
