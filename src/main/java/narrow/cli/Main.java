@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         MetricsCommand.class,
         RunCommand.class,
         ConfigCommand.class,
+        ReportCommand.class,
     })
 public final class Main {
 
