@@ -17,6 +17,7 @@ import narrow.model.LlamaForCausalLM;
 import narrow.prune.ExperimentMetadata;
 import narrow.sparsity.GroupNorms;
 import narrow.sparsity.NormStatistics;
+import narrow.report.StudyReport;
 import narrow.study.RunSelection;
 import narrow.study.SharedSpark;
 import narrow.study.StudyRunner;
@@ -109,11 +110,12 @@ final class QuickstartCommand implements Callable<Integer> {
       if (skipTrain) return 0;
 
       LocalFolders.deleteRecursively(study); // a fresh study every time, on these new shards
+      StudyRefresh refresh = new StudyRefresh(shared);
       for (String experiment : EXPERIMENTS) {
         boolean fromScratch = experiment.equals(EXPERIMENTS.get(0));
         Path file = experimentFile(experiments, experiment);
         step((fromScratch ? "3/5 " : "4/5 ") + experiment + ": jobs/narrow run " + file);
-        int failed = new StudyRunner(file, settings, shared, new RunFailures(), RunCommand.rebuildMetrics(shared))
+        int failed = new StudyRunner(file, settings, shared, new RunFailures(), refresh)
             .run(RunSelection.select(file, List.of()));
         if (failed > 0) {
           System.err.println("quickstart: " + experiment + " failed (above); the experiments after it need its runs");
@@ -123,8 +125,11 @@ final class QuickstartCommand implements Callable<Integer> {
       }
       step("5/5 results: " + study);
       results(study);
-      System.out.printf("%n  the study's tree:  %s%n  metrics tables:    %s%n  notebook:          %s%n",
-          study, study.resolve("_metrics"), Home.path("notebooks", "narrow.ipynb"));
+      System.out.println();
+      refresh.report();
+      System.out.printf("%n  the study's tree:  %s%n  metrics tables:    %s%n  figures:           %s%n"
+              + "  notebook:          %s (NARROW_ROOT=%s)%n", study, study.resolve("_metrics"),
+          study.resolve(StudyReport.FOLDER).resolve(StudyReport.INDEX), Home.path("notebooks", "narrow.ipynb"), study);
     }
     return 0;
   }

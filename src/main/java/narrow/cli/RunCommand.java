@@ -3,13 +3,10 @@ package narrow.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import narrow.metrics.StudyMetrics;
-import narrow.study.AfterEachRun;
 import narrow.study.RunSelection;
 import narrow.study.SharedSpark;
 import narrow.study.StudyPlan;
 import narrow.study.StudyRunner;
-import narrow.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -40,25 +37,10 @@ final class RunCommand implements Callable<Integer> {
       return Math.min(invalid, StudyRunner.MAX_EXIT_CODE);
     }
     try (SharedSpark shared = new SharedSpark(spark, "narrow run " + config.file.getFileName())) {
-      return new StudyRunner(config.file, config.overrides, shared, new RunFailures(), rebuildMetrics(shared)).run(picked);
+      StudyRefresh refresh = new StudyRefresh(shared);
+      int failed = new StudyRunner(config.file, config.overrides, shared, new RunFailures(), refresh).run(picked);
+      refresh.report();
+      return failed;
     }
-  }
-
-  /**
-   * After each run the study's tables are rebuilt from the run folders, so they never disagree
-   * with the files; a study without output_root has no tree to tabulate. A rebuild that cannot read
-   * a run's file is said and the grid goes on: the runs matter more than their tables.
-   */
-  static AfterEachRun rebuildMetrics(SharedSpark spark) {
-    return (root, outcome) -> {
-      if (root == null) return;
-      try {
-        StudyMetrics.Result r = StudyMetrics.rebuild(spark.session("narrow metrics"), root);
-        System.out.printf("narrow run: metrics tables rebuilt under %s (%,d history rows, %,d runs)%n",
-            r.location(), r.rows().get("history"), r.rows().get("runs"));
-      } catch (UserError e) {
-        System.err.println("narrow run: the metrics tables were not rebuilt: " + e.getMessage());
-      }
-    };
   }
 }
