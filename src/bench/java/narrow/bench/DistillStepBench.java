@@ -72,12 +72,31 @@ public final class DistillStepBench {
           forward.get(round - 1), fusedSide.last(fusedSide.student), fusedSide.last(fusedSide.distill),
           unfusedSide.last(unfusedSide.student), unfusedSide.last(unfusedSide.distill)));
     }
+    log.accept("probing one step of each kind for native memory by part (untimed)");
+    Map<String, List<MemoryPhases.Phase>> probes = new java.util.LinkedHashMap<>();
+    if (MemoryPhases.available()) {
+      probes.put("teacher forward alone", probe(teacher, "probe"));
+      probes.put("student step (fused side)", probe(fused, "probe-student"));
+      probes.put("(c) fused distillation step", probe(fused, "probe-distill"));
+      probes.put("(d) study's form", probe(unfused, "probe-distill"));
+    }
     JsonNode ready = fused.ready();
     String engine = String.format(java.util.Locale.ROOT, "%d torch threads, %s attention, bf16 autocast %s",
         ready.get("threads").asInt(), ready.get("attention").asText(), ready.get("bf16").asBoolean() ? "on" : "off");
     return new DistillStepReport(o, TrainBench.machine(loadBefore), engine, params(o.studentConfig()),
         params(o.teacherConfig()), toArray(forward), peakAboveBaselineKb(teacher), fusedSide.result(),
-        unfusedSide.result(), (System.nanoTime() - start) / 60e9);
+        unfusedSide.result(), probes, (System.nanoTime() - start) / 60e9);
+  }
+
+  /** One probed step's parts, KiB of malloc above what the JVM held before any model. */
+  private static List<MemoryPhases.Phase> probe(WorkerProcess w, String command) throws IOException {
+    long baseline = w.ready().get("baseline").get("malloc_kb").asLong();
+    List<MemoryPhases.Phase> out = new ArrayList<>();
+    for (JsonNode p : w.call(command).get("phases")) {
+      out.add(new MemoryPhases.Phase(p.get("name").asText(), p.get("end_kb").asLong() - baseline,
+          p.get("peak_kb").asLong() - baseline));
+    }
+    return out;
   }
 
   /** One trainer's JVM: its plain and distillation steps, and its peaks after plain steps only and in all. */
