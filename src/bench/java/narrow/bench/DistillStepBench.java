@@ -31,9 +31,12 @@ public final class DistillStepBench {
     Path dir = Files.createTempDirectory("distillstep");
     try {
       Path teacher = dir.resolve("teacher");
-      log.accept("saving a fresh " + o.teacher() + " teacher (float32) ...");
+      // in the dtype it is held in, as Llama checkpoints come in bf16: a float32 file would add each
+      // tensor's float32 read, before its conversion, to the resident peak of loading
+      DType dtype = o.bf16() ? DType.BF16 : DType.F32;
+      log.accept("saving a fresh " + o.teacher() + " teacher (" + dtype.torchName() + ") ...");
       try (LlamaForCausalLM t = LlamaForCausalLM.init(o.teacherConfig(), 0)) {
-        t.save(teacher, DType.F32);
+        t.save(teacher, dtype);
       }
       List<WorkerProcess> workers = new ArrayList<>();
       try {
@@ -60,6 +63,11 @@ public final class DistillStepBench {
     Side unfusedSide = new Side(unfused);
     fusedSide.warmUp();
     unfusedSide.warmUp();
+    // resident memory never goes down here (the allocator keeps what it freed): a peak already
+    // reached while loading the teacher is not the steps'
+    log.accept(String.format(java.util.Locale.ROOT, "peak after the warm-up (teacher loaded, one step of each): "
+        + "fused side %.0f MB, study's side %.0f MB", peakAboveBaselineKb(fused) / 1024.0,
+        peakAboveBaselineKb(unfused) / 1024.0));
     List<Double> forward = new ArrayList<>();
     for (int round = 1; round <= o.rounds(); round++) {
       forward.add(teacher.call("forward").get("seconds").asDouble());
@@ -72,12 +80,42 @@ public final class DistillStepBench {
           forward.get(round - 1), fusedSide.last(fusedSide.student), fusedSide.last(fusedSide.distill),
           unfusedSide.last(unfusedSide.student), unfusedSide.last(unfusedSide.distill)));
     }
+    log.accept("probing one step of each kind for native memory by part (untimed)");
+    Map<String, List<MemoryPhases.Phase>> probes = new java.util.LinkedHashMap<>();
+    if (MemoryPhases.available()) {
+      probes.put("teacher forward alone", probe(teacher, "probe"));
+      probes.put("student step (fused side)", probe(fused, "probe-student"));
+      probes.put("(c) fused distillation step", probe(fused, "probe-distill"));
+      probes.put("(d) study's form", probe(unfused, "probe-distill"));
+    }
+    for (WorkerProcess w : List.of(teacher, fused, unfused)) log.accept(residentParts(w));
     JsonNode ready = fused.ready();
     String engine = String.format(java.util.Locale.ROOT, "%d torch threads, %s attention, bf16 autocast %s",
         ready.get("threads").asInt(), ready.get("attention").asText(), ready.get("bf16").asBoolean() ? "on" : "off");
     return new DistillStepReport(o, TrainBench.machine(loadBefore), engine, params(o.studentConfig()),
         params(o.teacherConfig()), toArray(forward), peakAboveBaselineKb(teacher), fusedSide.result(),
-        unfusedSide.result(), (System.nanoTime() - start) / 60e9);
+        unfusedSide.result(), probes, (System.nanoTime() - start) / 60e9);
+  }
+
+  /** Where a JVM's resident memory is at the end, above its baseline: what malloc holds and the Java heap. */
+  private static String residentParts(WorkerProcess w) throws IOException {
+    JsonNode base = w.ready().get("baseline");
+    WorkerProcess.Memory m = w.memory();
+    return String.format(java.util.Locale.ROOT, "%s JVM at the end, MB above its baseline: resident %.0f (peak %.0f), "
+        + "malloc in use %.0f, Java heap committed %.0f", w.ready().get("side").asText(),
+        (m.rssKb() - base.get("rss_kb").asLong()) / 1024.0, (m.hwmKb() - base.get("rss_kb").asLong()) / 1024.0,
+        (m.mallocKb() - base.get("malloc_kb").asLong()) / 1024.0, (m.heapKb() - base.get("heap_kb").asLong()) / 1024.0);
+  }
+
+  /** One probed step's parts, KiB of malloc above what the JVM held before any model. */
+  private static List<MemoryPhases.Phase> probe(WorkerProcess w, String command) throws IOException {
+    long baseline = w.ready().get("baseline").get("malloc_kb").asLong();
+    List<MemoryPhases.Phase> out = new ArrayList<>();
+    for (JsonNode p : w.call(command).get("phases")) {
+      out.add(new MemoryPhases.Phase(p.get("name").asText(), p.get("end_kb").asLong() - baseline,
+          p.get("peak_kb").asLong() - baseline));
+    }
+    return out;
   }
 
   /** One trainer's JVM: its plain and distillation steps, and its peaks after plain steps only and in all. */

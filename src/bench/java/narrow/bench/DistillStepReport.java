@@ -7,15 +7,18 @@ import java.util.Locale;
  * and the fused step's peak within 10% of {@link #budgetBytes}.
  *
  * @param studentParams the student's parameters, trained in float32 master weights with AdamW
- * @param teacherParams the teacher's, held in float32 as {@link narrow.model.LlamaForCausalLM#load} loads them
+ * @param teacherParams the teacher's, held in bf16 under bf16 autocast and in float32 otherwise
+ *     ({@link narrow.distill.Teacher})
  * @param teacherForward (b) seconds of each round
  * @param teacherPeakKb the teacher-alone process's peak above its baseline
  * @param fused the trainer with narrow's fused objective: (a) and (c)
  * @param unfused the trainer with the study's form: its own (a) and (d)
+ * @param probes by step probed, its parts ({@link MemoryPhases}), KiB of malloc above the JVM's
+ *     baseline; empty where the allocator cannot be read
  */
 public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Machine machine, String engine,
     long studentParams, long teacherParams, double[] teacherForward, long teacherPeakKb, Trainer fused,
-    Trainer unfused, double minutes) {
+    Trainer unfused, java.util.Map<String, java.util.List<MemoryPhases.Phase>> probes, double minutes) {
 
   /** The teacher's forward may cost this much more inside the step than alone (the allowance). */
   static final double FORWARD_ALLOWANCE = 1.15;
@@ -41,7 +44,7 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
   }
 
   long teacherWeightBytes() {
-    return 4 * teacherParams;
+    return teacherParams * (options.bf16() ? 2 : 4);
   }
 
   /** Float32 weights and gradients and AdamW's two float32 moments. */
@@ -74,8 +77,8 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
     line(out, "machine: %d cores, %s (%s); load average %s at the start, %s at the end (%.1f minutes)",
         machine.cores(), machine.cpu(), machine.isa(), machine.loadBefore(), machine.loadAfter(), minutes);
     line(out, "environment: %s; %s", machine.allocator(), engine);
-    line(out, "student %s (%,d parameters), teacher %s (%,d parameters, float32), vocabulary %,d", o.student(),
-        studentParams, o.teacher(), teacherParams, o.studentConfig().vocabSize());
+    line(out, "student %s (%,d parameters), teacher %s (%,d parameters, %s), vocabulary %,d", o.student(),
+        studentParams, o.teacher(), teacherParams, o.bf16() ? "bf16" : "float32", o.studentConfig().vocabSize());
     line(out, "batch %d x %d, temperature %s, alpha %s; %d rounds interleaved after an untimed warm-up of each",
         o.batch(), o.seq(), num(o.temperature()), num(o.alpha()), o.rounds());
     line(out, "");
@@ -110,6 +113,16 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
         + "(peak less the plain steps' peak), against teacher weights + one logits %.0f MB",
         (fused.peakKb() - fused.studentPeakKb()) / 1024.0, (unfused.peakKb() - unfused.studentPeakKb()) / 1024.0,
         mb(teacherWeightBytes() + logitsBytes()));
+    if (!probes.isEmpty()) {
+      line(out, "");
+      line(out, "native memory in use (malloc, MB above the JVM's baseline) by part of one probed step:");
+      line(out, "%-58s %10s %10s", "step: part", "at its end", "peak in it");
+      probes.forEach((step, phases) -> {
+        for (MemoryPhases.Phase p : phases) {
+          line(out, "%-58s %10.0f %10.0f", step + ": " + p.name(), p.endKb() / 1024.0, p.peakKb() / 1024.0);
+        }
+      });
+    }
     return out.toString();
   }
 

@@ -11,15 +11,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import narrow.distill.DistillSettings;
+import narrow.distill.Teacher;
 import narrow.engine.Autocast;
-import narrow.engine.Autograd;
 import narrow.engine.Device;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import narrow.engine.Torch;
 import narrow.model.ComputeDevice;
 import narrow.model.LlamaConfig;
-import narrow.model.LlamaForCausalLM;
 import narrow.train.ModelSource;
 import narrow.train.Objective;
 import narrow.train.TrainRun;
@@ -29,8 +28,8 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * One side of {@link DistillStepBench} in a child JVM, so that its peak resident memory is its own:
- * {@code side=teacher}, the teacher alone ({@code forward}: its logits without a graph under the
- * step's autocast); {@code side=fused} or {@code unfused}, a {@link Trainer} on the student whose
+ * {@code side=teacher}, the teacher alone ({@code forward}: its logits as {@link Teacher} computes
+ * them, under the step's autocast); {@code side=fused} or {@code unfused}, a {@link Trainer} on the student whose
  * objective is switched between plain training ({@code student}) and distillation
  * ({@code distill}): narrow's fused objective, or the study's form ({@link UnfusedDistillation}).
  *
@@ -58,14 +57,25 @@ public final class DistillStepWorker {
     TrainWorker.putMemory(ready.putObject("baseline"));
     if (side.equals("teacher")) {
       Device device = ComputeDevice.choose(true);
-      try (LlamaForCausalLM teacher = LlamaForCausalLM.load(teacherDir, device)) {
-        Tensor ids = randomIds(teacher.config().vocabSize(), batch, seq, device);
-        boolean autocast = bf16; // as the trainer takes bf16=true: set, not decided by the CPU
-        ready.put("bf16", autocast).put("attention", teacher.attention().name().toLowerCase(Locale.ROOT));
+      boolean autocast = bf16; // as the trainer takes bf16=true: set, not decided by the CPU
+      try (Teacher teacher = Teacher.load(teacherDir, device, autocast)) {
+        Tensor ids = randomIds(teacher.model().config().vocabSize(), batch, seq, device);
+        ready.put("bf16", autocast)
+            .put("attention", teacher.model().attention().name().toLowerCase(Locale.ROOT));
         WorkerLoop.reply(protocol, ready);
         WorkerLoop.serve(protocol, (w, answer) -> {
-          if (w[0].equals("forward")) answer.put("seconds", forward(teacher, ids, autocast));
-          else WorkerLoop.unknown(w, answer);
+          switch (w[0]) {
+            case "forward" -> answer.put("seconds", forward(teacher, ids, autocast));
+            case "probe" -> {
+              try (MemoryPhases probe = new MemoryPhases()) {
+                probe.mark("before");
+                forward(teacher, ids, autocast, probe);
+                probe.mark("logits freed");
+                probe.putInto(answer.putArray("phases"));
+              }
+            }
+            default -> WorkerLoop.unknown(w, answer);
+          }
         });
       }
       return;
@@ -93,6 +103,18 @@ public final class DistillStepWorker {
               Trainer.StepStats step = trainer.step();
               answer.put("seconds", step.seconds()).put("loss", step.loss());
             }
+            case "probe-student", "probe-distill" -> {
+              objective.enable(w[0].equals("probe-distill"));
+              try (MemoryPhases probe = new MemoryPhases()) {
+                objective.probe(probe);
+                probe.mark("before");
+                trainer.step();
+                probe.mark("backward and optimizer");
+                probe.putInto(answer.putArray("phases"));
+              } finally {
+                objective.probe(null);
+              }
+            }
             default -> WorkerLoop.unknown(w, answer);
           }
         });
@@ -110,15 +132,22 @@ public final class DistillStepWorker {
     return Tensors.longs(ids, device, batch, seq);
   }
 
-  /** Seconds of the teacher's logits as the distillation step takes them: no graph, the step's autocast. */
-  private static double forward(LlamaForCausalLM teacher, Tensor ids, boolean bf16) {
-    try (TensorScope scope = new TensorScope(); Autograd.Scope noGrad = Autograd.noGrad();
-        Autocast autocast = Autocast.bf16If(bf16, teacher.device())) {
+  /** Seconds of the teacher's logits as the distillation step takes them: inference mode, the step's autocast. */
+  private static double forward(Teacher teacher, Tensor ids, boolean bf16) {
+    return forward(teacher, ids, bf16, null);
+  }
+
+  /** As above; {@code probe}, when given, marks the forward's end while its logits are alive. */
+  private static double forward(Teacher teacher, Tensor ids, boolean bf16, MemoryPhases probe) {
+    try (TensorScope scope = new TensorScope();
+        Autocast autocast = Autocast.bf16If(bf16, teacher.model().device())) {
       long t0 = System.nanoTime();
       Tensor logits = teacher.logits(ids);
       // reading one value waits for a GPU's queue, as the trainer's step does on its loss
       Tensors.value(logits.flatten().select(0, 0));
-      return (System.nanoTime() - t0) / 1e9;
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      if (probe != null) probe.mark("teacher forward (its logits alive)");
+      return seconds;
     }
   }
 }

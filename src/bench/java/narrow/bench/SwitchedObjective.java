@@ -16,6 +16,7 @@ final class SwitchedObjective implements Objective {
   private final Objective on;
   private boolean enabled;
   private double lastSeconds;
+  private MemoryPhases probe;
 
   SwitchedObjective(Objective on) {
     this.on = on;
@@ -25,6 +26,11 @@ final class SwitchedObjective implements Objective {
     this.enabled = enabled;
   }
 
+  /** Marks the micro-batch loss's start and end in {@code probe} from now on; null stops. */
+  void probe(MemoryPhases probe) {
+    this.probe = probe;
+  }
+
   /** Seconds the wrapped term took in the last step it was on in. */
   double lastSeconds() {
     return lastSeconds;
@@ -32,7 +38,10 @@ final class SwitchedObjective implements Objective {
 
   @Override
   public LogitsLoss microBatchLoss(MicroBatch batch) {
-    return enabled ? on.microBatchLoss(batch) : Objective.super.microBatchLoss(batch);
+    if (probe != null) probe.mark("student forward");
+    LogitsLoss loss = enabled ? on.microBatchLoss(batch) : Objective.super.microBatchLoss(batch);
+    if (probe != null) probe.mark(enabled ? "teacher forward and loss" : "loss");
+    return loss;
   }
 
   @Override

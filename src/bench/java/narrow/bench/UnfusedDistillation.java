@@ -6,16 +6,18 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import narrow.engine.Autocast;
 import narrow.engine.Autograd;
+import narrow.engine.Device;
 import narrow.engine.Ops;
 import narrow.model.DistillationLoss;
-import narrow.model.LlamaForCausalLM;
+import narrow.distill.Teacher;
 import narrow.train.Objective;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The study's distillation step for {@code bench distill-step}: the teacher's logits without a
- * graph, then {@link DistillationLoss#reference} (log_softmax, softmax, kl_div and the CE through
+ * The study's distillation step for {@code bench distill-step}: the teacher's logits under
+ * inference mode, then {@link DistillationLoss#reference} (log_softmax, softmax, kl_div and the CE through
  * torch's ops on float32 copies) and autograd's backward through it. The trainer wants the loss's
  * gradient with respect to the logits, so backward starts from a detached copy of them and stops
  * there; the trainer goes on from the logits into the student. Every intermediate of the study's
@@ -25,7 +27,7 @@ final class UnfusedDistillation implements Objective {
   private final Path teacherFolder;
   private final double temperature;
   private final double alpha;
-  private LlamaForCausalLM teacher;
+  private Teacher teacher;
 
   UnfusedDistillation(Path teacherFolder, double temperature, double alpha) {
     this.teacherFolder = teacherFolder;
@@ -35,10 +37,7 @@ final class UnfusedDistillation implements Objective {
 
   @Override
   public LogitsLoss microBatchLoss(MicroBatch b) {
-    Tensor teacherLogits;
-    try (Autograd.Scope noGrad = Autograd.noGrad()) {
-      teacherLogits = teacher(b).logits(b.inputIds());
-    }
+    Tensor teacherLogits = teacher(b).logits(b.inputIds());
     Tensor leaf = b.logits().detach();
     Autograd.requireGradients(List.of(leaf));
     DistillationLoss.Losses l;
@@ -54,11 +53,16 @@ final class UnfusedDistillation implements Objective {
     return new LogitsLoss(l.combined().detach(), Autograd.gradient(leaf), parts);
   }
 
-  /** Loaded at the first step, as the fused objective loads its teacher, so both sides' peaks hold the same things. */
-  private LlamaForCausalLM teacher(MicroBatch b) {
+  /**
+   * Loaded at the first step as the fused objective loads its teacher (bf16 under bf16 autocast),
+   * so both sides' peaks hold the same weights; its logits live until the micro-batch ends, as the
+   * study's do.
+   */
+  private Teacher teacher(MicroBatch b) {
     if (teacher == null) {
       try {
-        teacher = LlamaForCausalLM.load(teacherFolder, Ops.deviceOf(b.logits()));
+        Device device = Ops.deviceOf(b.logits());
+        teacher = Teacher.load(teacherFolder, device, Autocast.bf16Active(device));
       } catch (IOException e) {
         throw new UncheckedIOException("teacher " + teacherFolder + ": " + e.getMessage(), e);
       }

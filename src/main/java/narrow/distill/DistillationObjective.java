@@ -6,13 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import narrow.engine.Autocast;
-import narrow.engine.Autograd;
 import narrow.engine.Device;
 import narrow.engine.Ops;
+import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import narrow.model.CausalLmLoss;
 import narrow.model.DistillationLoss;
-import narrow.model.LlamaForCausalLM;
 import narrow.model.LlamaWeights;
 import narrow.train.CheckpointStore;
 import narrow.train.Objective;
@@ -23,15 +22,15 @@ import org.bytedeco.pytorch.Tensor;
  * The study's {@code DistillationTrainer} loss: alpha · CE(student) + (1 − alpha) · T² ·
  * KL(softmax(teacher / T) ‖ softmax(student / T)), computed with its gradient in one chunked pass
  * over the two logit tensors ({@link DistillationLoss}). The teacher is loaded once per replica,
- * on the student's device at the first micro-batch, runs without a graph under the step's
- * autocast (bf16 when training is), and is never checkpointed. Logs the study's keys:
+ * on the student's device at the first micro-batch ({@link Teacher}: bf16 weights when training
+ * is bf16, inference mode), and is never checkpointed. Logs the study's keys:
  * {@code combined_loss} (= {@code loss}), {@code student_ce_loss}, {@code distill_loss},
  * {@code teacher_ce_loss}, and the two CEs smoothed step by step ({@code *_smoothed}), whose state
  * a checkpoint keeps.
  */
 public final class DistillationObjective implements Objective {
   private final DistillSettings settings;
-  private LlamaForCausalLM teacher;
+  private Teacher teacher;
   private Configuration hadoop = new Configuration();
   private double studentSmoothed = Double.NaN;
   private double teacherSmoothed = Double.NaN;
@@ -48,18 +47,29 @@ public final class DistillationObjective implements Objective {
 
   @Override
   public LogitsLoss microBatchLoss(MicroBatch b) {
-    Tensor teacherLogits;
-    try (Autograd.Scope noGrad = Autograd.noGrad()) {
-      teacherLogits = teacher(Ops.deviceOf(b.logits())).logits(b.inputIds());
+    DistillationLoss.WithGradient d;
+    // the teacher's logits (a [tokens × V] tensor) go as soon as the fused pass has read them, not
+    // with the micro-batch after the student's backward
+    try (TensorScope teacherScope = new TensorScope()) {
+      Tensor teacherLogits = teacher(Ops.deviceOf(b.logits())).logits(b.inputIds());
+      d = DistillationLoss.withGradient(b.logits(), teacherLogits, b.labels(), settings.temperature(),
+          settings.alpha(), b.scale());
+      keep(teacherScope, d);
     }
-    DistillationLoss.WithGradient d = DistillationLoss.withGradient(b.logits(), teacherLogits, b.labels(),
-        settings.temperature(), settings.alpha(), b.scale());
     Map<String, Tensor> parts = new LinkedHashMap<>();
     parts.put("combined_loss", d.losses().combined());
     parts.put("student_ce_loss", d.losses().studentCe());
     parts.put("distill_loss", d.losses().kd());
     parts.put("teacher_ce_loss", d.losses().teacherCe());
     return new LogitsLoss(d.losses().combined(), d.logitsGradient(), parts);
+  }
+
+  private static void keep(TensorScope scope, DistillationLoss.WithGradient d) {
+    scope.keep(d.losses().combined());
+    scope.keep(d.losses().studentCe());
+    scope.keep(d.losses().kd());
+    scope.keep(d.losses().teacherCe());
+    scope.keep(d.logitsGradient());
   }
 
   /** The teacher's CE on the evaluation's rows, beside the student's: logged as {@code eval_teacher_ce_loss}. */
@@ -90,11 +100,14 @@ public final class DistillationObjective implements Objective {
     return Double.isNaN(smoothed) ? value : b * smoothed + (1 - b) * value;
   }
 
-  /** The teacher, loaded on first use onto the student's device (known only once the trainer runs). */
-  private LlamaForCausalLM teacher(Device device) {
+  /**
+   * The teacher, loaded on first use onto the student's device (known only once the trainer runs),
+   * in bf16 when that first use is under bf16 autocast (the trainer's bf16 steps and evaluations).
+   */
+  private Teacher teacher(Device device) {
     if (teacher == null) {
       try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), hadoop)) {
-        teacher = LlamaForCausalLM.load(local.dir(), device);
+        teacher = Teacher.load(local.dir(), device, Autocast.bf16Active(device));
       } catch (IOException e) {
         throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);
       }

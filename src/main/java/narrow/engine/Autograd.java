@@ -2,7 +2,9 @@ package narrow.engine;
 
 import java.util.List;
 import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GradMode;
+import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -34,6 +36,19 @@ public final class Autograd {
   /** Grad mode off for this thread until closed (evaluation, optimizer updates in place). */
   public static Scope noGrad() {
     return new Scope(setGradMode(false));
+  }
+
+  /**
+   * torch's {@code inference_mode()} for this thread until closed: no graph, and neither version
+   * counters nor view records on the tensors made in it (a teacher's forward). Those tensors can
+   * be read by any op later but never saved for a backward nor changed in place outside it.
+   */
+  public static Inference inference() {
+    return new Inference();
+  }
+
+  public static boolean isInference() {
+    return InferenceMode.is_enabled();
   }
 
   public static boolean isRecording() {
@@ -70,6 +85,27 @@ public final class Autograd {
   public static void zeroGradients(Iterable<Tensor> parameters) {
     try (TensorScope scope = new TensorScope()) {
       for (Tensor p : parameters) p.mutable_grad().reset();
+    }
+  }
+
+  /** libtorch's RAII guard, destroyed on close (not by an enclosing scope, which may close later). */
+  public static final class Inference implements AutoCloseable {
+    private final InferenceMode guard = new InferenceMode();
+    private final long thread = Thread.currentThread().getId();
+
+    Inference() {
+      // ours alone: detaching without a reference of our own would free (end) the guard at once
+      guard.retainReference();
+      PointerScope enclosing = PointerScope.getInnerScope();
+      if (enclosing != null) enclosing.detach(guard);
+    }
+
+    @Override
+    public void close() {
+      if (Thread.currentThread().getId() != thread) {
+        throw new IllegalStateException("inference mode closed on another thread than it was opened");
+      }
+      guard.releaseReference();
     }
   }
 

@@ -65,6 +65,11 @@ public final class Ops {
     return x.scalar_type().intern() == ScalarType.Float ? x : x.to(ScalarType.Float);
   }
 
+  /** {@code x} as {@code type}: the same tensor when it already is. */
+  public static Tensor as(Tensor x, DType type) {
+    return x.scalar_type().intern() == type.scalarType ? x : x.to(type.scalarType);
+  }
+
   /** {@code x} in {@code like}'s element type: the same tensor when it already is. */
   public static Tensor typeAs(Tensor x, Tensor like) {
     return x.type_as(like);

@@ -74,9 +74,22 @@ public final class LlamaForCausalLM implements AutoCloseable {
    * HF checkpoint folder; parameters become float32 on {@code device}.
    */
   public static LlamaForCausalLM load(Path dir, Device device) throws IOException {
+    return load(dir, device, DType.F32);
+  }
+
+  /**
+   * As {@link #load(Path, Device)}, the parameters in {@code type} (F32 or BF16). A bf16 model is
+   * for inference under {@link narrow.engine.Autocast} (a linear of float32 activations and bf16
+   * weights has no type outside it), as transformers runs a model loaded with
+   * {@code torch_dtype=torch.bfloat16}: half the memory, and no bf16 copy of each weight per pass.
+   */
+  public static LlamaForCausalLM load(Path dir, Device device, DType type) throws IOException {
+    if (type != DType.F32 && type != DType.BF16) {
+      throw new IllegalArgumentException("a model is loaded in F32 or BF16, not " + type);
+    }
     LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
     checkSupported(config, dir.resolve("config.json"));
-    Map<String, Tensor> loaded = Safetensors.readCheckpoint(dir, device);
+    Map<String, Tensor> loaded = Safetensors.readCheckpoint(dir, device, type);
     try {
       return new LlamaForCausalLM(config, arrange(config, loaded, dir), device);
     } catch (RuntimeException e) {
@@ -205,7 +218,7 @@ public final class LlamaForCausalLM implements AutoCloseable {
     return config;
   }
 
-  /** HF names → float32 parameters in HF order; no {@code lm_head.weight} when tied. */
+  /** HF names → parameters (float32 unless loaded in bf16) in HF order; no {@code lm_head.weight} when tied. */
   public Map<String, Tensor> parameters() {
     return parameters;
   }

@@ -43,12 +43,17 @@ public final class Safetensors {
 
   /** Every tensor of one file as float32, in file order. */
   public static Map<String, Tensor> read(Path file, Device device) throws IOException {
+    return read(file, device, DType.F32);
+  }
+
+  /** Every tensor of one file as {@code type} (a float type), in file order. */
+  public static Map<String, Tensor> read(Path file, Device device, DType type) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       SafetensorsHeader header = SafetensorsHeader.read(file, ch);
       Map<String, Tensor> out = new LinkedHashMap<>();
       try {
         for (SafetensorsHeader.TensorInfo t : header.tensors().values()) {
-          out.put(t.name(), readTensor(ch, header, t, device));
+          out.put(t.name(), readTensor(ch, header, t, device, type));
         }
       } catch (IOException | RuntimeException e) {
         out.values().forEach(Tensors::free);
@@ -64,16 +69,24 @@ public final class Safetensors {
       SafetensorsHeader header = SafetensorsHeader.read(file, ch);
       SafetensorsHeader.TensorInfo t = header.tensors().get(name);
       if (t == null) throw new IOException(file + ": no tensor '" + name + "'");
-      return readTensor(ch, header, t, device);
+      return readTensor(ch, header, t, device, DType.F32);
     }
   }
 
   /** The weights of a checkpoint folder: {@code model.safetensors}, or the shards of its index. */
   public static Map<String, Tensor> readCheckpoint(Path dir, Device device) throws IOException {
+    return readCheckpoint(dir, device, DType.F32);
+  }
+
+  /**
+   * The weights of a checkpoint folder as {@code type}, each converted as it is read: a bf16
+   * model never has a float32 copy of all its weights at once.
+   */
+  public static Map<String, Tensor> readCheckpoint(Path dir, Device device, DType type) throws IOException {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try {
       // the headers first: a shard that does not match the index fails before any weight is read
-      for (Path file : checkpointHeaders(dir).keySet()) out.putAll(read(file, device));
+      for (Path file : checkpointHeaders(dir).keySet()) out.putAll(read(file, device, type));
     } catch (IOException | RuntimeException e) {
       out.values().forEach(Tensors::free);
       throw e;
@@ -150,7 +163,7 @@ public final class Safetensors {
   }
 
   private static Tensor readTensor(FileChannel ch, SafetensorsHeader header,
-      SafetensorsHeader.TensorInfo t, Device device) throws IOException {
+      SafetensorsHeader.TensorInfo t, Device device, DType type) throws IOException {
     if (t.dtype() != DType.F32 && t.dtype() != DType.BF16 && t.dtype() != DType.F16) {
       throw SafetensorsHeader.bad(header.file(), "tensor '" + t.name() + "': dtype " + t.dtype()
           + " is not a float type this reader converts (F32, BF16, F16)");
@@ -159,7 +172,7 @@ public final class Safetensors {
       Tensor raw = TensorBytes.read(ch, header.dataStart() + t.begin(), t.dtype(),
           t.shape(), header.file() + ": tensor '" + t.name() + "'");
       // both conversions return the tensor itself when there is nothing to do
-      return Tensors.own(narrow.engine.Ops.to(narrow.engine.Ops.float32(raw), device));
+      return Tensors.own(narrow.engine.Ops.to(narrow.engine.Ops.as(raw, type), device));
     }
   }
 
