@@ -14,13 +14,17 @@ package narrow.config;
  *     (PyTorch DDP's reducer), or after it (the same numbers); unset: during on GPUs, after on CPUs,
  *     where the all-reduce needs the very cores backward is using (measured with {@code bench
  *     distributed}: overlapped 2-replica steps were 22% slower on 2 cores)
+ * @param executorWaitSeconds how long the run waits for executors to register before it refuses
+ *     to start for want of task slots: a cluster's executors register seconds after the
+ *     application starts (default 120)
  */
-public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap)
-    implements java.io.Serializable {
+public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Integer checkEvery, Boolean overlap,
+    Integer executorWaitSeconds) implements java.io.Serializable {
   public DistributedConfig {
     replicas = replicas == null ? 1 : replicas;
     timeoutSeconds = timeoutSeconds == null ? 600 : timeoutSeconds;
     checkEvery = checkEvery == null ? 100 : checkEvery;
+    executorWaitSeconds = executorWaitSeconds == null ? 120 : executorWaitSeconds;
   }
 
   /** How long a collective waits for a replica. */
@@ -28,13 +32,21 @@ public record DistributedConfig(Integer replicas, Integer timeoutSeconds, Intege
     return java.time.Duration.ofSeconds(timeoutSeconds);
   }
 
+  /** How long to wait for enough executors. */
+  public java.time.Duration executorWait() {
+    return java.time.Duration.ofSeconds(executorWaitSeconds);
+  }
+
   static DistributedConfig defaults() {
-    return new DistributedConfig(null, null, null, null);
+    return new DistributedConfig(null, null, null, null, null);
   }
 
   void validate(ConfigErrors errors) {
     if (replicas < 1) errors.add("distributed.replicas", "must be >= 1, got " + replicas);
     if (timeoutSeconds < 1) errors.add("distributed.timeout_seconds", "must be >= 1, got " + timeoutSeconds);
+    if (executorWaitSeconds < 0) {
+      errors.add("distributed.executor_wait_seconds", "must be >= 0, got " + executorWaitSeconds);
+    }
     if (checkEvery < 0) errors.add("distributed.check_every", "must be >= 0 (0 = never), got " + checkEvery);
   }
 }

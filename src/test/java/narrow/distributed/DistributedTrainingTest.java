@@ -72,7 +72,7 @@ class DistributedTrainingTest {
   }
 
   static DistributedConfig replicas(int n) {
-    return new DistributedConfig(n, 60, 5, null);
+    return new DistributedConfig(n, 60, 5, null, 0);
   }
 
   Path data() throws Exception {
@@ -106,7 +106,7 @@ class DistributedTrainingTest {
         .withThreads(1));
     TrainResult two = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 4), data, args(tmp.resolve("two"), 10, 2, 2)),
-        new DistributedConfig(2, 60, 5, overlap), ReplicaHooks.none());
+        new DistributedConfig(2, 60, 5, overlap, 0), ReplicaHooks.none());
     assertSameRun(one, two, 1e-5);
     // each step's first micro-batch only accumulates; its last reduces, in or after backward
     // the first step is timed apart (warm-up)
@@ -197,7 +197,7 @@ class DistributedTrainingTest {
     }, null);
     TrainResult recovered = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("recovered"), 20, 2, 1)),
-        new DistributedConfig(2, 20, 5, null), dieOnce);
+        new DistributedConfig(2, 20, 5, null, 0), dieOnce);
     assertEquals(20, recovered.globalStep());
     assertWeightsEqual(plain.finalModel(), recovered.finalModel(), 1e-6);
   }
