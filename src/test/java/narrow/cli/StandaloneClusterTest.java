@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * narrow on a real Spark standalone cluster (a master and two 1-core workers on loopback), driven
  * by {@code spark-submit} in client mode the way a user drives it, from a working folder whose
- * config has relative paths: ingest, tokenize, a 2-replica training (which must wait for the
+ * config has relative paths: tokenize, a 2-replica training (which must wait for the
  * executors to register before it counts its task slots), and the same training again with one
  * executor killed right after a checkpoint is committed: Spark retries the barrier stage on a
  * fresh executor, the replicas resume from the newest complete checkpoint, and the final weights
@@ -30,7 +30,7 @@ class StandaloneClusterTest {
   @Test
   void twoReplicasTrainOnAStandaloneClusterAndALostExecutorLosesNothing() throws Exception {
     Path work = Files.createDirectories(dir.resolve("experiment"));
-    Path src = Files.createDirectories(work.resolve("src/repo/pkg"));
+    Path src = Files.createDirectories(dir.resolve("src/repo/pkg"));
     for (int i = 0; i < 24; i++) {
       Files.writeString(src.resolve("m" + i + ".py"), """
           import os
@@ -44,30 +44,54 @@ class StandaloneClusterTest {
               pass
           """.formatted(i, i, i, i));
     }
-    StandaloneCluster.appJar(work.resolve("narrow-app.jar"));
-    // what a user's properties file for a standalone cluster needs, and nothing else
+    // the corpus is made here (local Spark, this JVM): the cluster's part starts at tokenize
+    CliTest.Run ingest = CliTest.narrow("ingest", "--from", dir.resolve("src").toString(),
+        "--out", work.resolve("corpus").toString());
+    assertEquals(0, ingest.exit(), ingest.err());
+    // the compiled classes as a thin jar, or -Dnarrow.cluster.jar=target/narrow.jar (after mvn package) to
+    // measure what shipping the shaded jar costs
+    String shipped = System.getProperty("narrow.cluster.jar");
+    if (shipped == null) StandaloneCluster.appJar(work.resolve("narrow-app.jar"));
+    else Files.copy(Path.of(shipped), work.resolve("narrow-app.jar"));
+    // what a user's properties file for a standalone cluster needs (shuffle partitions: Spark's default
+    // 200 are 200 tasks on these 2 cores); the log4j2 option only times the
+    // executors' fetch of the jar (millisecond log lines)
+    Path executorLog = Files.writeString(dir.resolve("executor-log4j2.properties"), """
+        rootLogger.level = warn
+        rootLogger.appenderRef.stderr.ref = console
+        appender.console.type = Console
+        appender.console.name = console
+        appender.console.target = SYSTEM_ERR
+        appender.console.layout.type = PatternLayout
+        appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex
+        logger.fetch.name = org.apache.spark.executor.Executor
+        logger.fetch.level = info
+        logger.utils.name = org.apache.spark.util.Utils
+        logger.utils.level = info
+        """);
     Files.writeString(work.resolve("cluster.conf"), """
         spark.driver.host                 127.0.0.1
         spark.driver.bindAddress          127.0.0.1
         spark.ui.enabled                  false
         spark.dynamicAllocation.enabled   false
         spark.executor.memory             768m
-        spark.executor.extraJavaOptions   -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0
-        """);
+        spark.sql.shuffle.partitions      2
+        spark.executor.extraJavaOptions   -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0 \
+                                          -Dlog4j2.configurationFile=%s
+        """.formatted(executorLog));
     Files.writeString(work.resolve("exp.yaml"), """
         experiment: standalone
         data: {input: corpus, output: tokenized, seq_len: 32, validation_fraction: 0.1}
         model: {preset: %s, seed: 7}
         train: {output_dir: experiments/plain, learning_rate: 1.0e-3, max_steps: 60, per_device_train_batch_size: 1,
                 logging_steps: 10, eval_steps: 0, save_steps: 20, save_total_limit: 2, bf16: false}
-        distributed: {replicas: 2, timeout_seconds: 20}
+        distributed: {replicas: 2, timeout_seconds: 15}
         """.formatted(RUN));
 
     try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "1g")) {
       List<String> figures = new ArrayList<>();
       assertTimeoutPreemptively(Duration.ofMinutes(8), () -> {
         long t0 = System.nanoTime();
-        submitted(cluster, work, "ingest", "ingest", "--from", "src", "--out", "corpus");
         submitted(cluster, work, "tokenize", "tokenize", "exp.yaml");
         assertTrue(Files.exists(work.resolve("tokenized/_SUCCESS")), "the shards are where the relative path says");
         long t1 = System.nanoTime();
@@ -75,7 +99,7 @@ class StandaloneClusterTest {
         long t2 = System.nanoTime();
         Path plainModel = work.resolve("experiments/plain/" + RUN + "/final_model/model.safetensors");
         assertTrue(Files.exists(plainModel), plain);
-        figures.add(String.format("ingest+tokenize %.1f s, 2-replica training %.1f s", secs(t0, t1), secs(t1, t2)));
+        figures.add(String.format("tokenize %.1f s, 2-replica training %.1f s", secs(t0, t1), secs(t1, t2)));
 
         Path killedRun = work.resolve("experiments/killed/" + RUN);
         Process p = cluster.submit(work, work.resolve("train-killed.log"), submitArgs(cluster, "train", "exp.yaml",
@@ -103,6 +127,7 @@ class StandaloneClusterTest {
             "the interrupted run's final weights equal the uninterrupted run's");
         figures.add(String.format("killed run: %.1f s in all, %.1f s from the kill (executor %d, after checkpoint-20"
             + " of 60 steps) to the end", secs(t2, done), secs(killedAt, done), victim.pid()));
+        figures.add("jar fetch per executor (ms): " + jarFetches(cluster));
         figures.add("the driver said:\n" + read(work.resolve("train-killed.log")).lines()
             .filter(l -> l.startsWith("narrow")).reduce("", (a, b) -> a + "  " + b + "\n"));
       }, () -> "\n" + String.join("\n", figures) + "\n" + cluster.logs());
@@ -127,6 +152,31 @@ class StandaloneClusterTest {
         "--properties-file", "cluster.conf", "--class", "narrow.cli.Main", "narrow-app.jar"));
     a.addAll(List.of(narrowArgs));
     return a.toArray(String[]::new);
+  }
+
+  /**
+   * Per executor of every application, milliseconds from its first "Fetching spark://...narrow-app.jar"
+   * line to "Adding ...narrow-app.jar to class loader".
+   */
+  private static List<Long> jarFetches(StandaloneCluster cluster) throws Exception {
+    List<Long> ms = new ArrayList<>();
+    for (int w = 0; w < 2; w++) {
+      try (Stream<Path> files = Files.walk(cluster.workDir(w))) {
+        for (Path stderr : files.filter(f -> f.endsWith("stderr")).toList()) {
+          Long from = null;
+          for (String line : Files.readAllLines(stderr)) {
+            if (!line.contains("narrow-app.jar") || line.length() < 12) continue;
+            long at = java.time.LocalTime.parse(line.substring(0, 12)).toNanoOfDay() / 1_000_000;
+            if (from == null && line.contains("Fetching spark://")) from = at;
+            if (from != null && line.contains("to class loader")) {
+              ms.add(at - from);
+              break;
+            }
+          }
+        }
+      }
+    }
+    return ms;
   }
 
   private static Path newestApp(Path workerDir) throws Exception {
