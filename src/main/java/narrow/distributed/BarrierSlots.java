@@ -2,7 +2,6 @@ package narrow.distributed;
 
 import java.time.Duration;
 import java.util.OptionalInt;
-import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -23,10 +22,6 @@ final class BarrierSlots {
   private BarrierSlots() {}
 
   static void check(SparkContext sc, int replicas, Duration executorWait) {
-    check(sc, replicas, executorWait, System.err::println);
-  }
-
-  static void check(SparkContext sc, int replicas, Duration executorWait, Consumer<String> progress) {
     SparkConf conf = sc.getConf();
     ClusterManager manager = ClusterManager.of(sc.master());
     if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
@@ -40,7 +35,7 @@ final class BarrierSlots {
           : "at most " + planned.getAsInt() + " by its settings";
       throw shortage(sc, replicas, has, manager);
     }
-    int live = await(() -> liveSlots(sc), replicas, executorWait, PROGRESS_EVERY, (have, waited) -> progress.accept(
+    int live = await(() -> liveSlots(sc), replicas, executorWait, PROGRESS_EVERY, (have, waited) -> System.err.println(
         "narrow train: waiting for executors: " + have + " of " + replicas + " task slots registered after "
             + waited.toSeconds() + " s (master " + sc.master() + "; distributed.executor_wait_seconds "
             + executorWait.toSeconds() + ")"));

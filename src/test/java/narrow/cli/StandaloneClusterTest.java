@@ -90,48 +90,51 @@ class StandaloneClusterTest {
 
     try (StandaloneCluster cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "1g")) {
       List<String> figures = new ArrayList<>();
-      assertTimeoutPreemptively(Duration.ofMinutes(8), () -> {
-        long t0 = System.nanoTime();
-        submitted(cluster, work, "tokenize", "tokenize", "exp.yaml");
-        assertTrue(Files.exists(work.resolve("tokenized/_SUCCESS")), "the shards are where the relative path says");
-        long t1 = System.nanoTime();
-        String plain = submitted(cluster, work, "train-plain", "train", "exp.yaml");
-        long t2 = System.nanoTime();
-        Path plainModel = work.resolve("experiments/plain/" + RUN + "/final_model/model.safetensors");
-        assertTrue(Files.exists(plainModel), plain);
-        figures.add(String.format("tokenize %.1f s, 2-replica training %.1f s", secs(t0, t1), secs(t1, t2)));
-
-        Path killedRun = work.resolve("experiments/killed/" + RUN);
-        Process p = cluster.submit(work, work.resolve("train-killed.log"), submitArgs(cluster, "train", "exp.yaml",
-            "--set", "train.output_dir=experiments/killed"));
-        Path committed = killedRun.resolve("checkpoint-20").resolve(CompleteFolder.MARKER);
-        while (!Files.exists(committed)) {
-          assertTrue(p.isAlive(), () -> "the run ended before checkpoint-20:\n" + read(work.resolve("train-killed.log")));
-          Thread.sleep(20); // a poll: the kill must land while steps 21..60 remain
-        }
-        List<ProcessHandle> executors = cluster.executors(1);
-        assertEquals(1, executors.size(), "worker 1 runs one executor");
-        ProcessHandle victim = executors.get(0);
-        long killedAt = System.nanoTime();
-        assertTrue(victim.destroyForcibly(), "SIGKILL to executor " + victim.pid());
-        assertEquals(0, p.waitFor(), read(work.resolve("train-killed.log")));
-        long done = System.nanoTime();
-        assertFalse(victim.isAlive());
-        // the lost executor's worker started another for the retried stage
-        Path app = newestApp(cluster.workDir(1));
-        try (Stream<Path> executorDirs = Files.list(app)) {
-          assertEquals(2, executorDirs.count(), "executors of " + app);
-        }
-        assertArrayEquals(Files.readAllBytes(plainModel),
-            Files.readAllBytes(killedRun.resolve("final_model/model.safetensors")),
-            "the interrupted run's final weights equal the uninterrupted run's");
-        figures.add(String.format("killed run: %.1f s in all, %.1f s from the kill (executor %d, after checkpoint-20"
-            + " of 60 steps) to the end", secs(t2, done), secs(killedAt, done), victim.pid()));
+      try {
+        assertTimeoutPreemptively(Duration.ofMinutes(8), () -> {
+          long t0 = System.nanoTime();
+          submitted(cluster, work, "tokenize", "tokenize", "exp.yaml");
+          assertTrue(Files.exists(work.resolve("tokenized/_SUCCESS")), "the shards are where the relative path says");
+          long t1 = System.nanoTime();
+          String plain = submitted(cluster, work, "train-plain", "train", "exp.yaml");
+          long t2 = System.nanoTime();
+          Path plainModel = work.resolve("experiments/plain/" + RUN + "/final_model/model.safetensors");
+          assertTrue(Files.exists(plainModel), plain);
+          figures.add(String.format("tokenize %.1f s, 2-replica training %.1f s", secs(t0, t1), secs(t1, t2)));
+  
+          Path killedRun = work.resolve("experiments/killed/" + RUN);
+          Process p = cluster.submit(work, work.resolve("train-killed.log"), submitArgs(cluster, "train", "exp.yaml",
+              "--set", "train.output_dir=experiments/killed"));
+          Path committed = killedRun.resolve("checkpoint-20").resolve(CompleteFolder.MARKER);
+          while (!Files.exists(committed)) {
+            assertTrue(p.isAlive(), () -> "the run ended before checkpoint-20:\n" + read(work.resolve("train-killed.log")));
+            Thread.sleep(20); // a poll: the kill must land while steps 21..60 remain
+          }
+          List<ProcessHandle> executors = cluster.executors(1);
+          assertEquals(1, executors.size(), "worker 1 runs one executor");
+          ProcessHandle victim = executors.get(0);
+          long killedAt = System.nanoTime();
+          assertTrue(victim.destroyForcibly(), "SIGKILL to executor " + victim.pid());
+          assertEquals(0, p.waitFor(), read(work.resolve("train-killed.log")));
+          long done = System.nanoTime();
+          assertFalse(victim.isAlive());
+          // the lost executor's worker started another for the retried stage
+          Path app = newestApp(cluster.workDir(1));
+          try (Stream<Path> executorDirs = Files.list(app)) {
+            assertEquals(2, executorDirs.count(), "executors of " + app);
+          }
+          assertArrayEquals(Files.readAllBytes(plainModel),
+              Files.readAllBytes(killedRun.resolve("final_model/model.safetensors")),
+              "the interrupted run's final weights equal the uninterrupted run's");
+          figures.add(String.format("killed run: %.1f s in all, %.1f s from the kill (executor %d, after checkpoint-20"
+              + " of 60 steps) to the end", secs(t2, done), secs(killedAt, done), victim.pid()));
+          figures.add("the driver said:\n" + read(work.resolve("train-killed.log")).lines()
+              .filter(l -> l.startsWith("narrow")).reduce("", (a, b) -> a + "  " + b + "\n"));
+        }, () -> "\n" + String.join("\n", figures) + "\n" + cluster.logs());
+      } finally {
         figures.add("jar fetch per executor (ms): " + jarFetches(cluster));
-        figures.add("the driver said:\n" + read(work.resolve("train-killed.log")).lines()
-            .filter(l -> l.startsWith("narrow")).reduce("", (a, b) -> a + "  " + b + "\n"));
-      }, () -> "\n" + String.join("\n", figures) + "\n" + cluster.logs());
-      figures.forEach(System.out::println);
+        figures.forEach(System.out::println);
+      }
     }
   }
 
@@ -158,7 +161,7 @@ class StandaloneClusterTest {
    * Per executor of every application, milliseconds from its first "Fetching spark://...narrow-app.jar"
    * line to "Adding ...narrow-app.jar to class loader".
    */
-  private static List<Long> jarFetches(StandaloneCluster cluster) throws Exception {
+  private static List<Long> jarFetches(StandaloneCluster cluster) {
     List<Long> ms = new ArrayList<>();
     for (int w = 0; w < 2; w++) {
       try (Stream<Path> files = Files.walk(cluster.workDir(w))) {
@@ -174,6 +177,8 @@ class StandaloneClusterTest {
             }
           }
         }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
     }
     return ms;
