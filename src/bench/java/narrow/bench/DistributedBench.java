@@ -190,7 +190,7 @@ public final class DistributedBench {
       throws Exception {
     return DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Preset(o.preset(), 0), data, args(out, o, o.batch())).withConsole(line -> {}),
-        new narrow.config.DistributedConfig(2, 600, 0, overlap), ReplicaHooks.none());
+        new narrow.config.DistributedConfig(2, 600, 0, overlap, null, null), ReplicaHooks.none());
   }
 
   static TrainingArguments args(Path out, Options o, int batch) {

@@ -58,7 +58,7 @@ public final class DistributedTraining {
    */
   public static TrainResult train(JavaSparkContext jsc, TrainRun run, DistributedConfig settings, ReplicaHooks hooks)
       throws IOException {
-    BarrierSlots.check(jsc.sc(), settings.replicas());
+    BarrierSlots.check(jsc.sc(), settings.replicas(), settings.executorWait());
     Configuration hadoop = run.hadoop() != null ? run.hadoop() : jsc.hadoopConfiguration();
     List<Integer> ranks = IntStream.range(0, settings.replicas()).boxed().toList();
     RDD<Integer> tasks = jsc.parallelize(ranks, settings.replicas()).rdd();

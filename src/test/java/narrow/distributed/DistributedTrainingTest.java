@@ -72,7 +72,7 @@ class DistributedTrainingTest {
   }
 
   static DistributedConfig replicas(int n) {
-    return new DistributedConfig(n, 60, 5, null);
+    return new DistributedConfig(n, 60, 5, null, null, 0);
   }
 
   Path data() throws Exception {
@@ -141,7 +141,7 @@ class DistributedTrainingTest {
         .withThreads(1));
     TrainResult two = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 4), data, args(tmp.resolve("two"), 10, 2, 2)),
-        new DistributedConfig(2, 60, 5, overlap), ReplicaHooks.none());
+        new DistributedConfig(2, 60, 5, overlap, null, 0), ReplicaHooks.none());
     assertSameRun(one, two, 1e-5);
     // each step's first micro-batch only accumulates; its last reduces, in or after backward
     // the first step is timed apart (warm-up)
@@ -234,7 +234,7 @@ class DistributedTrainingTest {
     TrainResult recovered = DistributedTraining.train(jsc,
         TrainRun.of(new ModelSource.Fresh(tiny(), 6), data, args(tmp.resolve("recovered"), 20, 2, 1))
             .withConsole(console::add),
-        new DistributedConfig(2, 20, 5, null), dieOnce);
+        new DistributedConfig(2, 20, 5, null, null, 0), dieOnce);
     assertEquals(20, recovered.globalStep());
     assertWeightsEqual(plain.finalModel(), recovered.finalModel(), 1e-6);
     assertTrue(console.contains("train: Spark retried the replicas (stage attempt 1): resumed from checkpoint-10"),

@@ -50,7 +50,7 @@ class OneReplicaPlacementTest {
     TrainSpec spec = TrainSpec.of(new ModelSource.Preset("d16_l1_h2", 1), data.toString(),
         DistributedTrainingTest.args(tmp.resolve("runs/one"), 3, 2, 1));
     // shared: the cluster is this machine
-    TrainingPlan plan = new TrainingPlan("one", spec, new DistributedConfig(1, 60, 5, null, true), null, null);
+    TrainingPlan plan = new TrainingPlan("one", spec, new DistributedConfig(1, 60, 5, null, true, null), null, null);
     BUILT_IN.clear();
     TrainingJob.run(plan, null, RunFolder.Start.FRESH, new Access(master), (rank, attempt) -> {
       BUILT_IN.add(TaskContext.get() == null ? "in the driver" : "in a task");

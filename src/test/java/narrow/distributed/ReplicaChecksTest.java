@@ -70,10 +70,10 @@ class ReplicaChecksTest {
         .set("spark.ui.enabled", "false").set("spark.dynamicAllocation.enabled", "true");
     SparkContext sc = new SparkContext(conf);
     try {
-      UserError e = assertThrows(UserError.class, () -> BarrierSlots.check(sc, 2));
+      UserError e = assertThrows(UserError.class, () -> BarrierSlots.check(sc, 2, java.time.Duration.ZERO));
       assertTrue(e.getMessage().contains("dynamic allocation does not support: set "
           + "spark.dynamicAllocation.enabled=false"), e.getMessage());
-      assertEquals(2, BarrierSlots.slots(sc), "local[2]: two task slots");
+      assertEquals(2, BarrierSlots.liveSlots(sc), "local[2]: two task slots");
     } finally {
       sc.stop();
     }
