@@ -47,7 +47,8 @@ class CliTest {
   void helpListsTheCommands() {
     Run r = narrow("--help");
     assertEquals(0, r.exit());
-    for (String c : new String[] {"quickstart", "ingest", "tokenize", "train", "prune", "config", "bench", "help"}) {
+    for (String c : new String[] {"quickstart", "ingest", "tokenize", "train", "prune", "run", "metrics", "report",
+        "config", "bench", "help"}) {
       assertTrue(java.util.regex.Pattern.compile("(?m)^  " + c + " ").matcher(r.out()).find(),
           "--help lists " + c + ":\n" + r.out());
     }
