@@ -3,7 +3,7 @@
     python run_notebook.py NOTEBOOK ROOT
 
 ROOT reaches the notebook as NARROW_ROOT. Exits non-zero with the failing cell's error when a
-cell raises; prints how many cells ran otherwise.
+cell raises, or when it drew fewer figures than it has plotting cells; prints what ran otherwise.
 """
 import os
 import sys
@@ -14,13 +14,17 @@ from nbclient import NotebookClient
 
 def main(notebook, root):
     os.environ["NARROW_ROOT"] = root
-    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend, which puts figures in the outputs
     nb = nbformat.read(notebook, as_version=4)
     client = NotebookClient(nb, timeout=240, kernel_name="python3",
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(notebook))}})
     client.execute()
-    cells = sum(1 for c in nb.cells if c.cell_type == "code")
-    print(f"ok {cells} code cells of {notebook} ran against {root}")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    plotting = sum(1 for c in code if "plt.show()" in c.source)
+    figures = sum(1 for c in code for o in c.get("outputs", []) if "image/png" in o.get("data", {}))
+    if figures < plotting:
+        sys.exit(f"{notebook}: {plotting} cells plot, but only {figures} figures came out")
+    print(f"ok {len(code)} code cells of {notebook} ran against {root}, {figures} figures")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,22 @@ final class NiceLogAxis extends LogAxis {
     super(label);
   }
 
+  /**
+   * A factor of two either side of a single value (a study of one run, a frontier with one size):
+   * JFreeChart's own log axis would set a range of length zero there and refuse it.
+   */
+  @Override
+  protected void autoAdjustRange() {
+    if (getPlot() instanceof org.jfree.chart.plot.ValueAxisPlot plot && isAutoRange()) {
+      org.jfree.data.Range r = plot.getDataRange(this);
+      if (r != null && r.getLength() == 0 && r.getLowerBound() > 0) {
+        setRange(new org.jfree.data.Range(r.getLowerBound() / 2, r.getUpperBound() * 2), false, false);
+        return;
+      }
+    }
+    super.autoAdjustRange();
+  }
+
   @Override
   protected List refreshTicksHorizontal(Graphics2D g2, Rectangle2D dataArea, RectangleEdge edge) {
     return ticks(dataArea.getWidth(), HORIZONTAL_GAP, edge == RectangleEdge.TOP ? TextAnchor.BOTTOM_CENTER : TextAnchor.TOP_CENTER);

@@ -167,6 +167,22 @@ class StudyReportTest {
     assertEquals(List.of(40, 40, 40, 40, 40), counts(plot.getDataset()));
   }
 
+  /** A study of one run (the first of a grid): each log axis has a single value to show. */
+  @Test
+  void aStudyOfOneRunIsDrawn() throws Exception {
+    List<StudyTables.StudyRun> one = StudyTables.STUDY.subList(0, 1);
+    StudyTables.writeRuns(spark, root, one);
+    StudyTables.writeHistory(spark, root, one);
+    StudyReport.Result result = StudyReport.write(spark, root.toString());
+    Map<String, Figure> figures = byName(result.figures());
+    for (String name : List.of("frontier_params", "frontier_flops")) {
+      assertTrue(figures.get(name).isDrawn(), name);
+      org.jfree.data.Range x = figures.get(name).chart().getXYPlot().getDomainAxis().getRange();
+      assertTrue(x.getLength() > 0, name + ": a range around the one point, " + x);
+      assertNotNull(ImageIO.read(root.resolve(StudyReport.FOLDER).resolve(name + ".png").toFile()), name);
+    }
+  }
+
   @Test
   void aFigureWithoutDataIsSkippedAndTheIndexSaysWhy() throws Exception {
     StudyTables.writeRuns(spark, root, StudyTables.STUDY.subList(0, 3));
