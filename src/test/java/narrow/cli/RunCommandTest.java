@@ -183,6 +183,12 @@ class RunCommandTest {
     assertEquals(interrupted, mtimes(run), "a refused run is left as it is");
     System.out.println(plan.out() + resumed.out() + otherPlan.out() + other.err());
 
+    CliTest.Run both = CliTest.narrow("prune", prune.toString(), "--run", "n0.50_r0.25", "--resume", "--overwrite");
+    assertEquals(2, both.exit(), both.err());
+    assertTrue(both.err().contains("narrow prune: --resume and --overwrite exclude each other: continue the run, or "
+        + "replace it\n"), both.err());
+    assertEquals(interrupted, mtimes(run), "nothing deleted");
+
     Files.delete(run.resolve("experiment_metadata.json"));
     CliTest.Run noMetaPlan = CliTest.narrow("run", prune.toString(), "--dry-run");
     assertTrue(noMetaPlan.out().matches("(?s).*\\n +n0\\.50_r0\\.25 +partial at step 2 +start over \\(no "
