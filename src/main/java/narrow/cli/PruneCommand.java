@@ -6,6 +6,8 @@ import narrow.config.ConfigException;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
 import narrow.prune.PruneJob;
+import narrow.prune.PruneResume;
+import narrow.train.RunFolder;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,6 +28,11 @@ final class PruneCommand implements Callable<Integer> {
   @Option(names = "--run", paramLabel = "NAME", description = "the run of the experiment's grid, e.g. n0.50_r0.50")
   String run;
 
+  @Option(names = "--resume",
+      description = "continue the recovery training of the run in <train.output_dir>/<run>/ from its newest "
+          + "complete checkpoint, with the mask it wrote (no scoring again)")
+  boolean resume;
+
   @Option(names = "--overwrite",
       description = "replace the run already in <train.output_dir>/<run>/ (deletes everything in that folder)")
   boolean overwrite;
@@ -35,7 +42,10 @@ final class PruneCommand implements Callable<Integer> {
     ExperimentConfig c = config.load(run);
     if (c.prune() == null) throw new ConfigException(config.file + ": narrow prune needs a prune: section");
     c.prune().requireSparsities(config.file, c.runs().keySet());
-    PruneJob.run(TrainingPlan.of(c, config.file), c.prune(), config.file, overwrite, spark);
+    RunFolder.Start.of(resume, overwrite); // refuses both
+    TrainingPlan plan = TrainingPlan.of(c, config.file);
+    if (resume) PruneResume.run(plan, c.prune(), config.file, spark);
+    else PruneJob.run(plan, c.prune(), config.file, overwrite, spark);
     return 0;
   }
 }

@@ -1,5 +1,6 @@
 package narrow.prune;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -71,5 +72,79 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
 
   public void write(Path file) throws IOException {
     JSON.writeValue(file.toFile(), toJson());
+  }
+
+  /** The file's bytes, as {@link #write} writes them: for a run folder on an object store. */
+  public byte[] toBytes() throws IOException {
+    return JSON.writeValueAsBytes(toJson());
+  }
+
+  /**
+   * The metadata as {@link #write} wrote it, from {@code json}; {@code where} (the file) is named
+   * in errors. A key {@link #toJson} always writes that is missing or of the wrong type is an
+   * error: the file was not written by this class, or was edited.
+   */
+  public static ExperimentMetadata read(byte[] json, String where) throws IOException {
+    JsonNode o;
+    try {
+      o = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new IOException(where + ": not JSON: " + e.getMessage(), e);
+    }
+    if (o == null || !o.isObject()) throw new IOException(where + ": not a JSON object");
+    Map<String, Double> timings = new LinkedHashMap<>();
+    o.path("timings_seconds").fields().forEachRemaining(e -> timings.put(e.getKey(), e.getValue().asDouble()));
+    Map<String, String> versions = new LinkedHashMap<>();
+    o.path("versions").fields().forEachRemaining(e -> versions.put(e.getKey(), e.getValue().asText()));
+    try {
+      return new ExperimentMetadata(text(o, "model_name", where), number(o, "neuron_sparsity", where),
+          number(o, "residual_sparsity", where), text(o, "run_date", where), text(o, "method", where),
+          integer(o, "seed", where), integer(o, "samples", where), Math.toIntExact(integer(o, "batch_size", where)),
+          bool(o, "with_replacement", where), nullableText(o, "data_manifest_checksum", where),
+          nullableNumber(o, "eval_loss_before_pruning", where), nullableNumber(o, "eval_loss_after_pruning", where),
+          nullableNumber(o, "eval_loss_final", where), timings, versions);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw new IOException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode required(JsonNode o, String key, String where) throws IOException {
+    JsonNode v = o.get(key);
+    if (v == null) throw new IOException(where + ": no \"" + key + "\"");
+    return v;
+  }
+
+  private static String text(JsonNode o, String key, String where) throws IOException {
+    JsonNode v = required(o, key, where);
+    if (!v.isTextual()) throw new IOException(where + ": \"" + key + "\" is " + v + ", not a string");
+    return v.asText();
+  }
+
+  private static String nullableText(JsonNode o, String key, String where) throws IOException {
+    return required(o, key, where).isNull() ? null : text(o, key, where);
+  }
+
+  private static double number(JsonNode o, String key, String where) throws IOException {
+    JsonNode v = required(o, key, where);
+    if (!v.isNumber()) throw new IOException(where + ": \"" + key + "\" is " + v + ", not a number");
+    return v.asDouble();
+  }
+
+  private static long integer(JsonNode o, String key, String where) throws IOException {
+    JsonNode v = required(o, key, where);
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new IOException(where + ": \"" + key + "\" is " + v + ", not an integer");
+    }
+    return v.asLong();
+  }
+
+  private static Double nullableNumber(JsonNode o, String key, String where) throws IOException {
+    return required(o, key, where).isNull() ? null : number(o, key, where);
+  }
+
+  private static boolean bool(JsonNode o, String key, String where) throws IOException {
+    JsonNode v = required(o, key, where);
+    if (!v.isBoolean()) throw new IOException(where + ": \"" + key + "\" is " + v + ", not true or false");
+    return v.asBoolean();
   }
 }

@@ -43,7 +43,10 @@ import org.apache.spark.sql.SparkSession;
 public final class PruneJob {
   private PruneJob() {}
 
-  /** What one pruning run did: the selection, the metadata as written last, the recovery. */
+  /**
+   * What one pruning run did: the selection (null for a resumed recovery: it was not made again),
+   * the metadata as written last, the recovery.
+   */
   public record Outcome(PruningSelection selection, ExperimentMetadata metadata, TrainResult training) {}
 
   /**
@@ -87,7 +90,7 @@ public final class PruneJob {
   private record Outputs(Path dir, CheckpointStore store, boolean remote, boolean overwrite, Configuration hadoop) {
     /** Refuses a folder holding a run, or deletes it with --overwrite: once the inputs are known to be good. */
     void prepare() throws IOException {
-      RunFolder.prepare(store, RunFolder.Start.of(false, overwrite), "prune", false);
+      RunFolder.prepare(store, RunFolder.Start.of(false, overwrite), "prune", true);
     }
 
     /** Publishes files written under {@link #dir}: a no-op on local disk. */
@@ -170,20 +173,39 @@ public final class PruneJob {
     out.publish(ExperimentMetadata.FILE);
 
     base.close(); // the replicas load the base model themselves
-    // recovery: both methods skip the attribution rows, so they recover on the same data
-    TrainingPlan recovery = plan.with(plan.run(),
-        plan.spec().withArgs(plan.args().with("skip_train_rows", (long) p.samples())));
     start = System.nanoTime();
-    TrainResult r = TrainingJob.run(recovery, null, null, spark, MaskedTraining.replicaHooks(mask, losses[0]));
-    List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
-    Double finalLoss = evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
+    TrainResult r = recover(plan, p, mask, losses[0], false, spark);
+    Double finalLoss = finalEvalLoss(r);
     double trainingSeconds = seconds(start);
     meta.finished(finalLoss, "training", trainingSeconds).write(runDir.resolve(ExperimentMetadata.FILE));
     out.publish(ExperimentMetadata.FILE);
+    printRecovery(r, finalLoss);
+    return new Outcome(selection, meta.finished(finalLoss, "training", trainingSeconds), r);
+  }
+
+  /**
+   * Recovery training with the mask held, in the run's folder made ready: from step 0, or from its
+   * newest complete checkpoint when {@code resume}. Both methods skip the attribution rows, so
+   * they recover on the same data.
+   */
+  static TrainResult recover(TrainingPlan plan, PruneConfig p, PruningMask mask, double evalLossBefore,
+      boolean resume, SparkAccess spark) throws IOException {
+    TrainingPlan recovery = plan.with(plan.run(),
+        plan.spec().withArgs(plan.args().with("skip_train_rows", (long) p.samples())));
+    return TrainingJob.run(recovery, resume ? "latest" : null, resume ? RunFolder.Start.RESUME : null, spark,
+        MaskedTraining.replicaHooks(mask, evalLossBefore));
+  }
+
+  /** The recovery's last eval_loss, or null when it never evaluated. */
+  static Double finalEvalLoss(TrainResult r) {
+    List<Map<String, Object>> evals = r.state().entriesWith("eval_loss");
+    return evals.isEmpty() ? null : ((Number) evals.get(evals.size() - 1).get("eval_loss")).doubleValue();
+  }
+
+  static void printRecovery(TrainResult r, Double finalLoss) {
     System.out.printf("prune: recovery %d steps, train_loss %.4f, final eval_loss %s%n  final model: %s%n",
         r.globalStep(), r.trainLoss(), finalLoss == null ? "(no evaluation)" : String.format("%.4f", finalLoss),
         r.finalModel());
-    return new Outcome(selection, meta.finished(finalLoss, "training", trainingSeconds), r);
   }
 
   /** The base model's eval loss, then the same model's with the mask applied. */
@@ -202,7 +224,7 @@ public final class PruneJob {
     return sparsity == null ? 0 : sparsity;
   }
 
-  private static double seconds(long startNanos) {
+  static double seconds(long startNanos) {
     return Math.round((System.nanoTime() - startNanos) / 1e6) / 1e3;
   }
 }

@@ -9,6 +9,7 @@ import narrow.config.ConfigLoader;
 import narrow.config.ExperimentConfig;
 import narrow.config.TrainingPlan;
 import narrow.model.LlamaConfig;
+import narrow.prune.PruneResume;
 import narrow.train.CheckpointStore;
 import narrow.train.ModelSource;
 import narrow.train.TrainingArguments;
@@ -17,19 +18,30 @@ import org.apache.hadoop.conf.Configuration;
 /**
  * One run of the grid as the runner will take it: its config (the file, the run's entry, the
  * {@code --set} values), the training plan, and where its folder stands.
+ *
+ * @param pruning for a pruning run with a complete checkpoint, whether its recovery resumes; else null
  */
-public record PlannedRun(String name, ExperimentConfig config, TrainingPlan plan, RunState state) {
+public record PlannedRun(String name, ExperimentConfig config, TrainingPlan plan, RunState state,
+    PruneResume.Decision pruning) {
 
   /**
    * Loads run {@code run} of {@code file} (null: the file without a grid) and reads its folder.
    *
-   * @throws narrow.util.UserError when the run's config is wrong: the run's failure, not the grid's
+   * @throws narrow.util.UserError when the run's config is wrong, or a partial pruning run's folder
+   *     was pruned otherwise than it asks: the run's failure, not the grid's
    */
   public static PlannedRun of(Path file, String run, List<String> overrides, Configuration hadoop) throws IOException {
     ExperimentConfig c = ConfigLoader.load(file, run, overrides);
     TrainingPlan plan = TrainingPlan.of(c, file);
     if (c.prune() != null) c.prune().requireSparsities(file, c.runs().keySet());
-    return new PlannedRun(plan.run(), c, plan, RunState.of(CheckpointStore.open(plan.args().outputDir(), hadoop)));
+    CheckpointStore folder = CheckpointStore.open(plan.args().outputDir(), hadoop);
+    RunState state = RunState.of(folder);
+    PruneResume.Decision pruning = null;
+    if (c.prune() != null && state.kind() == RunState.Kind.PARTIAL && state.step() != null
+        && plan.model() instanceof ModelSource.Pretrained base) {
+      pruning = PruneResume.decide(folder, base, c.prune(), hadoop);
+    }
+    return new PlannedRun(plan.run(), c, plan, state, pruning);
   }
 
   /** A prune: section: the run is what {@code narrow prune} does; else what {@code narrow train} does. */
@@ -38,12 +50,11 @@ public record PlannedRun(String name, ExperimentConfig config, TrainingPlan plan
   }
 
   /**
-   * Whether the run continues from its newest checkpoint. A pruning run does not: its recovery
-   * needs the mask and the pre-pruning loss in memory, which the prune job builds only from its
-   * own scoring, so a partial one starts over (the same seed and rows give the same mask).
+   * Whether the run continues from its newest checkpoint: a pruning run only when its mask files
+   * and metadata are there to continue its recovery with ({@link PruneResume}).
    */
   public boolean resumes() {
-    return state.kind() == RunState.Kind.PARTIAL && state.step() != null && !prunes();
+    return state.kind() == RunState.Kind.PARTIAL && state.step() != null && (!prunes() || pruning != null && pruning.resumes());
   }
 
   /** What the runner does with the run, as the plan says it. */
@@ -52,7 +63,7 @@ public record PlannedRun(String name, ExperimentConfig config, TrainingPlan plan
       case DONE -> "skip";
       case NEW -> "start";
       case PARTIAL -> resumes() ? "resume from checkpoint-" + state.step()
-          : prunes() ? "start over (a pruning run does not resume its recovery)"
+          : pruning != null ? "start over (" + pruning.startOverReason() + ")"
           : "start over (no complete checkpoint)";
     };
   }

@@ -10,6 +10,7 @@ import narrow.distributed.ReplicaHooks;
 import narrow.distributed.SparkAccess;
 import narrow.distributed.TrainingJob;
 import narrow.prune.PruneJob;
+import narrow.prune.PruneResume;
 import narrow.train.CheckpointStore;
 import narrow.train.RunFolder;
 import narrow.train.TrainResult;
@@ -20,7 +21,8 @@ import narrow.util.Locations;
 /**
  * {@code narrow run}: the runs of an experiment's grid one after another, each as {@code narrow
  * prune} (a {@code prune:} section) or {@code narrow train} runs it. A done run is skipped
- * untouched, a partial training run resumes from its newest complete checkpoint, a run that fails
+ * untouched, a partial run resumes from its newest complete checkpoint (a pruning run with its
+ * mask read back, {@link PruneResume}), a run that fails
  * ({@link FailurePolicy}) is reported in one line and the next goes on; a bug stops everything.
  * Ends with a summary table.
  */
@@ -92,10 +94,12 @@ public final class StudyRunner {
     String runDir = r.plan().args().outputDir();
     boolean again = r.state().kind() != RunState.Kind.NEW;
     if (r.prunes()) {
-      PruneJob.Outcome o = PruneJob.run(r.plan(), r.config().prune(), file, again, spark);
+      PruneJob.Outcome o = r.resumes() ? PruneResume.run(r.plan(), r.config().prune(), file, spark)
+          : PruneJob.run(r.plan(), r.config().prune(), file, again, spark);
+      String done = r.resumes() ? "resumed at step " + r.state().step() + ", recovered to step "
+          : (again ? "started over, " : "") + "pruned (" + r.config().prune().method() + "), recovered to step ";
       return new RunOutcome(r.name(), runDir, r.state(), RunOutcome.Result.FINISHED,
-          (again ? "started over, " : "") + "pruned (" + r.config().prune().method() + "), recovered to step "
-              + o.training().globalStep(), o.metadata().evalLossFinal(), seconds(start));
+          done + o.training().globalStep(), o.metadata().evalLossFinal(), seconds(start));
     }
     RunFolder.Start how = r.resumes() ? RunFolder.Start.RESUME : again ? RunFolder.Start.OVERWRITE : RunFolder.Start.FRESH;
     TrainResult t = TrainingJob.run(r.plan(), r.resumes() ? "latest" : null, how, spark, ReplicaHooks.none());

@@ -174,8 +174,8 @@ class PruneCommandTest {
     Files.writeString(out.resolve("pruning_mask.pt"), "an older run's mask");
     CliTest.Run refused = CliTest.narrow("prune", conf.toString(), "--run", "random");
     assertEquals(2, refused.exit(), refused.err());
-    assertTrue(refused.err().contains("narrow prune: " + out + " already holds a run (pruning_mask.pt): replace it "
-        + "with --overwrite (deletes everything in that folder), or set another train.output_dir"), refused.err());
+    assertTrue(refused.err().contains("narrow prune: " + out + " already holds a run (pruning_mask.pt): continue it "
+        + "with --resume, or replace it with --overwrite (deletes everything in that folder)\n"), refused.err());
     assertEquals("an older run's mask", Files.readString(out.resolve("pruning_mask.pt")));
 
     Files.writeString(out.resolve("stale.json"), "{}");

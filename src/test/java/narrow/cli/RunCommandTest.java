@@ -2,6 +2,8 @@ package narrow.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,16 +99,24 @@ class RunCommandTest {
   }
 
   /**
-   * A pruning experiment in the same tree prunes a run of it; interrupted after its mask was
-   * written, it starts over (a pruning run does not resume its recovery) and says so.
+   * A pruning experiment in the same tree prunes a run of it. Interrupted after its first
+   * checkpoint, it resumes its recovery with the mask read back ({@code narrow run}, or {@code
+   * narrow prune --resume}) to the weights an uninterrupted run ends with, the mask files
+   * untouched; pruned otherwise than the config now asks it is refused and left as it is; without
+   * its metadata it starts over.
    */
   @Test
-  void aPruningRunPrunesABaseModelOfTheSameTreeAndStartsOverWhenPartial() throws Exception {
+  void aPruningRunPrunesABaseModelOfTheSameTreeAndResumesItsRecovery() throws Exception {
     Path conf = conf();
-    assertEquals(0, CliTest.narrow("run", conf.toString(), "--run", "a_done").exit());
+    // the base model by narrow train and the pruning runs without output_root: narrow run draws
+    // no report then (a report of one run's frontier fails today, an issue of narrow report's)
+    CliTest.Run baseRun = CliTest.narrow("train", conf.toString(), "--run", "a_done");
+    assertEquals(0, baseRun.exit(), baseRun.out() + baseRun.err());
     Path base = dir.resolve("study/gridrun/a_done/final_model");
     Path prune = Files.writeString(dir.resolve("prune.yaml"), Files.readString(conf)
         .replace("experiment: gridrun", "experiment: prunegrid")
+        .replaceAll("output_root: .*\n", "")
+        .replace("train: {", "train: {output_dir: " + dir.resolve("study/prunegrid") + ", ")
         .replace("model: {preset: d16_l1_h2, seed: 7}", "model: {pretrained: " + base + "}\n"
             + "prune: {method: random, neuron_sparsity: 0.5, residual_sparsity: 0.25, samples: 8, seed: 1}")
         .replaceAll("(?s)runs:.*", "runs:\n  n0.50_r0.25: {prune.seed: 1}\n"));
@@ -117,15 +127,86 @@ class RunCommandTest {
         "final_model/_SUCCESS")) {
       assertTrue(Files.exists(run.resolve(f)), f);
     }
-    LocalFolders.deleteRecursively(run.resolve("final_model"));
-    LocalFolders.deleteRecursively(run.resolve("checkpoint-4"));
+    byte[] uninterrupted = Files.readAllBytes(run.resolve("final_model/model.safetensors"));
+    List<String> pruningFiles = List.of("pruning_mask.pt", "pruning_mask.safetensors", "pruning_stats.json");
+    Map<String, byte[]> maskBytes = new TreeMap<>();
+    Map<String, FileTime> maskTimes = new TreeMap<>();
+    for (String f : pruningFiles) {
+      maskBytes.put(f, Files.readAllBytes(run.resolve(f)));
+      maskTimes.put(f, Files.getLastModifiedTime(run.resolve(f)));
+    }
+    JsonNode pruned = new ObjectMapper().readTree(run.resolve("experiment_metadata.json").toFile());
+
+    interrupt(run);
     CliTest.Run plan = CliTest.narrow("run", prune.toString(), "--dry-run");
-    assertTrue(plan.out().matches("(?s).*\\n +n0\\.50_r0\\.25 +partial at step 2 +start over \\(a pruning run does not "
-        + "resume its recovery\\) +prune random \\+ recovery +base " + base + ", neurons 0\\.50, residual 0\\.25 .*"),
-        plan.out());
+    assertTrue(plan.out().matches("(?s).*\\n +n0\\.50_r0\\.25 +partial at step 2 +resume from checkpoint-2 +prune random "
+        + "\\+ recovery +base " + base + ", neurons 0\\.50, residual 0\\.25 .*"), plan.out());
+    CliTest.Run resumed = CliTest.narrow("run", prune.toString());
+    assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
+    assertTrue(resumed.err().contains("narrow train: resuming from " + run.resolve("checkpoint-2")), resumed.err());
+    assertTrue(resumed.out().matches("(?s).*\\n +n0\\.50_r0\\.25 +partial at step 2 +resumed at step 2, recovered to "
+        + "step 4 +\\d+\\.\\d{4} .*"), resumed.out());
+    assertFalse(resumed.out().contains("random_draw"), "nothing is drawn again");
+    assertArrayEquals(uninterrupted, Files.readAllBytes(run.resolve("final_model/model.safetensors")),
+        "the resumed recovery ends where the uninterrupted one did");
+    for (String f : pruningFiles) {
+      assertArrayEquals(maskBytes.get(f), Files.readAllBytes(run.resolve(f)), f);
+      assertEquals(maskTimes.get(f), Files.getLastModifiedTime(run.resolve(f)), f + " is not rewritten");
+    }
+    JsonNode meta = new ObjectMapper().readTree(run.resolve("experiment_metadata.json").toFile());
+    assertEquals(pruned.get("eval_loss_before_pruning"), meta.get("eval_loss_before_pruning"));
+    assertEquals(pruned.get("eval_loss_after_pruning"), meta.get("eval_loss_after_pruning"));
+    assertEquals(pruned.get("eval_loss_final"), meta.get("eval_loss_final"), "the same last evaluation");
+    assertTrue(meta.get("timings_seconds").has("training_resumed"), meta.toString());
+
+    interrupt(run);
+    CliTest.Run byPrune = CliTest.narrow("prune", prune.toString(), "--run", "n0.50_r0.25", "--resume");
+    assertEquals(0, byPrune.exit(), byPrune.out() + byPrune.err());
+    assertTrue(byPrune.out().contains("prune: resuming the recovery of " + run + ", pruned (random)"), byPrune.out());
+    assertArrayEquals(uninterrupted, Files.readAllBytes(run.resolve("final_model/model.safetensors")));
+
+    interrupt(run);
+    Map<String, FileTime> interrupted = mtimes(run);
+    String refusal = run.resolve("experiment_metadata.json") + ": the run was pruned with prune.residual_sparsity "
+        + "0.25 (the config now: 0.5): set the config back to resume its recovery from " + run.resolve("checkpoint-2")
+        + ", or start the run over (narrow prune --overwrite, or delete " + run + ")";
+    CliTest.Run otherPlan = CliTest.narrow("run", prune.toString(), "--dry-run", "--set", "prune.residual_sparsity=0.5");
+    assertEquals(1, otherPlan.exit(), otherPlan.out() + otherPlan.err());
+    assertTrue(otherPlan.out().contains("  n0.50_r0.25: " + refusal + "\n"), otherPlan.out());
+    CliTest.Run other = CliTest.narrow("run", prune.toString(), "--set", "prune.residual_sparsity=0.5");
+    assertEquals(1, other.exit(), other.out() + other.err());
+    assertTrue(other.err().contains("narrow run: n0.50_r0.25 failed: " + refusal + "\n"), other.err());
+    CliTest.Run otherByPrune = CliTest.narrow("prune", prune.toString(), "--run", "n0.50_r0.25", "--resume",
+        "--set", "prune.residual_sparsity=0.5");
+    assertEquals(2, otherByPrune.exit(), otherByPrune.err());
+    assertTrue(otherByPrune.err().contains("narrow prune: " + refusal + "\n"), otherByPrune.err());
+    assertEquals(interrupted, mtimes(run), "a refused run is left as it is");
+    System.out.println(plan.out() + resumed.out() + otherPlan.out() + other.err());
+
+    CliTest.Run both = CliTest.narrow("prune", prune.toString(), "--run", "n0.50_r0.25", "--resume", "--overwrite");
+    assertEquals(2, both.exit(), both.err());
+    assertTrue(both.err().contains("narrow prune: --resume and --overwrite exclude each other: continue the run, or "
+        + "replace it\n"), both.err());
+    assertEquals(interrupted, mtimes(run), "nothing deleted");
+
+    Files.delete(run.resolve("experiment_metadata.json"));
+    CliTest.Run noMetaPlan = CliTest.narrow("run", prune.toString(), "--dry-run");
+    assertTrue(noMetaPlan.out().matches("(?s).*\\n +n0\\.50_r0\\.25 +partial at step 2 +start over \\(no "
+        + "experiment_metadata\\.json to resume its recovery with\\) .*"), noMetaPlan.out());
+    CliTest.Run noMeta = CliTest.narrow("prune", prune.toString(), "--run", "n0.50_r0.25", "--resume");
+    assertEquals(2, noMeta.exit(), noMeta.err());
+    assertTrue(noMeta.err().contains("narrow prune: cannot resume the pruning run in " + run + ": no "
+        + "experiment_metadata.json to resume its recovery with; start the run over with --overwrite (deletes "
+        + "everything in that folder)\n"), noMeta.err());
     CliTest.Run again = CliTest.narrow("run", prune.toString());
     assertEquals(0, again.exit(), again.out() + again.err());
     assertTrue(again.out().contains("started over, pruned (random), recovered to step 4"), again.out());
-    assertTrue(Files.exists(run.resolve("final_model/_SUCCESS")));
+    assertArrayEquals(uninterrupted, Files.readAllBytes(run.resolve("final_model/model.safetensors")));
+  }
+
+  /** What a recovery stopped after its checkpoint-2 leaves: its final model and later checkpoints gone. */
+  private static void interrupt(Path run) throws IOException {
+    LocalFolders.deleteRecursively(run.resolve("final_model"));
+    LocalFolders.deleteRecursively(run.resolve("checkpoint-4"));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,21 @@ class PruningStatsTest {
     assertEquals(8, j.get("batch_size").asInt());
     assertThrows(IllegalArgumentException.class, () -> new ExperimentMetadata("m", 0, 0, "d", "magnitude", 0, 0, 0,
         false, null, null, null, null, Map.of(), Map.of()));
+  }
+
+  /** What a resumed recovery reads back is what was written; a file missing a key is refused naming both. */
+  @Test
+  void metadataReadsBackAsWritten() throws Exception {
+    var m = new ExperimentMetadata("Llama-3.2-1B", 0.5, 0.2, "2026-11-23T17:00:00", "random", 3, 0, 0, true, null,
+        2.5, 7.0, null, Map.of("random_draw", 0.25, "mask_files", 1.5), Map.of("narrow", "test"));
+    Path f = tmp.resolve(ExperimentMetadata.FILE);
+    m.write(f);
+    assertEquals(m, ExperimentMetadata.read(java.nio.file.Files.readAllBytes(f), f.toString()));
+    assertEquals(m, ExperimentMetadata.read(m.toBytes(), "bytes"));
+    var noSeed = (com.fasterxml.jackson.databind.node.ObjectNode) m.toJson();
+    noSeed.remove("seed");
+    IOException e = assertThrows(IOException.class, () -> ExperimentMetadata.read(noSeed.toString().getBytes(), "F"));
+    assertEquals("F: no \"seed\"", e.getMessage());
   }
 
   private static List<String> iterate(JsonNode j) {
