@@ -1,8 +1,10 @@
-# Sourced by the jobs/<experiment> wrappers: one spark-submit of narrow for one run of an
-# experiment's grid on a cluster, printed before it runs (README, "From laptop to cluster").
-# A wrapper defines experiment_models (optional) and calls
-#   submit_experiment train|prune EXPERIMENT "$@"
-# experiment_models RUN prints KEY=FOLDER lines: config keys that name a model folder under --models.
+# Sourced by the jobs/<experiment> wrappers: one spark-submit of `narrow run` for the runs of an
+# experiment's grid on a cluster (one, a glob, or all), printed before it runs (README, "From
+# laptop to cluster"). A wrapper defines experiment_models (optional) and calls
+#   submit_experiment EXPERIMENT "$@"
+# experiment_models RUN prints KEY=FOLDER lines: config keys that name a model folder under --models;
+# RUN is a name, a glob, or empty for every run. Where the picked runs need more than one folder for
+# a key (a --set applies to every run), it prints what to pick instead and fails.
 
 JOBS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=native-memory.sh
@@ -11,13 +13,17 @@ JOBS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 submit_usage() {
   cat <<EOF
 usage: jobs/$1 --master URL --properties FILE --data PATH --output ROOT [--models DIR]
-         [--replicas N] [--deploy-mode client|cluster] [--jar JAR] [--print] RUN [-- NARROW_OPTION ...]
+         [--replicas N] [--deploy-mode client|cluster] [--jar JAR] [--print] [RUN] [-- NARROW_OPTION ...]
 
-Runs \`narrow $2 conf/$1.yaml --run RUN\` with spark-submit and prints the command first.
+Runs \`narrow run conf/$1.yaml --run RUN --set output_root=ROOT\` with spark-submit and
+prints the command first. RUN is a run of the file's runs: or a quoted glob of them ('n0.50_*');
+without RUN, every run, one after another in one application. Runs already done are skipped,
+partial training runs resume; the exit code is the number of failed runs.
   --master URL        spark://HOST:7077, yarn, local[N]
   --properties FILE   a Spark property file, e.g. conf/spark/standalone-cpu.conf
   --data PATH         the tokenized shards (data.output of narrow tokenize)
-  --output ROOT       runs write ROOT/$1/RUN/
+  --output ROOT       the study's tree (output_root): runs write ROOT/$1/RUN/, the metrics
+                      tables ROOT/_metrics/, the figures ROOT/_report/
   --models DIR        the folder of the pretrained models (Llama-3.2-1B/, Llama-3.1-8B/, Llama-3.2-3B/)
   --replicas N        data-parallel replicas: distributed.replicas, and as many executors
                       (--num-executors on YARN, spark.cores.max on a standalone master)
@@ -25,7 +31,7 @@ Runs \`narrow $2 conf/$1.yaml --run RUN\` with spark-submit and prints the comma
   --jar JAR           the application jar (default target/narrow-app.jar; s3://, gs://, hdfs:// too)
   --print             print the command, run nothing
 Paths are s3a://, gs://, hdfs:// or local; local ones are made absolute here and must be the same
-on every node. Options after -- go to narrow (e.g. -- --resume, -- --set train.max_steps=100).
+on every node. Options after -- go to narrow (e.g. -- --dry-run, -- --set train.max_steps=100).
 EOF
 }
 
@@ -45,7 +51,7 @@ submit_property() {
 }
 
 submit_experiment() {
-  local command="$1" experiment="$2"; shift 2
+  local experiment="$1"; shift
   SUBMIT_EXPERIMENT="$experiment"
   local master="" properties="" data="" output="" models="" replicas="" mode=client
   local jar="$JOBS_ROOT/target/narrow-app.jar" print=false run=""
@@ -66,13 +72,13 @@ submit_experiment() {
         esac
         shift 2 ;;
       --print) print=true; shift ;;
-      -h|--help) submit_usage "$experiment" "$command"; exit 0 ;;
+      -h|--help) submit_usage "$experiment"; exit 0 ;;
       --) shift; narrow_options=("$@"); break ;;
       -*) submit_die "unknown option $1 (--help lists them)" ;;
-      *) [ -z "$run" ] || submit_die "one run at a time: '$run' and '$1'"; run="$1"; shift ;;
+      *) [ -z "$run" ] || submit_die "one RUN (a name or a quoted glob, or none for every run): '$run' and '$1'"
+         run="$1"; shift ;;
     esac
   done
-  [ -n "$run" ] || submit_die "name the run of conf/$experiment.yaml's runs: (--help)"
   local option
   for option in master properties data output; do
     [ -n "${!option}" ] || submit_die "--$option is required (--help)"
@@ -87,10 +93,10 @@ submit_experiment() {
     *) $print || [ -f "$jar" ] || submit_die "$jar not found: build it with mvn -DskipTests package (or name one with --jar)" ;;
   esac
 
-  local -a sets=("data.output=$(submit_path "$data")" "train.output_dir=$(submit_path "$output")/$experiment")
+  local -a sets=("data.output=$(submit_path "$data")" "output_root=$(submit_path "$output")")
   local line key folder
   if declare -F experiment_models >/dev/null; then
-    line="$(experiment_models "$run")" || submit_die "run '$run' names no model this wrapper knows (conf/$experiment.yaml lists the runs)"
+    line="$(experiment_models "$run")" || submit_die "$line"
     if [ -n "$line" ]; then
       [ -n "$models" ] || submit_die "--models is required: $experiment reads $(echo "$line" | cut -d= -f2 | paste -sd' ' -) from it"
       while IFS='=' read -r key folder; do
@@ -118,7 +124,8 @@ submit_experiment() {
     cmd+=(--files "$config")
     config="$experiment.yaml"
   fi
-  cmd+=(--class narrow.cli.Main "$(submit_path "$jar")" "$command" "$config" --run "$run")
+  cmd+=(--class narrow.cli.Main "$(submit_path "$jar")" run "$config")
+  [ -z "$run" ] || cmd+=(--run "$run")
   for line in "${sets[@]}"; do cmd+=(--set "$line"); done
   cmd+=("${narrow_options[@]}")
 

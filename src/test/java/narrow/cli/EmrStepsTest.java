@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * jobs/emr/: one {@code aws emr add-steps --steps file://...} JSON per experiment, and the cluster's
- * YARN configuration. They must parse, and each step must submit its own experiment with as many
- * executors as replicas.
+ * YARN configuration. They must parse, and each step must submit {@code narrow run} of its own
+ * experiment into the study's tree, with as many executors as replicas.
  */
 class EmrStepsTest {
   private static final Path EMR = Path.of("jobs", "emr");
@@ -35,9 +35,14 @@ class EmrStepsTest {
       assertEquals("spark-submit", args.get(0), file.toString());
       assertEquals("/opt/narrow/conf/spark/emr-gpu.conf", after(args, "--properties-file"), file.toString());
       assertTrue(after(args, "--files").endsWith("/conf/" + experiment + ".yaml"), file.toString());
-      assertTrue(args.contains(experiment + ".yaml"), file + ": the shipped config is the argument");
       assertEquals("narrow.cli.Main", after(args, "--class"), file.toString());
-      assertTrue(args.stream().anyMatch(a -> a.endsWith("/narrow-app.jar")), file + ": the small jar");
+      int jar = args.indexOf("s3://BUCKET/narrow/narrow-app.jar");
+      assertTrue(jar > 0, file + ": the small jar");
+      assertEquals(List.of("run", experiment + ".yaml"), args.subList(jar + 1, jar + 3),
+          file + ": narrow run of the shipped config");
+      assertTrue(args.contains("output_root=s3a://BUCKET/narrow/study"), file + ": the study's one tree");
+      assertTrue(args.stream().noneMatch(a -> a.startsWith("train.output_dir=")),
+          file + ": train.output_dir follows output_root");
       assertEquals("distributed.replicas=" + after(args, "--num-executors"),
           args.stream().filter(a -> a.startsWith("distributed.replicas=")).findFirst().orElse(null),
           file + ": one executor per replica");

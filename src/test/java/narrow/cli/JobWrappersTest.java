@@ -13,8 +13,9 @@ import narrow.engine.NativeMemory;
 import org.junit.jupiter.api.Test;
 
 /**
- * The jobs/&lt;experiment&gt; wrappers print the spark-submit they run: the printed line, read back
- * by bash, must be exactly the command (paths absolute, a path with a space one word).
+ * The jobs/&lt;experiment&gt; wrappers print the spark-submit of {@code narrow run} they run: the
+ * printed line, read back by bash, must be exactly the command (paths absolute, a path with a space
+ * one word), and --output is the study's tree (output_root).
  */
 class JobWrappersTest {
   private static final Path ROOT = Path.of("").toAbsolutePath();
@@ -33,9 +34,9 @@ class JobWrappersTest {
         // 2 replicas x spark.executor.cores 8 of the property file
         "--conf", "spark.cores.max=16",
         "--class", "narrow.cli.Main", ROOT + "/target/narrow-app.jar",
-        "train", ROOT + "/conf/trainscratch01.yaml", "--run", "d256_l4_h4",
+        "run", ROOT + "/conf/trainscratch01.yaml", "--run", "d256_l4_h4",
         "--set", "data.output=s3a://bucket/shards",
-        "--set", "train.output_dir=" + ROOT + "/runs/my out/trainscratch01",
+        "--set", "output_root=" + ROOT + "/runs/my out",
         "--set", "distributed.replicas=2",
         "--set", "train.max_steps=10"), words.subList(4, words.size()));
   }
@@ -53,9 +54,9 @@ class JobWrappersTest {
         "--properties-file", ROOT + "/conf/spark/dataproc-gpu.conf", "--num-executors", "4",
         "--files", ROOT + "/conf/pruneandtrain01.yaml",
         "--class", "narrow.cli.Main", "gs://bucket/narrow/narrow-app.jar",
-        "prune", "pruneandtrain01.yaml", "--run", "n0.50_r0.50",
+        "run", "pruneandtrain01.yaml", "--run", "n0.50_r0.50",
         "--set", "data.output=gs://bucket/shards",
-        "--set", "train.output_dir=gs://bucket/runs/pruneandtrain01",
+        "--set", "output_root=gs://bucket/runs",
         "--set", "model.pretrained=gs://bucket/models/Llama-3.2-1B",
         "--set", "distributed.replicas=4"), words.subList(4, words.size()));
   }
@@ -67,6 +68,57 @@ class JobWrappersTest {
         "d512_l8_h8_llama3.1-8b");
     assertEquals(0, r.exitCode, r.output);
     assertTrue(words(r.output).contains("distill.teacher=s3a://b/models/Llama-3.1-8B"), r.output);
+
+    Result oneTeacher = run("jobs/distillscratch00", "--master", "yarn", "--properties", "conf/spark/emr-gpu.conf",
+        "--data", "s3a://b/shards", "--output", "s3a://b/study", "--models", "s3a://b/models", "--print",
+        "*_llama3.2-3b");
+    assertEquals(0, oneTeacher.exitCode, oneTeacher.output);
+    List<String> words = words(oneTeacher.output);
+    assertEquals(List.of("--run", "*_llama3.2-3b"), words.subList(words.indexOf("--run"), words.indexOf("--run") + 2));
+    assertTrue(words.contains("distill.teacher=s3a://b/models/Llama-3.2-3B"), oneTeacher.output);
+  }
+
+  /** --set distill.teacher holds for every run picked, so one submission cannot span both teachers. */
+  @Test
+  void distillationRunsOfTwoTeachersAreRefusedWithExitCode2() throws Exception {
+    List<String> base = List.of("jobs/distillscratch00", "--master", "yarn", "--properties", "conf/spark/emr-gpu.conf",
+        "--data", "s3a://b/shards", "--output", "s3a://b/study", "--models", "s3a://b/models", "--print");
+    Result all = run(base.toArray(String[]::new));
+    assertEquals(2, all.exitCode, all.output);
+    assertEquals("jobs/distillscratch00: every run (no RUN) spans two teachers, and distill.teacher is one per"
+        + " submission: name one teacher's runs, '*_llama3.1-8b' or '*_llama3.2-3b'", all.output.strip());
+
+    List<String> glob = new ArrayList<>(base);
+    glob.add("d256_l4_h4_*");
+    Result both = run(glob.toArray(String[]::new));
+    assertEquals(2, both.exitCode, both.output);
+    assertEquals("jobs/distillscratch00: run 'd256_l4_h4_*' names no teacher: a run or glob of one teacher's runs"
+        + " ends in _llama3.1-8b or _llama3.2-3b (conf/distillscratch00.yaml lists the runs)", both.output.strip());
+  }
+
+  /** Without RUN the whole grid goes in one application: no --run, so narrow run takes every run. */
+  @Test
+  void withoutARunTheWholeGridIsSubmittedIntoTheStudysTree() throws Exception {
+    Result r = run("jobs/tuneprune15-redo", "--master", "yarn", "--properties", "conf/spark/yarn-cpu.conf",
+        "--data", "s3a://b/shards", "--output", "s3a://b/study", "--models", "s3a://b/models", "--print",
+        "--", "--dry-run");
+    assertEquals(0, r.exitCode, r.output);
+    List<String> words = words(r.output);
+    assertEquals(List.of("--class", "narrow.cli.Main", ROOT + "/target/narrow-app.jar",
+        "run", ROOT + "/conf/tuneprune15-redo.yaml",
+        "--set", "data.output=s3a://b/shards",
+        "--set", "output_root=s3a://b/study",
+        "--set", "model.pretrained=s3a://b/models/Llama-3.2-1B",
+        "--dry-run"), words.subList(words.indexOf("--class"), words.size()));
+  }
+
+  @Test
+  void twoRunsAreRefusedWithExitCode2() throws Exception {
+    Result r = run("jobs/trainscratch01", "--master", "yarn", "--properties", "conf/spark/yarn-cpu.conf",
+        "--data", "s3a://b/shards", "--output", "s3a://b/study", "--print", "d256_l4_h4", "d512_l8_h8");
+    assertEquals(2, r.exitCode, r.output);
+    assertEquals("jobs/trainscratch01: one RUN (a name or a quoted glob, or none for every run): 'd256_l4_h4' and"
+        + " 'd512_l8_h8'", r.output.strip());
   }
 
   @Test

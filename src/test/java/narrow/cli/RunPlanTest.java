@@ -109,7 +109,7 @@ class RunPlanTest {
   @Test
   void theStudysGridsPlanTheirTokensAndFlops() throws IOException {
     CliTest.Run sizes = CliTest.narrow("run", "conf/trainscratch01.yaml", "--dry-run",
-        "--set", "train.output_dir=" + dir.resolve("trainscratch01"));
+        "--set", "output_root=" + dir);
     assertEquals(0, sizes.exit(), sizes.out() + sizes.err());
     // 100,000 steps × 16 sequences × 4 accumulated × 1 replica × 1024 tokens
     hasRow(sizes.out(), "d256_l4_h4", "new", "start", "from scratch", "preset d256_l4_h4", "6.55e+09",
@@ -120,7 +120,7 @@ class RunPlanTest {
 
     CliTest.Run lambdas = CliTest.narrow("run", "conf/tuneprune15-redo.yaml", "--dry-run", "--run", "lambda_0.0005*",
         "--set", "model.pretrained=" + narrow.model.Fixtures.model(narrow.model.Fixtures.UNTIED).toAbsolutePath(),
-        "--set", "train.output_dir=" + dir.resolve("tuneprune15-redo"));
+        "--set", "output_root=" + dir);
     assertEquals(0, lambdas.exit(), lambdas.out() + lambdas.err());
     // 70,000 steps × 18 × 6 × 1 × 1024
     assertTrue(lambdas.out().matches("(?s).*\\n +lambda_0\\.0005_bs_18_acc_6 +new +start +group sparsity +base [^ ]+, "

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shipped configs of group-sparsity fine-tuning and distillation, as a user runs them, for 20
  * steps on tiny models: {@code narrow train conf/<experiment>.yaml --run NAME} with the base
- * model, teacher, data and output pointed at small local stand-ins.
+ * model, teacher, data and the study's tree (output_root) pointed at small local stand-ins.
  */
 @narrow.Slow
 class StudyConfigRunsTest {
@@ -46,7 +46,7 @@ class StudyConfigRunsTest {
   List<String> common(Path data) {
     // a corpus that does not exist: training reads the shards of data.output, never data.input
     return List.of("--set", "data.input=/no/such/corpus", "--set", "data.output=" + data, "--set", "data.seq_len=24",
-        "--set", "train.output_dir=" + dir.resolve("out"), "--set", "train.max_steps=20",
+        "--set", "output_root=" + dir.resolve("study"), "--set", "train.max_steps=20",
         "--set", "train.per_device_train_batch_size=2", "--set", "train.gradient_accumulation_steps=2",
         "--set", "train.max_length=24", "--set", "train.logging_steps=5", "--set", "train.eval_steps=10",
         "--set", "train.save_steps=10", "--set", "train.warmup_steps=2");
@@ -60,7 +60,7 @@ class StudyConfigRunsTest {
     args.addAll(common(data(320)));
     CliTest.Run r = CliTest.narrow(args.toArray(String[]::new));
     assertEquals(0, r.exit(), r.err());
-    Path run = dir.resolve("out/lambda_0.001_bs_18_acc_6");
+    Path run = dir.resolve("study/tuneprune15-redo/lambda_0.001_bs_18_acc_6");
     for (String f : List.of("experiment_metadata.json", "model_stats.json", "checkpoint-10/model.safetensors",
         "checkpoint-20/trainer_state.json", "final_model/model.safetensors")) {
       assertTrue(Files.exists(run.resolve(f)), f);
@@ -94,7 +94,7 @@ class StudyConfigRunsTest {
     args.addAll(common(data(128_256)));
     CliTest.Run r = CliTest.narrow(args.toArray(String[]::new));
     assertEquals(0, r.exit(), r.err());
-    Path run = dir.resolve("out/d256_l4_h4_llama3.2-3b");
+    Path run = dir.resolve("study/distillscratch00/d256_l4_h4_llama3.2-3b");
     assertTrue(Files.exists(run.resolve("final_model/model.safetensors")));
     JsonNode log = new ObjectMapper().readTree(run.resolve("final_model/trainer_state.json").toFile()).get("log_history");
     int withKeys = 0;
@@ -114,10 +114,10 @@ class StudyConfigRunsTest {
     Files.copy(Fixtures.model(Fixtures.TIED).resolve("config.json"), other.resolve("config.json"));
     List<String> bad = new ArrayList<>(args);
     bad.set(bad.indexOf("distill.teacher=" + teacher), "distill.teacher=" + other);
-    bad.addAll(List.of("--set", "train.output_dir=" + dir.resolve("refused")));
+    bad.addAll(List.of("--set", "output_root=" + dir.resolve("refused")));
     CliTest.Run refused = CliTest.narrow(bad.toArray(String[]::new));
     assertEquals(2, refused.exit(), refused.err());
     assertTrue(refused.err().contains("do not share a tokenizer") && refused.err().contains("128256"), refused.err());
-    assertFalse(Files.exists(dir.resolve("refused/d256_l4_h4_llama3.2-3b/checkpoint-10")));
+    assertFalse(Files.exists(dir.resolve("refused/distillscratch00/d256_l4_h4_llama3.2-3b/checkpoint-10")));
   }
 }

@@ -212,16 +212,40 @@ class ConfigLoaderTest {
     assertTrue(m.contains("sparsity.lambda") && m.contains("sparsity.smoothing") && m.contains("sparsity.adjust_steps"), m);
   }
 
-  /** The study's file keeps its shards on s3a://: training takes them there, and output_dir may be remote too. */
+  /**
+   * The study's file keeps its shards and its tree (output_root) on s3a://: a run lands in the tree,
+   * and --set output_root moves it (as the cluster wrappers do), locally too.
+   */
   @Test
-  void theShippedStudyConfigPlansTrainingOnS3aShards() {
+  void theShippedStudyConfigPlansTrainingOnS3aShardsIntoTheStudysTree() {
     Path file = Path.of("conf", "trainscratch01.yaml");
     TrainingPlan plan = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4", List.of()), file);
     assertEquals("s3a://my-bucket/narrow/python-llama31-1024", plan.dataset());
-    assertEquals(Path.of("trainscratch01", "d256_l4_h4").toAbsolutePath().toString(), plan.args().outputDir());
-    TrainingPlan remote = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4",
-        List.of("train.output_dir=s3a://my-bucket/trainscratch01/")), file);
-    assertEquals("s3a://my-bucket/trainscratch01/d256_l4_h4", remote.args().outputDir());
+    assertEquals("s3a://my-bucket/narrow/study/trainscratch01/d256_l4_h4", plan.args().outputDir());
+    TrainingPlan moved = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4",
+        List.of("output_root=s3a://other-bucket/study/")), file);
+    assertEquals("s3a://other-bucket/study/trainscratch01/d256_l4_h4", moved.args().outputDir());
+    TrainingPlan local = TrainingPlan.of(ConfigLoader.load(file, "d256_l4_h4", List.of("output_root=study")), file);
+    assertEquals(Path.of("study", "trainscratch01", "d256_l4_h4").toAbsolutePath().toString(),
+        local.args().outputDir());
+  }
+
+  /** Every shipped study config puts its runs in the one tree, under its experiment's name. */
+  @Test
+  void theStudysConfigsShareOneOutputRoot() {
+    for (String name : List.of("trainscratch01", "pruneandtrain01", "pruneandtrainrandom00", "tuneprune15-redo",
+        "distillscratch00")) {
+      // the base models' folders are the user's to fetch: any existing folder stands in
+      List<String> models = switch (name) {
+        case "trainscratch01" -> List.of();
+        case "distillscratch00" -> List.of("distill.teacher=" + dir);
+        default -> List.of("model.pretrained=" + dir);
+      };
+      Path file = Path.of("conf", name + ".yaml");
+      ExperimentConfig c = ConfigLoader.load(file, ConfigLoader.runNames(file).get(0), models);
+      assertEquals("s3a://my-bucket/narrow/study", c.outputRoot(), name);
+      assertEquals("s3a://my-bucket/narrow/study/" + name, c.outputDir(), name);
+    }
   }
 
   @Test
