@@ -51,7 +51,7 @@ class StandaloneClusterTest {
     // the compiled classes as a thin jar, or -Dnarrow.cluster.jar=target/narrow.jar (after mvn package) to
     // measure what shipping the shaded jar costs
     String shipped = System.getProperty("narrow.cluster.jar");
-    if (shipped == null) StandaloneCluster.appJar(work.resolve("narrow-app.jar"));
+    if (shipped == null) ChildJvms.appJar(work.resolve("narrow-app.jar"));
     else Files.copy(Path.of(shipped), work.resolve("narrow-app.jar"));
     // what a user's properties file for a standalone cluster needs (shuffle partitions: Spark's default
     // 200 are 200 tasks on these 2 cores); the log4j2 option only times the
