@@ -27,6 +27,7 @@ import org.apache.spark.SparkContext$;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.resource.ResourceInformation;
 import org.apache.spark.util.SerializableConfiguration;
@@ -64,7 +65,8 @@ public final class DistributedTraining {
     RDD<Integer> tasks = jsc.parallelize(ranks, settings.replicas()).rdd();
     ReplicaReport report = ReplicaReport.registered(jsc.sc());
     DriverProgress progress = new DriverProgress(report.id(), run.console());
-    ReplicaTask task = new ReplicaTask(run.spec(), new SerializableConfiguration(hadoop), settings, hooks, report);
+    ReplicaTask task = new ReplicaTask(run.spec(), new SerializableConfiguration(hadoop), settings, hooks, report,
+        tokenizerFor(jsc, run.spec()));
     jsc.setJobDescription("narrow train: " + settings.replicas() + " replicas of " + run.args().outputDir());
     // The shuffle after the barrier stage makes it a shuffle-map stage, which Spark retries when
     // a task or executor is lost; a failed barrier *result* stage is aborted, never retried.
@@ -88,6 +90,20 @@ public final class DistributedTraining {
         seconds, progress.tokens() / seconds, StepTimings.fromArray(leader.timings()));
   }
 
+  /**
+   * The run's tokenizer.json as the driver reads it, for the replicas: the file is named by a path
+   * on the driver's machine (narrow's cache, {@code data.tokenizer}), which an executor on another
+   * machine does not have. Null when the run names none (the replicas take the dataset's).
+   */
+  private static Broadcast<byte[]> tokenizerFor(JavaSparkContext jsc, TrainSpec spec) throws IOException {
+    if (spec.tokenizer() == null) return null;
+    java.nio.file.Path file = java.nio.file.Path.of(spec.tokenizer());
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new narrow.util.UserError("tokenizer file not found: " + file);
+    }
+    return jsc.broadcast(java.nio.file.Files.readAllBytes(file));
+  }
+
   /** What each barrier task runs: one replica from rendezvous to the end of training. */
   static final class ReplicaTask
       implements Function1<Iterator<Integer>, Iterator<ReplicaOutcome>>, Serializable {
@@ -96,14 +112,16 @@ public final class DistributedTraining {
     private final DistributedConfig settings;
     private final ReplicaHooks hooks;
     private final ReplicaReport report; // replica 0's lines and tokens, for the driver
+    private final Broadcast<byte[]> tokenizer; // the driver's tokenizer.json, or null
 
     ReplicaTask(TrainSpec spec, SerializableConfiguration hadoop, DistributedConfig settings, ReplicaHooks hooks,
-        ReplicaReport report) {
+        ReplicaReport report, Broadcast<byte[]> tokenizer) {
       this.spec = spec;
       this.hadoop = hadoop;
       this.settings = settings;
       this.hooks = hooks;
       this.report = report;
+      this.tokenizer = tokenizer;
     }
 
     @Override
@@ -128,11 +146,19 @@ public final class DistributedTraining {
         console.accept("train: replica 0 of " + size + " on executor " + executor + " (" + hosts[0]
             + "), stage attempt " + attempt);
       }
+      java.nio.file.Path tokenizerCopy = null;
       // one replica has nobody to agree with: no rendezvous, no collectives
       try (ProcessGroup group = size == 1 ? null : rendezvous(ctx, rank, size, hosts)) {
         Replicas replicas = group == null ? Replicas.single()
             : new GlooReplicas(group, settings.checkEvery(), settings.overlap());
-        TrainRun run = runFor(attempt, ctx, console)
+        TrainRun run = runFor(attempt, ctx, console);
+        if (tokenizer != null) {
+          // the checkpoints' tokenizer.json from the driver's bytes, in this executor's own temp folder
+          tokenizerCopy = java.nio.file.Files.createTempFile("narrow-tokenizer-", ".json");
+          java.nio.file.Files.write(tokenizerCopy, tokenizer.value());
+          run = run.withTokenizer(tokenizerCopy);
+        }
+        run = run
             .asReplica(replicas)
             .withHooks(hooks.create(rank, attempt))
             .withConsole(console)
@@ -144,6 +170,8 @@ public final class DistributedTraining {
         }
       } catch (IOException e) {
         throw new UncheckedIOException("replica " + rank + ": " + e.getMessage(), e);
+      } finally {
+        if (tokenizerCopy != null) tokenizerCopy.toFile().delete();
       }
       return JavaConverters.asScalaIteratorConverter(out.iterator()).asScala();
     }

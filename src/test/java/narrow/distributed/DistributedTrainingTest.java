@@ -119,6 +119,29 @@ class DistributedTrainingTest {
     assertSameRun(driver, executor, 0);
   }
 
+  /**
+   * The run's tokenizer.json is a file on the driver's machine (narrow's cache): the replicas get
+   * its bytes from the driver, so an executor without that file still writes it into checkpoints.
+   * Here the file is deleted as each replica starts, before it builds its trainer.
+   */
+  @Test
+  void theReplicasGetTheTokenizerFromTheDriverNotFromTheirOwnDisk() throws Exception {
+    Path tokenizer = tmp.resolve("driver-only/tokenizer.json");
+    java.nio.file.Files.createDirectories(tokenizer.getParent());
+    java.nio.file.Files.writeString(tokenizer, "{\"model\": {\"type\": \"BPE\"}, \"note\": \"the driver's copy\"}");
+    byte[] bytes = java.nio.file.Files.readAllBytes(tokenizer);
+    String path = tokenizer.toString();
+    TrainResult r = DistributedTraining.train(jsc,
+        TrainRun.of(new ModelSource.Fresh(tiny(), 13), data(), args(tmp.resolve("tokenizer"), 2, 2, 1))
+            .withTokenizer(tokenizer), replicas(2),
+        (rank, attempt) -> {
+          new java.io.File(path).delete(); // as on an executor of another machine
+          return TrainingHooks.none();
+        });
+    assertFalse(java.nio.file.Files.exists(tokenizer), "the replicas ran without the driver's file");
+    assertArrayEquals(bytes, java.nio.file.Files.readAllBytes(Path.of(r.finalModel()).resolve("tokenizer.json")));
+  }
+
   /** The driver's console gets replica 0's lines: where it runs, each logged step, the progress line. */
   @Test
   void theDriverPrintsReplicaZerosProgress() throws Exception {
