@@ -30,20 +30,7 @@ class StandaloneClusterTest {
   @Test
   void twoReplicasTrainOnAStandaloneClusterAndALostExecutorLosesNothing() throws Exception {
     Path work = Files.createDirectories(dir.resolve("experiment"));
-    Path src = Files.createDirectories(dir.resolve("src/repo/pkg"));
-    for (int i = 0; i < 24; i++) {
-      Files.writeString(src.resolve("m" + i + ".py"), """
-          import os
-
-
-          def f%d(x, y=%d):
-              \"\"\"Add things; héllo wörld.\"\"\"
-              return x + y * %d  # comment
-
-          class C%d:
-              pass
-          """.formatted(i, i, i, i));
-    }
+    TinyPythonTree.write(dir.resolve("src"), 24);
     // the corpus is made here (local Spark, this JVM): the cluster's part starts at tokenize
     CliTest.Run ingest = CliTest.narrow("ingest", "--from", dir.resolve("src").toString(),
         "--out", work.resolve("corpus").toString());

@@ -29,14 +29,7 @@ class YarnClusterTest {
   @Test
   void twoReplicasTrainInYarnContainers() throws Exception {
     Path work = Files.createDirectories(dir.resolve("experiment"));
-    Path src = Files.createDirectories(dir.resolve("src/repo/pkg"));
-    for (int i = 0; i < 8; i++) {
-      Files.writeString(src.resolve("m" + i + ".py"), """
-          def f%d(x, y=%d):
-              \"\"\"Add things; héllo wörld.\"\"\"
-              return x + y * %d  # comment
-          """.formatted(i, i, i));
-    }
+    TinyPythonTree.write(dir.resolve("src"), 8);
     Files.writeString(work.resolve("exp.yaml"), """
         experiment: yarn
         data: {input: corpus, output: tokenized, seq_len: 32, validation_fraction: 0.1}
