@@ -336,8 +336,8 @@ public final class BenchCommand {
     @Option(names = "--student", paramLabel = "PRESET", description = "(default: ${DEFAULT-VALUE})")
     String student = D.student();
 
-    @Option(names = "--teacher", paramLabel = "PRESET", description = "made fresh and saved in float32 by the "
-        + "bench (default: ${DEFAULT-VALUE})")
+    @Option(names = "--teacher", paramLabel = "PRESET", description = "made fresh and saved by the bench in "
+        + "the dtype it is held in: bf16 under bf16 autocast, else float32 (default: ${DEFAULT-VALUE})")
     String teacher = D.teacher();
 
     @Option(names = "--batch", description = "rows per step (default: ${DEFAULT-VALUE})")

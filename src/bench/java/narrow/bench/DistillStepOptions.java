@@ -5,7 +5,7 @@ import narrow.util.UserError;
 
 /**
  * What {@code bench distill-step} measures: a {@code student} preset trained against a
- * {@code teacher} preset (made fresh by the bench, saved in float32, loaded as the trainer loads a
+ * {@code teacher} preset (made fresh by the bench, saved in the dtype it is held in, loaded as the trainer loads a
  * teacher) at {@code batch} × {@code seq}, bf16 autocast when {@code bf16}, the study's
  * {@code temperature} and {@code alpha}, for {@code rounds} interleaved rounds after a warm-up;
  * the sides' JVMs get {@code workerHeap}.

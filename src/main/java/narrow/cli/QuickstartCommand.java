@@ -164,11 +164,10 @@ final class QuickstartCommand implements Callable<Integer> {
     System.out.printf("%nprune (n0.50_r0.20): eval_loss  before     after  after recovery%n");
     for (String[] run : new String[][] {{"attribution", "pruneandtrain01"}, {"random", "pruneandtrainrandom00"},
         {"norm", "pruneandtrainnorm00"}}) {
-      com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
-          study.resolve(run[1]).resolve("n0.50_r0.20").resolve(ExperimentMetadata.FILE).toFile());
-      System.out.printf(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f%s%n", run[0],
-          m.path("eval_loss_before_pruning").asDouble(), m.path("eval_loss_after_pruning").asDouble(),
-          m.path("eval_loss_final").asDouble(), run[0].equals("norm") ? "   (the sparsity-tuned model)" : "");
+      Path file = study.resolve(run[1]).resolve("n0.50_r0.20").resolve(ExperimentMetadata.FILE);
+      ExperimentMetadata m = ExperimentMetadata.read(Files.readAllBytes(file), file.toString());
+      System.out.printf(java.util.Locale.ROOT, "  %-11s  %8.3f  %8.3f  %8.3f%s%n", run[0], m.evalLossBefore(),
+          m.evalLossAfterPruning(), m.evalLossFinal(), run[0].equals("norm") ? "   (the sparsity-tuned model)" : "");
     }
   }
 

@@ -92,6 +92,20 @@ final class ChildJvms implements AutoCloseable {
     return cmd;
   }
 
+  /** A child's whole log, or a line saying why it cannot be read (a failure's message must not fail). */
+  static String readLog(Path log) {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(" + log + " unreadable: " + e + ")";
+    }
+  }
+
+  /** Seconds between two {@link System#nanoTime} readings. */
+  static double seconds(long from, long to) {
+    return (to - from) / 1e9;
+  }
+
   /** The last lines of every log under {@code dir} (the JVMs' and the executors'), for a failure's message. */
   static String logs(Path dir) {
     StringBuilder sb = new StringBuilder();

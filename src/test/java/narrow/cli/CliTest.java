@@ -175,20 +175,7 @@ class CliTest {
 
   @Test
   void ingestTokenizeTrainEndToEnd() throws IOException {
-    Path src = Files.createDirectories(dir.resolve("src/repo/pkg"));
-    for (int i = 0; i < 12; i++) {
-      Files.writeString(src.resolve("m" + i + ".py"), """
-          import os
-
-
-          def f%d(x, y=%d):
-              \"\"\"Add things; héllo wörld.\"\"\"
-              return x + y * %d  # comment
-
-          class C%d:
-              pass
-          """.formatted(i, i, i, i));
-    }
+    Path src = TinyPythonTree.write(dir.resolve("src"), 12).resolve("repo/pkg");
     Files.writeString(src.resolve("README.md"), "# not python\n");
     Path corpus = dir.resolve("corpus");
     Run ingest = narrow("ingest", "--from", dir.resolve("src").toString(), "--out", corpus.toString());

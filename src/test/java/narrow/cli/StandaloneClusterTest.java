@@ -87,7 +87,8 @@ class StandaloneClusterTest {
           long t2 = System.nanoTime();
           Path plainModel = work.resolve("experiments/plain/" + RUN + "/final_model/model.safetensors");
           assertTrue(Files.exists(plainModel), plain);
-          figures.add(String.format("tokenize %.1f s, 2-replica training %.1f s", secs(t0, t1), secs(t1, t2)));
+          figures.add(String.format("tokenize %.1f s, 2-replica training %.1f s", ChildJvms.seconds(t0, t1),
+              ChildJvms.seconds(t1, t2)));
           // the spark-submit console shows where the replicas run and replica 0's progress
           assertTrue(plain.contains("train: replica 0 of 2 on executor"), plain);
           assertTrue(plain.lines().anyMatch(l -> l.contains("step 60/60")), plain);
@@ -103,7 +104,8 @@ class StandaloneClusterTest {
               "--set", "train.output_dir=experiments/killed"));
           Path committed = killedRun.resolve("checkpoint-20").resolve(CompleteFolder.MARKER);
           while (!Files.exists(committed)) {
-            assertTrue(p.isAlive(), () -> "the run ended before checkpoint-20:\n" + read(work.resolve("train-killed.log")));
+            assertTrue(p.isAlive(),
+                () -> "the run ended before checkpoint-20:\n" + ChildJvms.readLog(work.resolve("train-killed.log")));
             Thread.sleep(20); // a poll: the kill must land while steps 21..60 remain
           }
           List<ProcessHandle> executors = cluster.executors(1);
@@ -111,8 +113,8 @@ class StandaloneClusterTest {
           ProcessHandle victim = executors.get(0);
           long killedAt = System.nanoTime();
           assertTrue(victim.destroyForcibly(), "SIGKILL to executor " + victim.pid());
-          assertEquals(0, p.waitFor(), read(work.resolve("train-killed.log")));
-          String killedLog = read(work.resolve("train-killed.log"));
+          assertEquals(0, p.waitFor(), ChildJvms.readLog(work.resolve("train-killed.log")));
+          String killedLog = ChildJvms.readLog(work.resolve("train-killed.log"));
           assertTrue(killedLog.contains("): resumed from checkpoint-"), "the console says where the retry resumed:\n" + killedLog);
           long done = System.nanoTime();
           assertFalse(victim.isAlive());
@@ -125,8 +127,8 @@ class StandaloneClusterTest {
               Files.readAllBytes(killedRun.resolve("final_model/model.safetensors")),
               "the interrupted run's final weights equal the uninterrupted run's");
           figures.add(String.format("killed run: %.1f s in all, %.1f s from the kill (executor %d, after checkpoint-20"
-              + " of 60 steps) to the end", secs(t2, done), secs(killedAt, done), victim.pid()));
-          figures.add("the driver said:\n" + read(work.resolve("train-killed.log")).lines()
+              + " of 60 steps) to the end", ChildJvms.seconds(t2, done), ChildJvms.seconds(killedAt, done), victim.pid()));
+          figures.add("the driver said:\n" + ChildJvms.readLog(work.resolve("train-killed.log")).lines()
               .filter(l -> l.startsWith("narrow")).reduce("", (a, b) -> a + "  " + b + "\n"));
         }, () -> "\n" + String.join("\n", figures) + "\n" + cluster.logs());
       } finally {
@@ -142,7 +144,7 @@ class StandaloneClusterTest {
     Path log = work.resolve(name + ".log");
     Process p = cluster.submit(work, log, submitArgs(cluster, narrowArgs));
     int exit = p.waitFor();
-    String out = read(log);
+    String out = ChildJvms.readLog(log);
     assertEquals(0, exit, name + ":\n" + out);
     return out;
   }
@@ -186,17 +188,5 @@ class StandaloneClusterTest {
     try (Stream<Path> apps = Files.list(workerDir)) {
       return apps.filter(p -> p.getFileName().toString().startsWith("app-")).max(Path::compareTo).orElseThrow();
     }
-  }
-
-  private static String read(Path log) {
-    try {
-      return Files.readString(log);
-    } catch (java.io.IOException e) {
-      return "(" + log + " unreadable: " + e + ")";
-    }
-  }
-
-  private static double secs(long from, long to) {
-    return (to - from) / 1e9;
   }
 }

@@ -51,7 +51,7 @@ class YarnClusterTest {
     long t0 = System.nanoTime();
     try (YarnCluster yarn = YarnCluster.start(dir.resolve("yarn"), 2, 4096)) {
       long t1 = System.nanoTime();
-      figures.add(String.format("MiniYARNCluster up in %.1f s", secs(t0, t1)));
+      figures.add(String.format("MiniYARNCluster up in %.1f s", ChildJvms.seconds(t0, t1)));
       // what a user's properties file for YARN needs here: Spark and narrow's dependencies are
       // installed on every node (spark.yarn.jars=local:), and each container is sized as
       // conf/spark/yarn-cpu.conf sizes it (libtorch's memory counts against the overhead)
@@ -77,7 +77,7 @@ class YarnClusterTest {
               "--properties-file", "yarn.conf", "--class", "narrow.cli.Main", "narrow-app.jar", "train", "exp.yaml");
           int exit = p.waitFor();
           String out = Files.readString(log);
-          figures.add(String.format("2-replica training on YARN %.1f s", secs(t1, System.nanoTime())));
+          figures.add(String.format("2-replica training on YARN %.1f s", ChildJvms.seconds(t1, System.nanoTime())));
           assertEquals(0, exit, out);
           assertTrue(out.contains("train: replica 0 of 2 on executor"), out);
           assertTrue(out.lines().anyMatch(l -> l.contains("step 8/8")), out);
@@ -85,9 +85,9 @@ class YarnClusterTest {
           // both replicas ran in YARN containers: the container that printed replica 0's line ran
           // barrier task 0 (the last task it started before that line), another ran task 1 of that stage
           List<Path> containers = yarn.containerLogs();
-          Path first = containers.stream().filter(c -> read(c).contains("train: replica 0 of 2 on executor"))
+          Path first = containers.stream().filter(c -> ChildJvms.readLog(c).contains("train: replica 0 of 2 on executor"))
               .findFirst().orElseThrow(() -> new AssertionError("no container printed replica 0's line: " + containers));
-          String firstLog = read(first);
+          String firstLog = ChildJvms.readLog(first);
           Matcher started = Pattern.compile("Running task (\\d+)\\.\\d+ in stage (\\d+)\\.")
               .matcher(firstLog.substring(0, firstLog.indexOf("train: replica 0 of 2")));
           String task = null, stage = null;
@@ -97,7 +97,7 @@ class YarnClusterTest {
           }
           assertEquals("0", task, "replica 0's task in " + first + ":\n" + firstLog);
           Pattern task1 = Pattern.compile("Running task 1\\.\\d+ in stage " + stage + "\\.");
-          List<Path> second = containers.stream().filter(c -> !c.equals(first) && task1.matcher(read(c)).find()).toList();
+          List<Path> second = containers.stream().filter(c -> !c.equals(first) && task1.matcher(ChildJvms.readLog(c)).find()).toList();
           assertEquals(1, second.size(), "one other container ran replica 1: " + containers);
           figures.add("replicas in " + first.getParent().getFileName() + " and " + second.get(0).getParent().getFileName());
           figures.add("the driver said:\n" + out.lines().filter(l -> l.startsWith("narrow") || l.startsWith("train"))
@@ -107,17 +107,5 @@ class YarnClusterTest {
         figures.forEach(System.out::println);
       }
     }
-  }
-
-  private static String read(Path log) {
-    try {
-      return Files.readString(log);
-    } catch (java.io.IOException e) {
-      return "(" + log + " unreadable: " + e + ")";
-    }
-  }
-
-  private static double secs(long from, long to) {
-    return (to - from) / 1e9;
   }
 }
