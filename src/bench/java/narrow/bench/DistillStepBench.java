@@ -123,13 +123,15 @@ public final class DistillStepBench {
     final WorkerProcess worker;
     final List<Double> student = new ArrayList<>();
     final List<Double> distill = new ArrayList<>();
+    final List<Double> studentLoss = new ArrayList<>();
+    final List<Double> distillLoss = new ArrayList<>();
     long studentPeakKb;
 
     Side(WorkerProcess worker) {
       this.worker = worker;
     }
 
-    /** A plain step first, so the peak read before any teacher is the student's training alone. */
+    /** A plain step first, so the peak read then is the student's training alone beside the loaded teacher. */
     void warmUp() throws IOException {
       worker.call("student");
       studentPeakKb = peakAboveBaselineKb(worker);
@@ -138,7 +140,9 @@ public final class DistillStepBench {
 
     void round(boolean distillFirst) throws IOException {
       for (String step : distillFirst ? List.of("distill", "student") : List.of("student", "distill")) {
-        (step.equals("distill") ? distill : student).add(worker.call(step).get("seconds").asDouble());
+        JsonNode answer = worker.call(step);
+        (step.equals("distill") ? distill : student).add(answer.get("seconds").asDouble());
+        (step.equals("distill") ? distillLoss : studentLoss).add(answer.get("loss_seconds").asDouble());
       }
     }
 
@@ -147,8 +151,8 @@ public final class DistillStepBench {
     }
 
     DistillStepReport.Trainer result() throws IOException {
-      return new DistillStepReport.Trainer(toArray(student), toArray(distill), studentPeakKb,
-          peakAboveBaselineKb(worker));
+      return new DistillStepReport.Trainer(toArray(student), toArray(distill), toArray(studentLoss),
+          toArray(distillLoss), studentPeakKb, peakAboveBaselineKb(worker));
     }
   }
 

@@ -30,10 +30,15 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
    *
    * @param student (a) seconds of each round
    * @param distill (c) or (d) seconds of each round
-   * @param studentPeakKb its peak above baseline after plain steps only (before the teacher was loaded)
+   * @param studentLoss seconds of (a)'s loss (the CE) in each round
+   * @param distillLoss seconds of (c)'s or (d)'s loss (the teacher's forward and the distillation
+   *     loss) in each round
+   * @param studentPeakKb its peak above baseline after plain steps only (the teacher loaded, as a
+   *     trainer loads it before its first step)
    * @param peakKb its peak above baseline in all, distillation steps included
    */
-  public record Trainer(double[] student, double[] distill, long studentPeakKb, long peakKb) {
+  public record Trainer(double[] student, double[] distill, double[] studentLoss, double[] distillLoss,
+      long studentPeakKb, long peakKb) {
     double studentMedian() {
       return TrainBench.median(student);
     }
@@ -89,6 +94,9 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
         TrainBench.median(teacherForward));
     line(out, "%-58s %10.3f", "(c) distillation step, fused", fused.distillMedian());
     line(out, "%-58s %10.3f", "(d) distillation step, study's unfused form", unfused.distillMedian());
+    line(out, "%-58s %10.3f", "  in (a): the loss (the student's CE)", TrainBench.median(fused.studentLoss()));
+    line(out, "%-58s %10.3f", "  in (c): the teacher's forward and the fused loss", TrainBench.median(fused.distillLoss()));
+    line(out, "%-58s %10.3f", "  in (d): the teacher's forward and the study's loss", TrainBench.median(unfused.distillLoss()));
     line(out, "time goal: (c) / ((a) + 1.15 x (b)) = %.2f, goal <= 1: %s", timeRatio(fused),
         verdict(timeRatio(fused) <= 1));
     line(out, "study's form: (d) / ((a') + 1.15 x (b)) = %.2f; (d) / (c) = %.2f", timeRatio(unfused),
@@ -99,7 +107,7 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
         o.studentConfig().vocabSize(), o.bf16() ? "bf16" : "float32", mb(logitsBytes()), mb(budgetBytes()));
     line(out, "%-58s %10s %8s", "peak resident above the JVM's baseline", "MB", "/ budget");
     line(out, "%-58s %10.0f", "teacher forward alone (its JVM)", teacherPeakKb / 1024.0);
-    line(out, "%-58s %10.0f", "student training steps only (fused side, before the teacher)",
+    line(out, "%-58s %10.0f", "student training steps only (fused side, teacher loaded)",
         fused.studentPeakKb() / 1024.0);
     line(out, "%-58s %10.0f %8.2f", "(c) fused distillation (its JVM, all steps)", fused.peakKb() / 1024.0,
         memoryRatio(fused));
@@ -110,9 +118,9 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
     // the process's fixed costs (heap, data reader, libraries' first use) sit in both peaks: their difference is
     // what distillation adds to training, against what it has to add
     line(out, "what distillation adds to the student's training: fused %.0f MB, study's form %.0f MB "
-        + "(peak less the plain steps' peak), against teacher weights + one logits %.0f MB",
+        + "(peak less the plain steps' peak, both with the teacher loaded), against one logits %.0f MB",
         (fused.peakKb() - fused.studentPeakKb()) / 1024.0, (unfused.peakKb() - unfused.studentPeakKb()) / 1024.0,
-        mb(teacherWeightBytes() + logitsBytes()));
+        mb(logitsBytes()));
     if (!probes.isEmpty()) {
       line(out, "");
       line(out, "native memory in use (malloc, MB above the JVM's baseline) by part of one probed step:");

@@ -100,8 +100,10 @@ public final class DistillStepWorker {
           switch (w[0]) {
             case "student", "distill" -> {
               objective.enable(w[0].equals("distill"));
+              objective.startStep();
               Trainer.StepStats step = trainer.step();
-              answer.put("seconds", step.seconds()).put("loss", step.loss());
+              answer.put("seconds", step.seconds()).put("loss_seconds", objective.lastLossSeconds())
+                  .put("loss", step.loss());
             }
             case "probe-student", "probe-distill" -> {
               objective.enable(w[0].equals("probe-distill"));

@@ -16,10 +16,17 @@ final class SwitchedObjective implements Objective {
   private final Objective on;
   private boolean enabled;
   private double lastSeconds;
+  private double lastLossSeconds;
   private MemoryPhases probe;
 
   SwitchedObjective(Objective on) {
     this.on = on;
+  }
+
+  /** The wrapped objective prepares as a trainer of its own would prepare it (a teacher loaded before any step). */
+  @Override
+  public void prepare(Context context) {
+    on.prepare(context);
   }
 
   void enable(boolean enabled) {
@@ -36,10 +43,25 @@ final class SwitchedObjective implements Objective {
     return lastSeconds;
   }
 
+  /**
+   * Seconds the last step's micro-batch losses took: the CE while off, the wrapped loss (a
+   * teacher's forward and the distillation pass) while on.
+   */
+  double lastLossSeconds() {
+    return lastLossSeconds;
+  }
+
+  /** Starts counting {@link #lastLossSeconds} for a new step. */
+  void startStep() {
+    lastLossSeconds = 0;
+  }
+
   @Override
   public LogitsLoss microBatchLoss(MicroBatch batch) {
     if (probe != null) probe.mark("student forward");
+    long t0 = System.nanoTime();
     LogitsLoss loss = enabled ? on.microBatchLoss(batch) : Objective.super.microBatchLoss(batch);
+    lastLossSeconds += (System.nanoTime() - t0) / 1e9;
     if (probe != null) probe.mark(enabled ? "teacher forward and loss" : "loss");
     return loss;
   }

@@ -6,10 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import narrow.engine.Autocast;
 import narrow.engine.Autograd;
-import narrow.engine.Device;
-import narrow.engine.Ops;
 import narrow.model.DistillationLoss;
 import narrow.distill.Teacher;
 import narrow.train.Objective;
@@ -37,7 +34,8 @@ final class UnfusedDistillation implements Objective {
 
   @Override
   public LogitsLoss microBatchLoss(MicroBatch b) {
-    Tensor teacherLogits = teacher(b).logits(b.inputIds());
+    if (teacher == null) throw new IllegalStateException("the teacher loads in prepare(), before the first step");
+    Tensor teacherLogits = teacher.logits(b.inputIds());
     Tensor leaf = b.logits().detach();
     Autograd.requireGradients(List.of(leaf));
     DistillationLoss.Losses l;
@@ -54,20 +52,17 @@ final class UnfusedDistillation implements Objective {
   }
 
   /**
-   * Loaded at the first step as the fused objective loads its teacher (bf16 under bf16 autocast),
-   * so both sides' peaks hold the same weights; its logits live until the micro-batch ends, as the
-   * study's do.
+   * Loaded before the first step as the fused objective loads its teacher (bf16 under bf16
+   * autocast), so both sides' peaks hold the same weights; its logits live until the micro-batch
+   * ends, as the study's do.
    */
-  private Teacher teacher(MicroBatch b) {
-    if (teacher == null) {
-      try {
-        Device device = Ops.deviceOf(b.logits());
-        teacher = Teacher.load(teacherFolder, device, Autocast.bf16Active(device));
-      } catch (IOException e) {
-        throw new UncheckedIOException("teacher " + teacherFolder + ": " + e.getMessage(), e);
-      }
+  @Override
+  public void prepare(Context context) {
+    try {
+      teacher = Teacher.load(teacherFolder, context.device(), context.bf16());
+    } catch (IOException e) {
+      throw new UncheckedIOException("teacher " + teacherFolder + ": " + e.getMessage(), e);
     }
-    return teacher;
   }
 
   @Override

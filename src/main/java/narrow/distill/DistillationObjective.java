@@ -22,8 +22,8 @@ import org.bytedeco.pytorch.Tensor;
  * The study's {@code DistillationTrainer} loss: alpha · CE(student) + (1 − alpha) · T² ·
  * KL(softmax(teacher / T) ‖ softmax(student / T)), computed with its gradient in one chunked pass
  * over the two logit tensors ({@link DistillationLoss}). The teacher is loaded once per replica,
- * on the student's device at the first micro-batch ({@link Teacher}: bf16 weights when training
- * is bf16, inference mode), and is never checkpointed. Logs the study's keys:
+ * on the student's device before the first step ({@link Teacher}: bf16 weights when training is
+ * bf16, inference mode), and is never checkpointed. Logs the study's keys:
  * {@code combined_loss} (= {@code loss}), {@code student_ce_loss}, {@code distill_loss},
  * {@code teacher_ce_loss}, and the two CEs smoothed step by step ({@code *_smoothed}), whose state
  * a checkpoint keeps.
@@ -39,10 +39,14 @@ public final class DistillationObjective implements Objective {
     this.settings = settings;
   }
 
-  /** The run's Hadoop settings reach a teacher on {@code s3a://} or {@code gs://}. */
+  /**
+   * Loads the teacher before the first step (the run's Hadoop settings reach one on {@code s3a://}
+   * or {@code gs://}).
+   */
   @Override
-  public void prepare(Configuration runHadoop) {
-    this.hadoop = runHadoop;
+  public void prepare(Context context) {
+    this.hadoop = context.hadoop();
+    load(context.device(), context.bf16());
   }
 
   @Override
@@ -100,19 +104,19 @@ public final class DistillationObjective implements Objective {
     return Double.isNaN(smoothed) ? value : b * smoothed + (1 - b) * value;
   }
 
-  /**
-   * The teacher, loaded on first use onto the student's device (known only once the trainer runs),
-   * in bf16 when that first use is under bf16 autocast (the trainer's bf16 steps and evaluations).
-   */
+  /** The teacher; loaded here on first use when no trainer prepared this objective (under the caller's autocast). */
   private Teacher teacher(Device device) {
-    if (teacher == null) {
-      try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), hadoop)) {
-        teacher = Teacher.load(local.dir(), device, Autocast.bf16Active(device));
-      } catch (IOException e) {
-        throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);
-      }
-    }
+    if (teacher == null) load(device, Autocast.bf16Active(device));
     return teacher;
+  }
+
+  /** The teacher onto {@code device}, in bf16 when the steps run under bf16 autocast. */
+  private void load(Device device, boolean bf16) {
+    try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), hadoop)) {
+      teacher = Teacher.load(local.dir(), device, bf16);
+    } catch (IOException e) {
+      throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

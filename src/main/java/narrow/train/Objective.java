@@ -28,11 +28,22 @@ import org.bytedeco.pytorch.Tensor;
 public interface Objective extends AutoCloseable {
 
   /**
-   * Called once by the trainer before its first step, with the run's Hadoop settings: how an
-   * objective reaches remote locations (a teacher on {@code s3a://}) with the endpoint and
-   * credentials the run uses.
+   * Called once by the trainer before its first step, once the student is loaded and before any
+   * step has allocated anything: where an objective loads what it needs for the whole run (a
+   * teacher), so that a bad teacher fails the run at its start and the teacher's weights sit beside
+   * the student's in the allocator's heap instead of among a step's freed activations.
    */
-  default void prepare(org.apache.hadoop.conf.Configuration hadoop) {}
+  default void prepare(Context context) {}
+
+  /**
+   * What the trainer knows before its first step.
+   *
+   * @param hadoop the run's Hadoop settings: how remote locations (a teacher on {@code s3a://}) are
+   *     reached, with the endpoint and credentials the run uses
+   * @param device the student's device
+   * @param bf16 whether the steps run under bf16 autocast
+   */
+  record Context(org.apache.hadoop.conf.Configuration hadoop, narrow.engine.Device device, boolean bf16) {}
 
   /** Plain training: the causal-LM loss and nothing else. */
   Objective CAUSAL_LM = new Objective() {};

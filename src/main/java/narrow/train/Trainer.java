@@ -96,7 +96,7 @@ public final class Trainer implements AutoCloseable {
       this.params = model.parameters();
       this.weights = model.weights();
       this.objective = run.hooks().objective();
-      objective.prepare(hadoop);
+      objective.prepare(new Objective.Context(hadoop, device, bf16));
       Autograd.requireGradients(params.values());
       this.nonEmbeddingParams = model.nonEmbeddingParameterCount();
       this.padId = model.config().padId();

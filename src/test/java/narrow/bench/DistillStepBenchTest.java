@@ -50,7 +50,7 @@ class DistillStepBenchTest {
         "study's form: (d) / ((a') + 1.15 x (b)) = ",
         "memory budget: teacher weights 31 MB + student weights, gradients, AdamW 126 MB + one logits [16 x 128,256] "
             + "bf16 4 MB = 161 MB", "teacher forward alone (its JVM) ",
-        "student training steps only (fused side, before the teacher) ", "memory goal: fused peak / budget = ",
+        "student training steps only (fused side, teacher loaded) ", "memory goal: fused peak / budget = ",
         "what distillation adds to the student's training: fused ",
         "(c) fused distillation step: teacher forward and loss ", "(d) study's form: backward and optimizer ",
         "teacher forward alone: teacher forward (its logits alive) ")) {
@@ -66,9 +66,9 @@ class DistillStepBenchTest {
   void theGoalsAreTheIssuesRatios() {
     DistillStepOptions o = DistillStepOptions.defaults();
     DistillStepReport.Trainer fused = new DistillStepReport.Trainer(new double[] {1, 2, 9}, new double[] {4, 4.5, 5},
-        100 * 1024, 2000 * 1024);
+        new double[] {0.1, 0.2, 0.3}, new double[] {1.5, 1.25, 1}, 100 * 1024, 2000 * 1024);
     DistillStepReport.Trainer unfused = new DistillStepReport.Trainer(new double[] {2}, new double[] {9},
-        100 * 1024, 4000 * 1024);
+        new double[] {0.25}, new double[] {3}, 100 * 1024, 4000 * 1024);
     DistillStepReport r = new DistillStepReport(o, TrainBench.machine("0 0 0"), "engine", 10_000_000, 100_000_000,
         new double[] {2}, 500 * 1024, fused, unfused,
         java.util.Map.of("(c) fused distillation step", List.of(new MemoryPhases.Phase("student forward", 300 * 1024,
@@ -82,8 +82,11 @@ class DistillStepBenchTest {
     assertTrue(table.contains("time goal: (c) / ((a) + 1.15 x (b)) = 1.05, goal <= 1: NOT met"), table);
     assertTrue(table.contains("memory goal: fused peak / budget = 4.27, goal <= 1.10: NOT met"), table);
     assertTrue(table.contains("(d) / (c) = 2.00"), table);
+    assertTrue(Pattern.compile("in \\(a\\): the loss \\(the student's CE\\) +0\\.200\n").matcher(table).find(), table);
+    assertTrue(Pattern.compile("in \\(c\\): the teacher's forward and the fused loss +1\\.250\n").matcher(table).find(),
+        table);
     assertTrue(table.contains("adds to the student's training: fused 1900 MB, study's form 3900 MB (peak less the "
-        + "plain steps' peak), against teacher weights + one logits 316 MB"), table);
+        + "plain steps' peak, both with the teacher loaded), against one logits 125 MB"), table);
     assertTrue(Pattern.compile("\\(c\\) fused distillation step: teacher forward and loss +500 +700\n").matcher(table)
         .find(), table);
   }
@@ -110,6 +113,11 @@ class DistillStepBenchTest {
         Objective fused = new DistillSettings(teacher, 2, 0.5, 0.9).objective();
         SwitchedObjective study = new SwitchedObjective(new UnfusedDistillation(java.nio.file.Path.of(teacher), 2,
             0.5))) {
+      // as a trainer does before its first step: the teachers load here
+      Objective.Context context = new Objective.Context(new org.apache.hadoop.conf.Configuration(),
+          narrow.engine.Device.CPU, false);
+      fused.prepare(context);
+      study.prepare(context);
       Tensor ids = Fixtures.batch(0, "input_ids");
       Tensor labels = Fixtures.batch(0, "labels");
       Objective.MicroBatch b = new Objective.MicroBatch(ids, labels, student.logits(ids), 0.5, 1);
