@@ -61,8 +61,15 @@ public final class DistillStepBench {
     teacher.call("forward");
     Side fusedSide = new Side(fused);
     Side unfusedSide = new Side(unfused);
-    fusedSide.warmUp();
-    unfusedSide.warmUp();
+    Map<String, List<MemoryPhases.Phase>> probes = new java.util.LinkedHashMap<>();
+    // the first distillation step is probed: where the resident memory grows (it never shrinks)
+    if (MemoryPhases.available()) {
+      probes.put("(c) first fused distillation step (warm-up)", fusedSide.warmUp(true));
+      probes.put("(d) first step of the study's form (warm-up)", unfusedSide.warmUp(true));
+    } else {
+      fusedSide.warmUp(false);
+      unfusedSide.warmUp(false);
+    }
     // resident memory never goes down here (the allocator keeps what it freed): a peak already
     // reached while loading the teacher is not the steps'
     log.accept(String.format(java.util.Locale.ROOT, "peak after the warm-up (teacher loaded, one step of each): "
@@ -81,7 +88,6 @@ public final class DistillStepBench {
           unfusedSide.last(unfusedSide.student), unfusedSide.last(unfusedSide.distill)));
     }
     log.accept("probing one step of each kind for native memory by part (untimed)");
-    Map<String, List<MemoryPhases.Phase>> probes = new java.util.LinkedHashMap<>();
     if (MemoryPhases.available()) {
       probes.put("teacher forward alone", probe(teacher, "probe"));
       probes.put("student step (fused side)", probe(fused, "probe-student"));
@@ -110,10 +116,11 @@ public final class DistillStepBench {
   /** One probed step's parts, KiB of malloc above what the JVM held before any model. */
   private static List<MemoryPhases.Phase> probe(WorkerProcess w, String command) throws IOException {
     long baseline = w.ready().get("baseline").get("malloc_kb").asLong();
+    long residentBaseline = w.ready().get("baseline").get("rss_kb").asLong();
     List<MemoryPhases.Phase> out = new ArrayList<>();
     for (JsonNode p : w.call(command).get("phases")) {
       out.add(new MemoryPhases.Phase(p.get("name").asText(), p.get("end_kb").asLong() - baseline,
-          p.get("peak_kb").asLong() - baseline));
+          p.get("peak_kb").asLong() - baseline, p.get("resident_kb").asLong() - residentBaseline));
     }
     return out;
   }
@@ -131,11 +138,16 @@ public final class DistillStepBench {
       this.worker = worker;
     }
 
-    /** A plain step first, so the peak read then is the student's training alone beside the loaded teacher. */
-    void warmUp() throws IOException {
+    /**
+     * A plain step first, so the peak read then is the student's training alone beside the loaded
+     * teacher; then a distillation step, probed when {@code probe} (its parts, else null).
+     */
+    List<MemoryPhases.Phase> warmUp(boolean probe) throws IOException {
       worker.call("student");
       studentPeakKb = peakAboveBaselineKb(worker);
+      if (probe) return probe(worker, "probe-distill");
       worker.call("distill");
+      return null;
     }
 
     void round(boolean distillFirst) throws IOException {

@@ -123,11 +123,13 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
         mb(logitsBytes()));
     if (!probes.isEmpty()) {
       line(out, "");
-      line(out, "native memory in use (malloc, MB above the JVM's baseline) by part of one probed step:");
-      line(out, "%-58s %10s %10s", "step: part", "at its end", "peak in it");
+      line(out, "native memory in use (malloc) by part of one probed step, and the resident memory at its "
+          + "end; MB above the JVM's baseline:");
+      line(out, "%-58s %10s %10s %10s", "step: part", "at its end", "peak in it", "resident");
       probes.forEach((step, phases) -> {
         for (MemoryPhases.Phase p : phases) {
-          line(out, "%-58s %10.0f %10.0f", step + ": " + p.name(), p.endKb() / 1024.0, p.peakKb() / 1024.0);
+          line(out, "%-58s %10.0f %10.0f %10.0f", step + ": " + p.name(), p.endKb() / 1024.0, p.peakKb() / 1024.0,
+              p.residentKb() / 1024.0);
         }
       });
     }

@@ -15,8 +15,11 @@ import java.util.List;
 final class MemoryPhases implements AutoCloseable {
   static final long PERIOD_MICROS = 500;
 
-  /** One part of the step: in use at its end and the most in use during it, KiB of malloc. */
-  record Phase(String name, long endKb, long peakKb) {}
+  /**
+   * One part of the step: in use at its end and the most in use during it, KiB of malloc; and the
+   * process's resident KiB at its end (what the allocator holds, freed or not).
+   */
+  record Phase(String name, long endKb, long peakKb, long residentKb) {}
 
   private final List<Phase> phases = new ArrayList<>();
   private final Thread sampler;
@@ -49,17 +52,28 @@ final class MemoryPhases implements AutoCloseable {
   /** Ends the part called {@code name} here; the next part starts from what is in use now. */
   synchronized void mark(String name) {
     long now = MallocInUse.kib();
-    phases.add(new Phase(name, now, Math.max(peakKb, now)));
+    phases.add(new Phase(name, now, Math.max(peakKb, now), resident()));
     peakKb = now;
+  }
+
+  private static long resident() {
+    try {
+      return TrainWorker.procStatusKb("VmRSS");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   List<Phase> phases() {
     return List.copyOf(phases);
   }
 
-  /** The parts as JSON: name, end_kb, peak_kb. */
+  /** The parts as JSON: name, end_kb, peak_kb, resident_kb. */
   void putInto(ArrayNode out) {
-    for (Phase p : phases()) out.addObject().put("name", p.name()).put("end_kb", p.endKb()).put("peak_kb", p.peakKb());
+    for (Phase p : phases()) {
+      out.addObject().put("name", p.name()).put("end_kb", p.endKb()).put("peak_kb", p.peakKb())
+          .put("resident_kb", p.residentKb());
+    }
   }
 
   @Override
