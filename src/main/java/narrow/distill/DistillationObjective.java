@@ -5,9 +5,6 @@ import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import narrow.engine.Autocast;
-import narrow.engine.Device;
-import narrow.engine.Ops;
 import narrow.engine.TensorScope;
 import narrow.engine.Tensors;
 import narrow.model.CausalLmLoss;
@@ -15,7 +12,6 @@ import narrow.model.DistillationLoss;
 import narrow.model.LlamaWeights;
 import narrow.train.CheckpointStore;
 import narrow.train.Objective;
-import org.apache.hadoop.conf.Configuration;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -31,7 +27,6 @@ import org.bytedeco.pytorch.Tensor;
 public final class DistillationObjective implements Objective {
   private final DistillSettings settings;
   private Teacher teacher;
-  private Configuration hadoop = new Configuration();
   private double studentSmoothed = Double.NaN;
   private double teacherSmoothed = Double.NaN;
 
@@ -45,8 +40,11 @@ public final class DistillationObjective implements Objective {
    */
   @Override
   public void prepare(Context context) {
-    this.hadoop = context.hadoop();
-    load(context.device(), context.bf16());
+    try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), context.hadoop())) {
+      teacher = Teacher.load(local.dir(), context.device(), context.bf16());
+    } catch (IOException e) {
+      throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);
+    }
   }
 
   @Override
@@ -55,7 +53,7 @@ public final class DistillationObjective implements Objective {
     // the teacher's logits (a [tokens × V] tensor) go as soon as the fused pass has read them, not
     // with the micro-batch after the student's backward
     try (TensorScope teacherScope = new TensorScope()) {
-      Tensor teacherLogits = teacher(Ops.deviceOf(b.logits())).logits(b.inputIds());
+      Tensor teacherLogits = teacher().logits(b.inputIds());
       d = DistillationLoss.withGradient(b.logits(), teacherLogits, b.labels(), settings.temperature(),
           settings.alpha(), b.scale());
       keep(teacherScope, d);
@@ -79,7 +77,7 @@ public final class DistillationObjective implements Objective {
   /** The teacher's CE on the evaluation's rows, beside the student's: logged as {@code eval_teacher_ce_loss}. */
   @Override
   public Map<String, Double> evaluationTerms(Tensor inputIds, Tensor labels) {
-    Tensor logits = teacher(Ops.deviceOf(inputIds)).logits(inputIds);
+    Tensor logits = teacher().logits(inputIds);
     return Map.of("teacher_ce_loss", Tensors.value(CausalLmLoss.loss(logits, labels)));
   }
 
@@ -104,19 +102,9 @@ public final class DistillationObjective implements Objective {
     return Double.isNaN(smoothed) ? value : b * smoothed + (1 - b) * value;
   }
 
-  /** The teacher; loaded here on first use when no trainer prepared this objective (under the caller's autocast). */
-  private Teacher teacher(Device device) {
-    if (teacher == null) load(device, Autocast.bf16Active(device));
+  private Teacher teacher() {
+    if (teacher == null) throw new IllegalStateException("the teacher loads in prepare(), before the first step");
     return teacher;
-  }
-
-  /** The teacher onto {@code device}, in bf16 when the steps run under bf16 autocast. */
-  private void load(Device device, boolean bf16) {
-    try (CheckpointStore.LocalCopy local = CheckpointStore.fetchModel(settings.teacher(), hadoop)) {
-      teacher = Teacher.load(local.dir(), device, bf16);
-    } catch (IOException e) {
-      throw new UncheckedIOException("teacher " + settings.teacher() + ": " + e.getMessage(), e);
-    }
   }
 
   @Override

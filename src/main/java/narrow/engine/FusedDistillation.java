@@ -186,7 +186,6 @@ public final class FusedDistillation {
           gradient.narrow(0, start, n).copy_(g);
         }
       }
-      work.close();
       Tensor studentCe = pickedStudent.mul(counted).sum().neg().div(count);
       Tensor kd = klRows.mul(inKl).sum().div(klCount).mul(Tensors.scalar(t * t));
       Tensor combined = studentCe.mul(Tensors.scalar(w.alpha())).add(kd.mul(Tensors.scalar(1 - w.alpha())));
@@ -200,14 +199,14 @@ public final class FusedDistillation {
   private static final double LN2 = Math.log(2);
 
   /**
-   * The float32 buffers one chunk goes through, made once a call and reused chunk after chunk (a
-   * fresh [rows, V] tensor an operation would page-fault in again each time). Logits x become
+   * The float32 buffers one chunk goes through, made once a call (in its tensor scope, which frees
+   * them) and reused chunk after chunk. Logits x become
    * {@code xs = (x − max) · log2(e) / T} and {@code us = 2^xs = exp((x − max) / T)}: one
    * exponential an element gives the softmax at T and, squared at T = 2, the softmax at 1; torch's
    * {@code exp2} costs a third of its {@code exp} on this CPU, and the KL needs no logarithm an
    * element.
    */
-  private static final class Workspace implements AutoCloseable {
+  private static final class Workspace {
     final Tensor xs;
     final Tensor us;
     final Tensor xz;
@@ -249,11 +248,6 @@ public final class FusedDistillation {
       }
       torch.mul_out(scratch, x, temperature).exp2_();
       return scratch.sum(ROW, true, new ScalarTypeOptional());
-    }
-
-    @Override
-    public void close() {
-      for (Tensor b : new Tensor[] {xs, us, xz, uz, atOne}) Tensors.free(b);
     }
   }
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * {@code experiment_metadata.json} of a pruning run: the study's {@code model_name},
@@ -114,10 +115,16 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
     return v;
   }
 
-  private static String text(JsonNode o, String key, String where) throws IOException {
+  /** The value of {@code key}, which must be {@code kind}; named with the file when it is not. */
+  private static JsonNode typed(JsonNode o, String key, String where, Predicate<JsonNode> is, String kind)
+      throws IOException {
     JsonNode v = required(o, key, where);
-    if (!v.isTextual()) throw new IOException(where + ": \"" + key + "\" is " + v + ", not a string");
-    return v.asText();
+    if (!is.test(v)) throw new IOException(where + ": \"" + key + "\" is " + v + ", not " + kind);
+    return v;
+  }
+
+  private static String text(JsonNode o, String key, String where) throws IOException {
+    return typed(o, key, where, JsonNode::isTextual, "a string").asText();
   }
 
   private static String nullableText(JsonNode o, String key, String where) throws IOException {
@@ -125,17 +132,11 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
   }
 
   private static double number(JsonNode o, String key, String where) throws IOException {
-    JsonNode v = required(o, key, where);
-    if (!v.isNumber()) throw new IOException(where + ": \"" + key + "\" is " + v + ", not a number");
-    return v.asDouble();
+    return typed(o, key, where, JsonNode::isNumber, "a number").asDouble();
   }
 
   private static long integer(JsonNode o, String key, String where) throws IOException {
-    JsonNode v = required(o, key, where);
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw new IOException(where + ": \"" + key + "\" is " + v + ", not an integer");
-    }
-    return v.asLong();
+    return typed(o, key, where, v -> v.isIntegralNumber() && v.canConvertToLong(), "an integer").asLong();
   }
 
   private static Double nullableNumber(JsonNode o, String key, String where) throws IOException {
@@ -143,8 +144,6 @@ public record ExperimentMetadata(String modelName, double neuronSparsity, double
   }
 
   private static boolean bool(JsonNode o, String key, String where) throws IOException {
-    JsonNode v = required(o, key, where);
-    if (!v.isBoolean()) throw new IOException(where + ": \"" + key + "\" is " + v + ", not true or false");
-    return v.asBoolean();
+    return typed(o, key, where, JsonNode::isBoolean, "true or false").asBoolean();
   }
 }
