@@ -50,11 +50,12 @@ public final class DistillationObjective implements Objective {
   @Override
   public LogitsLoss microBatchLoss(MicroBatch b) {
     DistillationLoss.WithGradient d;
-    // the teacher's logits (a [tokens × V] tensor) go as soon as the fused pass has read them, not
-    // with the micro-batch after the student's backward
+    // the teacher's logits (a [tokens × V] tensor) become the student logits' gradient, written
+    // over them row by row: one [tokens × V] block less at the loss's peak, and none allocated
+    // beside the teacher's that glibc's heap would then have to fit the backward's blocks around
     try (TensorScope teacherScope = new TensorScope()) {
       Tensor teacherLogits = teacher().logits(b.inputIds());
-      d = DistillationLoss.withGradient(b.logits(), teacherLogits, b.labels(), settings.temperature(),
+      d = DistillationLoss.withGradientOverTeacher(b.logits(), teacherLogits, b.labels(), settings.temperature(),
           settings.alpha(), b.scale());
       keep(teacherScope, d);
     }

@@ -72,14 +72,35 @@ public final class FusedDistillation {
   public static Result lossAndGradient(Tensor student, Tensor teacher, Tensor labels, long ignoreIndex,
       Tensor distilled, Weights weights, double scale, boolean teacherCe) {
     return compute(student, teacher, labels, ignoreIndex, distilled, weights, scale, teacherCe,
-        chunkRows(student));
+        chunkRows(student), null);
+  }
+
+  /**
+   * As {@link #lossAndGradient}, but the gradient is written over the teacher's logits when they
+   * can hold it (the student's type and device, contiguous): each chunk's teacher rows are read
+   * before its gradient rows are written. The caller gives the teacher's logits up: a training
+   * step then holds two [N, V] tensors at the loss instead of three, and allocates no [N, V]
+   * block of its own that the allocator would have to fit among the backward's.
+   */
+  public static Result lossAndGradientOverTeacher(Tensor student, Tensor teacher, Tensor labels,
+      long ignoreIndex, Tensor distilled, Weights weights, double scale, boolean teacherCe) {
+    checkShapes(student, teacher, labels, distilled);
+    Tensor into = canHoldGradient(teacher, student) ? teacher : null;
+    return compute(student, teacher, labels, ignoreIndex, distilled, weights, scale, teacherCe,
+        chunkRows(student), into);
+  }
+
+  /** Whether the gradient of {@code student} may be written into {@code teacher}'s storage. */
+  static boolean canHoldGradient(Tensor teacher, Tensor student) {
+    return teacher.scalar_type().intern() == student.scalar_type().intern() && teacher.is_contiguous()
+        && Ops.deviceOf(teacher).equals(Ops.deviceOf(student));
   }
 
   /** The losses alone (evaluation). */
   public static Result loss(Tensor student, Tensor teacher, Tensor labels, long ignoreIndex,
       Tensor distilled, Weights weights, boolean teacherCe) {
     return compute(student, teacher, labels, ignoreIndex, distilled, weights, Double.NaN, teacherCe,
-        chunkRows(student));
+        chunkRows(student), null);
   }
 
   /**
@@ -114,9 +135,9 @@ public final class FusedDistillation {
     return Math.max(1, CHUNK_BYTES / (4 * logits.size(1)));
   }
 
-  /** Scale NaN: the losses alone. */
+  /** Scale NaN: the losses alone. {@code into}: where the gradient goes, null for a new tensor. */
   static Result compute(Tensor student, Tensor teacher, Tensor labels, long ignoreIndex, Tensor distilled,
-      Weights w, double scale, boolean teacherCe, long chunkRows) {
+      Weights w, double scale, boolean teacherCe, long chunkRows, Tensor into) {
     checkShapes(student, teacher, labels, distilled);
     boolean wantGradient = !Double.isNaN(scale);
     double t = w.temperature();
@@ -139,7 +160,7 @@ public final class FusedDistillation {
         ceWeights = counted.mul(Tensors.scalar(scale * w.alpha())).div(count.clamp_min(Tensors.scalar(1)));
         // d(T² · KL_row)/d(s) = T · (q − p)
         klWeights = inKl.mul(Tensors.scalar(scale * (1 - w.alpha()) * t)).div(klCount.clamp_min(Tensors.scalar(1)));
-        gradient = torch.empty_like(student);
+        gradient = into != null ? into : torch.empty_like(student);
       }
       Tensor pickedStudent = torch.empty_like(counted);
       Tensor pickedTeacher = teacherCe ? torch.empty_like(counted) : null;
@@ -183,7 +204,7 @@ public final class FusedDistillation {
           }
           g.sub_(uz.mul_(klRow.div(zz)));
           g.scatter_add_(1, idx, ceRow.neg());
-          gradient.narrow(0, start, n).copy_(g);
+          writeRows(gradient, start, g);
         }
       }
       Tensor studentCe = pickedStudent.mul(counted).sum().neg().div(count);
@@ -192,6 +213,21 @@ public final class FusedDistillation {
       Tensor teacherMean = teacherCe ? scope.keep(pickedTeacher.mul(counted).sum().neg().div(count)) : null;
       return new Result(scope.keep(combined), scope.keep(studentCe), scope.keep(kd), teacherMean,
           wantGradient ? scope.keep(gradient) : null);
+    }
+  }
+
+  /**
+   * Copies {@code rows} into {@code target} from row {@code start}. The teacher's logits are
+   * inference tensors, which torch lets be written only under inference mode; the gradient they
+   * then hold is read by the backward as any tensor.
+   */
+  private static void writeRows(Tensor target, long start, Tensor rows) {
+    if (!target.is_inference()) {
+      target.narrow(0, start, rows.size(0)).copy_(rows);
+      return;
+    }
+    try (Autograd.Inference inference = Autograd.inference()) {
+      target.narrow(0, start, rows.size(0)).copy_(rows);
     }
   }
 

@@ -54,10 +54,32 @@ public final class DistillationLoss {
    */
   public static WithGradient withGradient(Tensor student, Tensor teacher, Tensor labels,
       double temperature, double alpha, double scale) {
+    return withGradient(student, teacher, labels, temperature, alpha, scale, false);
+  }
+
+  /**
+   * As {@link #withGradient(Tensor, Tensor, Tensor, double, double, double)}, writing the gradient
+   * over the teacher's logits when they have the student's type
+   * ({@link FusedDistillation#lossAndGradientOverTeacher}): the caller gives them up.
+   */
+  public static WithGradient withGradientOverTeacher(Tensor student, Tensor teacher, Tensor labels,
+      double temperature, double alpha, double scale) {
+    return withGradient(student, teacher, labels, temperature, alpha, scale, true);
+  }
+
+  private static WithGradient withGradient(Tensor student, Tensor teacher, Tensor labels,
+      double temperature, double alpha, double scale, boolean overTeacher) {
     try (TensorScope scope = new TensorScope()) {
-      FusedDistillation.Result r = FusedDistillation.lossAndGradient(flat(student), flat(teacher),
-          CausalLmLoss.shiftedLabels(labels, student), CausalLmLoss.IGNORE_INDEX,
-          distilledRows(labels, student), new FusedDistillation.Weights(temperature, alpha), scale, true);
+      Tensor s = flat(student);
+      Tensor t = flat(teacher);
+      Tensor shifted = CausalLmLoss.shiftedLabels(labels, student);
+      Tensor distilled = distilledRows(labels, student);
+      FusedDistillation.Weights weights = new FusedDistillation.Weights(temperature, alpha);
+      FusedDistillation.Result r = overTeacher
+          ? FusedDistillation.lossAndGradientOverTeacher(s, t, shifted, CausalLmLoss.IGNORE_INDEX,
+              distilled, weights, scale, true)
+          : FusedDistillation.lossAndGradient(s, t, shifted, CausalLmLoss.IGNORE_INDEX, distilled,
+              weights, scale, true);
       Losses losses = new Losses(scope.keep(r.combined()), scope.keep(r.studentCe()),
           scope.keep(r.kd()), scope.keep(r.teacherCe()));
       return new WithGradient(losses, student, scope.keep(r.gradient().view(Tensors.shape(student))));

@@ -59,7 +59,7 @@ class FusedDistillationTest {
       float[] expectedGradient = Tensors.toFloats(Autograd.gradient(leaf));
 
       FusedDistillation.Result fused = FusedDistillation.compute(student, teacher, labels, IGNORE,
-          distilled, weights, scale, true, chunkRows);
+          distilled, weights, scale, true, chunkRows, null);
       assertClose(expected.studentCe(), fused.studentCe(), "student CE");
       assertClose(expected.kd(), fused.kd(), "T²·KL");
       assertClose(expected.combined(), fused.combined(), "combined");
@@ -80,10 +80,45 @@ class FusedDistillationTest {
       for (int v = 0; v < VOCAB; v++) assertTrue(gradient[v] == 0f, "row 0 takes part in neither term");
 
       FusedDistillation.Result lossOnly = FusedDistillation.compute(student, teacher, labels, IGNORE,
-          distilled, weights, Double.NaN, false, chunkRows);
+          distilled, weights, Double.NaN, false, chunkRows, null);
       assertEquals(Tensors.value(fused.combined()), Tensors.value(lossOnly.combined()));
       assertNull(lossOnly.gradient());
       assertNull(lossOnly.teacherCe());
+
+      // written over the teacher's logits, inference tensors as training's teacher gives them: the
+      // same numbers, in the teacher's storage
+      Tensor given;
+      try (Autograd.Inference inference = Autograd.inference()) {
+        given = teacher.clone();
+      }
+      FusedDistillation.Result over = FusedDistillation.compute(student, given, labels, IGNORE,
+          distilled, weights, scale, true, chunkRows, given);
+      assertEquals(Tensors.value(fused.combined()), Tensors.value(over.combined()));
+      assertEquals(Tensors.value(fused.teacherCe()), Tensors.value(over.teacherCe()));
+      assertEquals(given.data_ptr().address(), over.gradient().data_ptr().address());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(gradient, Tensors.toFloats(Ops.float32(over.gradient())));
+    }
+  }
+
+  /** The teacher's logits hold the gradient only when they have the student's type: else they are left alone. */
+  @Test
+  void theGradientGoesOverTheTeacherOnlyWhenItFits() {
+    try (TensorScope scope = new TensorScope()) {
+      Tensor student = randomLogits(1, true);
+      Tensor labels = Tensors.longs(randomLabels(3), ROWS);
+      Tensor distilled = Ops.notEqual(labels, IGNORE);
+      FusedDistillation.Weights weights = new FusedDistillation.Weights(2, 0.5);
+      Tensor sameType = randomLogits(2, true);
+      Tensor float32 = randomLogits(2, false);
+      float[] before = Tensors.toFloats(float32);
+      FusedDistillation.Result over = FusedDistillation.lossAndGradientOverTeacher(student, sameType,
+          labels, IGNORE, distilled, weights, 1, true);
+      assertEquals(sameType.data_ptr().address(), over.gradient().data_ptr().address());
+      FusedDistillation.Result apart = FusedDistillation.lossAndGradientOverTeacher(student, float32,
+          labels, IGNORE, distilled, weights, 1, true);
+      assertTrue(float32.data_ptr().address() != apart.gradient().data_ptr().address());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(before, Tensors.toFloats(float32));
+      assertEquals(student.scalar_type().intern(), apart.gradient().scalar_type().intern());
     }
   }
 
@@ -103,7 +138,7 @@ class FusedDistillationTest {
       Tensor distilled = Ops.notEqual(labels, IGNORE);
       FusedDistillation.Weights weights = new FusedDistillation.Weights(2, 0.5);
       FusedDistillation.Result fused =
-          FusedDistillation.compute(student, teacher, labels, IGNORE, distilled, weights, 1, true, chunkRows);
+          FusedDistillation.compute(student, teacher, labels, IGNORE, distilled, weights, 1, true, chunkRows, null);
       FusedDistillation.Result torchs =
           FusedDistillation.unfused(student, teacher, labels, IGNORE, distilled, weights, true);
       for (Tensor loss : List.of(fused.combined(), fused.studentCe(), fused.kd(), fused.teacherCe(),
