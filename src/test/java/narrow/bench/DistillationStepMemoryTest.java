@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * which is why this sits beside the benchmarks): under bf16 autocast a teacher of 2 bytes a
  * parameter; after a micro-batch's loss, the gradient with respect to the student's logits, which
  * the trainer's backward needs, and not the teacher's logits, which would otherwise stay through
- * the backward (a second [tokens × vocabulary] tensor at the step's peak).
+ * the backward (a second [tokens × vocabulary] tensor at the step's peak); and at the loss's own
+ * peak, the teacher's logits and nothing of their size beside them, as the gradient is written over them.
  */
 class DistillationStepMemoryTest {
   @Test
@@ -58,7 +59,17 @@ class DistillationStepMemoryTest {
           + " bytes for " + params + " parameters: bf16 is 2 a parameter, float32 4");
       assertTrue(before >= 0, "glibc's malloc with mallinfo2 is needed to read this");
       try (TensorScope step = new TensorScope()) {
-        Objective.LogitsLoss loss = objective.microBatchLoss(batch);
+        Objective.LogitsLoss loss;
+        long peak;
+        try (MemoryPhases probe = new MemoryPhases()) {
+          loss = objective.microBatchLoss(batch);
+          probe.mark("loss");
+          peak = (probe.phases().get(0).peakKb() - before) * 1024;
+        }
+        // the teacher's logits become the gradient: one [tokens x vocabulary] tensor above the
+        // student's logits at the loss's peak, not two (a sampler that misses the peak reads less)
+        assertTrue(peak < logitsBytes * 3 / 2, "peak during the loss: " + peak
+            + " bytes above the student's logits, one [tokens x vocabulary] bf16 tensor is " + logitsBytes);
         long alive = (MallocInUse.kib() - before) * 1024;
         assertArrayEquals(Tensors.shape(batch.logits()), Tensors.shape(loss.logitsGradient()));
         // the bf16 gradient (64 MB here) and a few small tensors; with the teacher's logits too, twice that
