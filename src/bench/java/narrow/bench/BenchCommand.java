@@ -327,8 +327,9 @@ public final class BenchCommand {
   @Command(name = "distill-step", mixinStandardHelpOptions = true,
       description = {"A whole distillation step against the issue's goal: the student's training step, the "
           + "teacher's forward alone and the distillation step (fused; beside it the study's unfused form), each "
-          + "side in its own JVM, interleaved rounds: median seconds, (c) / ((a) + 1.15 x (b)), and peak resident "
-          + "memory against teacher weights + student training state + one logits tensor.",
+          + "side in its own JVM, interleaved rounds: median seconds, (c) / ((a) + 1.15 x (b)), and the peak of "
+          + "memory in use (glibc's count, probed) and of resident memory against teacher weights + student "
+          + "training state + one logits tensor.",
           "Example: --student d32_l1_h2 --teacher d64_l1_h2 --seq 16 --rounds 1"})
   public static final class DistillStep implements Callable<Integer> {
     private static final DistillStepOptions D = DistillStepOptions.defaults();

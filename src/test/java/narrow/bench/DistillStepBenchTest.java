@@ -50,7 +50,7 @@ class DistillStepBenchTest {
         "study's form: (d) / ((a') + 1.15 x (b)) = ",
         "memory budget: teacher weights 31 MB + student weights, gradients, AdamW 126 MB + one logits [16 x 128,256] "
             + "bf16 4 MB = 161 MB", "teacher forward alone (its JVM) ",
-        "student training steps only (fused side, teacher loaded) ", "memory goal: fused peak / budget = ",
+        "student training steps only (fused side, teacher loaded) ", "memory goal: fused peak in use / budget = ",
         "what distillation adds to the student's training: fused ",
         "(c) fused distillation step: teacher forward and loss ", "(d) study's form: backward and optimizer ",
         "teacher forward alone: teacher forward (its logits alive) ")) {
@@ -81,7 +81,15 @@ class DistillStepBenchTest {
     assertEquals(2000 * 1048576.0 / r.budgetBytes(), r.memoryRatio(fused), 1e-12);
     String table = r.table();
     assertTrue(table.contains("time goal: (c) / ((a) + 1.15 x (b)) = 1.05, goal <= 1: NOT met"), table);
-    assertTrue(table.contains("memory goal: fused peak / budget = 4.27, goal <= 1.10: NOT met"), table);
+    // judged on the memory in use at the probed step's peak (700 MB), the resident peak beside it
+    assertEquals(700 * 1024, r.inUsePeakKb("(c)"));
+    assertEquals(-1, r.inUsePeakKb("(d)"));
+    assertTrue(table.contains("memory goal: fused peak in use / budget = 1.49, goal <= 1.10: NOT met; resident 4.27"),
+        table);
+    DistillStepReport unprobed = new DistillStepReport(o, TrainBench.machine("0 0 0"), "engine", 10_000_000,
+        100_000_000, new double[] {2}, 500 * 1024, fused, unfused, java.util.Map.of(), 1);
+    assertTrue(unprobed.table().contains("memory goal: fused resident peak / budget = 4.27, goal <= 1.10: NOT met "
+        + "(memory in use not probed"), unprobed.table());
     assertTrue(table.contains("(d) / (c) = 2.00"), table);
     assertTrue(Pattern.compile("in \\(a\\): the loss \\(the student's CE\\) +0\\.200\n").matcher(table).find(), table);
     assertTrue(Pattern.compile("in \\(c\\): the teacher's forward and the fused loss +1\\.250\n").matcher(table).find(),
