@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The distillation loss against PyTorch's answers ({@code golden.json}'s {@code distillation}:
  * student {@code untied-mha} in float32, teacher {@code tied-gqa-bf16} upcast, batch 0,
  * temperature 2, alpha 0.5) and the student's gradients ({@code distill_grad.*}, in our own
- * goldens only), both as training computes them (fused) and in the study's form through autograd.
+ * goldens only), both as training computes them (fused, the gradient written over the teacher's
+ * logits) and in the study's form through autograd.
  */
 class DistillationLossTest {
   /** Measured: kd 3e-6 fused (Σ p·(log p − log q) against torch's xlogy form), the rest 1e-7. */
@@ -43,7 +44,9 @@ class DistillationLossTest {
       Tensor ids = Fixtures.batch(0, "input_ids");
       Tensor labels = Fixtures.batch(0, "labels");
       Tensor teacherLogits;
-      try (Autograd.Scope noGrad = Autograd.noGrad()) {
+      // fused: as training takes them, inference tensors the gradient is then written over
+      try (Autograd.Scope noGrad = fused ? null : Autograd.noGrad();
+          Autograd.Inference inference = fused ? Autograd.inference() : null) {
         teacherLogits = teacher.logits(ids);
       }
       Autograd.requireGradients(student.parameters().values());
@@ -52,7 +55,7 @@ class DistillationLossTest {
         Tensor logits = student.logits(ids);
         if (fused) {
           DistillationLoss.WithGradient w =
-              DistillationLoss.withGradient(logits, teacherLogits, labels, temperature, alpha, 1);
+              DistillationLoss.withGradientOverTeacher(logits, teacherLogits, labels, temperature, alpha, 1);
           losses = w.losses();
           w.backward(r);
         } else {
