@@ -51,8 +51,7 @@ public final class DistillationObjective implements Objective {
   public LogitsLoss microBatchLoss(MicroBatch b) {
     DistillationLoss.WithGradient d;
     // the teacher's logits (a [tokens × V] tensor) become the student logits' gradient, written
-    // over them row by row: one [tokens × V] block less at the loss's peak, and none allocated
-    // beside the teacher's that glibc's heap would then have to fit the backward's blocks around
+    // over them row by row: one [tokens × V] tensor less at the loss's peak
     try (TensorScope teacherScope = new TensorScope()) {
       Tensor teacherLogits = teacher().logits(b.inputIds());
       d = DistillationLoss.withGradientOverTeacher(b.logits(), teacherLogits, b.labels(), settings.temperature(),

@@ -79,8 +79,7 @@ public final class FusedDistillation {
    * As {@link #lossAndGradient}, but the gradient is written over the teacher's logits when they
    * can hold it (the student's type and device, contiguous): each chunk's teacher rows are read
    * before its gradient rows are written. The caller gives the teacher's logits up: a training
-   * step then holds two [N, V] tensors at the loss instead of three, and allocates no [N, V]
-   * block of its own that the allocator would have to fit among the backward's.
+   * step then holds two [N, V] tensors at the loss instead of three.
    */
   public static Result lossAndGradientOverTeacher(Tensor student, Tensor teacher, Tensor labels,
       long ignoreIndex, Tensor distilled, Weights weights, double scale, boolean teacherCe) {
