@@ -151,6 +151,20 @@ public final class Tensors {
     return device.isCuda() ? t.to(device.toTorch(), ScalarType.Float) : t;
   }
 
+  /**
+   * Frees the memory of {@code t}'s storage now, for every tensor that shares it, keeping its
+   * shape, type, device and place in the graph (PyTorch's {@code untyped_storage().resize_(0)}): for
+   * a tensor whose values are read no more but that a backward still starts from, which needs only
+   * its graph and shape. Reading its values afterwards is an error.
+   */
+  public static void releaseStorage(Tensor t) {
+    try (org.bytedeco.pytorch.Storage storage = t.storage();
+        org.bytedeco.pytorch.DataPtr empty = new org.bytedeco.pytorch.DataPtr(null, t.device());
+        org.bytedeco.pytorch.DataPtr old = storage.set_data_ptr(empty)) {
+      storage.set_nbytes(0);
+    }
+  }
+
   /** Frees a tensor handle now (a parameter, an optimizer moment) instead of waiting for the GC. */
   public static void free(Tensor t) {
     if (t != null && !t.isNull()) t.deallocate();

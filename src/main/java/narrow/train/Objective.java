@@ -110,7 +110,9 @@ public interface Objective extends AutoCloseable {
   /**
    * @param inputIds [rows, cols]
    * @param labels [rows, cols], {@link CausalLmLoss#IGNORE_INDEX} where no loss is taken
-   * @param logits the model's output [rows, cols, vocab]
+   * @param logits the model's output [rows, cols, vocab], to be read during
+   *     {@link Objective#microBatchLoss} only: once it returns, the trainer frees their memory
+   *     (their graph stays, for the backward), unless the gradient was written over them
    * @param scale what the gradient is multiplied by
    * @param step the step being taken (1-based)
    */

@@ -321,6 +321,10 @@ public final class Trainer implements AutoCloseable {
         }
         double value = Tensors.value(loss.loss());
         if (last) sync.beforeLastBackward(List.of(logits));
+        // the loss came with its gradient: the logits' values are read no more, and the backward
+        // needs only their graph and shape, so their [tokens x V] memory goes before it, not after
+        // (unless an objective wrote the gradient over them)
+        if (!loss.logitsGradient().is_alias_of(logits)) Tensors.releaseStorage(logits);
         long t1 = System.nanoTime();
         clock.forward(t1 - t0);
         rec.backward(List.of(logits), List.of(loss.logitsGradient()));
