@@ -133,8 +133,9 @@ public record DistillStepReport(DistillStepOptions options, TrainBenchReport.Mac
     if (fusedInUse >= 0) {
       line(out, "%-58s %10s %8s", "peak in use (malloc) in the probed steps, above the baseline", "MB", "/ budget");
       line(out, "%-58s %10.0f %8.2f", "(c) fused distillation", fusedInUse / 1024.0, ratio(fusedInUse));
-      if (inUsePeakKb("(d)") >= 0) {
-        line(out, "%-58s %10.0f %8.2f", "(d) study's form", inUsePeakKb("(d)") / 1024.0, ratio(inUsePeakKb("(d)")));
+      long studysInUse = inUsePeakKb("(d)");
+      if (studysInUse >= 0) {
+        line(out, "%-58s %10.0f %8.2f", "(d) study's form", studysInUse / 1024.0, ratio(studysInUse));
       }
       line(out, "memory goal: fused peak in use / budget = %.2f, goal <= 1.10: %s; resident %.2f (blocks the "
           + "allocator freed and keeps)", ratio(fusedInUse), verdict(ratio(fusedInUse) <= MEMORY_ALLOWANCE),

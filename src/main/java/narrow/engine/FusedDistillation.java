@@ -83,7 +83,6 @@ public final class FusedDistillation {
    */
   public static Result lossAndGradientOverTeacher(Tensor student, Tensor teacher, Tensor labels,
       long ignoreIndex, Tensor distilled, Weights weights, double scale, boolean teacherCe) {
-    checkShapes(student, teacher, labels, distilled);
     Tensor into = canHoldGradient(teacher, student) ? teacher : null;
     return compute(student, teacher, labels, ignoreIndex, distilled, weights, scale, teacherCe,
         chunkRows(student), into);
@@ -221,11 +220,7 @@ public final class FusedDistillation {
    * then hold is read by the backward as any tensor.
    */
   private static void writeRows(Tensor target, long start, Tensor rows) {
-    if (!target.is_inference()) {
-      target.narrow(0, start, rows.size(0)).copy_(rows);
-      return;
-    }
-    try (Autograd.Inference inference = Autograd.inference()) {
+    try (Autograd.Inference inference = target.is_inference() ? Autograd.inference() : null) {
       target.narrow(0, start, rows.size(0)).copy_(rows);
     }
   }
